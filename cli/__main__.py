@@ -1,0 +1,5 @@
+"""``python -m cli`` runs yoshiki."""
+
+from cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""One module per ``yoshiki`` subcommand; each defines ``command``."""

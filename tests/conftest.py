@@ -1,0 +1,49 @@
+"""Shared fixtures: the real CLI in a subprocess, the packaged catalogue, temporary copies."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "templates_repo"
+DATA = Path(__file__).resolve().parent / "data"
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _run_cli(*args: str | Path, cwd: Path | None = None, input: str | None = None,
+             env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "PYTHONUTF8": "1", **(env or {})}
+    full_env.pop("GITHUB_STEP_SUMMARY", None) if env is None or "GITHUB_STEP_SUMMARY" not in env else None
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *map(str, args)],
+        cwd=cwd, input=input, capture_output=True, text=True, env=full_env, timeout=timeout,
+        check=False,
+    )
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """Run ``yoshiki`` in a subprocess; returns the CompletedProcess (text mode)."""
+    return _run_cli
+
+
+@pytest.fixture
+def catalogue() -> Path:
+    """The starter catalogue shipped with the project (read-only: copy before changing)."""
+    return CATALOGUE
+
+
+@pytest.fixture
+def catalogue_copy(tmp_path: Path) -> Path:
+    """A writable copy of the starter catalogue."""
+    dest = tmp_path / "repo"
+    shutil.copytree(CATALOGUE, dest)
+    return dest
