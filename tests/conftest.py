@@ -21,7 +21,8 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 def _run_cli(*args: str | Path, cwd: Path | None = None, input: str | None = None,
              env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "PYTHONUTF8": "1", **(env or {})}
-    full_env.pop("GITHUB_STEP_SUMMARY", None) if env is None or "GITHUB_STEP_SUMMARY" not in env else None
+    if env is None or "GITHUB_STEP_SUMMARY" not in env:
+        full_env.pop("GITHUB_STEP_SUMMARY", None)
     return subprocess.run(
         [sys.executable, "-m", "cli", *map(str, args)],
         cwd=cwd, input=input, capture_output=True, text=True, env=full_env, timeout=timeout,
