@@ -176,5 +176,6 @@ class Resolver:
     def base_of(base: str, schema: Any) -> str:
         """The base URI in effect inside ``schema`` (its own ``$id`` changes it)."""
         if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
-            return urldefrag(urljoin(base, schema["$id"]))[0]
+            joined: str = urldefrag(urljoin(base, schema["$id"]))[0]
+            return joined
         return base
