@@ -69,3 +69,13 @@ class ChangeEvent(msgspec.Struct, kw_only=True):
     actor: str
     upstream_template: str | None = None
     detail: str | None = None
+
+
+class TokenInfo(msgspec.Struct, kw_only=True):
+    """What a verified API token stands for (the token itself is never stored in clear)."""
+
+    municipality: str                # LG code the token may write to ("" for an admin-only token)
+    name: str                        # the account / token name, e.g. "情報政策課"
+    admin: bool = False
+    created_at: str | None = None
+    last_used_at: str | None = None
