@@ -1,0 +1,86 @@
+"""Settings: one frozen object built from ``YOSHIKI_*`` variables — the only reader of os.environ.
+
+Default data folder: ``$XDG_DATA_HOME/yoshiki`` (``~/.local/share/yoshiki``). A registry's
+repository and index must not depend on the folder a command happens to be started from: with a
+``./.yoshiki-data`` default, ``yoshiki reindex`` run from another folder would silently create and
+fill a second, empty registry. Tests and containers set ``YOSHIKI_DATA_DIR`` explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from registry.errors import UsageError
+
+FAULT_POINTS = ("before-update-ref", "after-update-ref")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, built once at the edge (``create_app``, ``cli.main``)."""
+
+    data_dir: Path
+    database_url: str
+    repo_path: Path
+    registry_name: str = "Yoshiki Registry"
+    registry_email: str = "registry@yoshiki.invalid"
+    base_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = 1024 * 1024
+    max_schema_depth: int = 32
+    max_ref_count: int = 200
+    # Test-only fault injection (docs in git_store.FaultHook): pause at this point of a write.
+    fault_pause: str | None = None
+    fault_pause_file: Path | None = None
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
+        """Settings with every path under ``data_dir`` (SQLite index, bare repository)."""
+        data_dir = Path(data_dir)
+        base = cls(data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'index.sqlite3'}",
+                   repo_path=data_dir / "templates.git")
+        return replace(base, **overrides)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read ``YOSHIKI_*`` variables (``environ`` defaults to os.environ)."""
+        env = os.environ if environ is None else environ
+        if env.get("YOSHIKI_DATA_DIR"):
+            data_dir = Path(env["YOSHIKI_DATA_DIR"]).expanduser()
+        else:
+            xdg = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
+            data_dir = Path(xdg).expanduser() / "yoshiki"
+        overrides: dict[str, object] = {}
+        if env.get("YOSHIKI_DATABASE_URL"):
+            overrides["database_url"] = env["YOSHIKI_DATABASE_URL"]
+        if env.get("YOSHIKI_REPO_PATH"):
+            overrides["repo_path"] = Path(env["YOSHIKI_REPO_PATH"]).expanduser()
+        for name in ("registry_name", "registry_email", "base_url"):
+            if env.get(f"YOSHIKI_{name.upper()}"):
+                overrides[name] = env[f"YOSHIKI_{name.upper()}"]
+        for name in ("max_body_bytes", "max_schema_depth", "max_ref_count"):
+            raw = env.get(f"YOSHIKI_{name.upper()}")
+            if raw:
+                overrides[name] = _positive_int(f"YOSHIKI_{name.upper()}", raw)
+        pause = env.get("YOSHIKI_FAULT_PAUSE")
+        if pause:
+            if pause not in FAULT_POINTS:
+                raise UsageError(f"YOSHIKI_FAULT_PAUSE must be one of {', '.join(FAULT_POINTS)}",
+                                 detail_ja=f"YOSHIKI_FAULT_PAUSE は {'、'.join(FAULT_POINTS)} のいずれかです")
+            overrides["fault_pause"] = pause
+            if env.get("YOSHIKI_FAULT_PAUSE_FILE"):
+                overrides["fault_pause_file"] = Path(env["YOSHIKI_FAULT_PAUSE_FILE"])
+        return cls.for_data_dir(data_dir, **overrides)
+
+
+def _positive_int(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise UsageError(f"{name} must be a positive integer, not {raw!r}",
+                         detail_ja=f"{name} は正の整数で指定してください（{raw!r} は使えません）")
+    return value

@@ -1,0 +1,132 @@
+"""The storage ports: what the service needs from the git store and from the SQL index.
+
+Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
+(registry/storage/sql_index.py). The service depends on these Protocols only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Protocol
+
+import msgspec
+
+from registry.layout import TemplateKey, VersionKey
+from registry.storage.records import ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
+
+
+class Author(msgspec.Struct, frozen=True, kw_only=True):
+    """Who a commit is written for: the publishing account and its municipality."""
+
+    name: str                      # the account, e.g. "情報政策課"
+    email: str = "registry@yoshiki.invalid"
+    municipality: str = ""         # LG code, e.g. "132241"
+    municipality_name: str = ""    # e.g. "多摩市"
+
+    @property
+    def display(self) -> str:
+        """``<account> (<municipality name> <code>)`` as written into the commit's author."""
+        where = " ".join(p for p in (self.municipality_name, self.municipality) if p)
+        return f"{self.name} ({where})" if where else self.name
+
+
+class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """One commit of the store: id, author and date (ISO 8601) and its message."""
+
+    commit: str
+    author_name: str
+    author_email: str
+    date: str
+    message: str = ""
+
+
+class StoredVersion(msgspec.Struct, kw_only=True):
+    """A version as the bulk reader yields it: its key, its template.json bytes, its commit."""
+
+    key: VersionKey
+    template: bytes
+    commit: CommitInfo | None = None
+    bump: str | None = None
+
+
+class TemplateStore(Protocol):
+    """The source of truth: template versions in the canonical layout, one commit per write."""
+
+    def tip(self) -> str | None:
+        """The commit the main branch points at (None for an empty store)."""
+
+    def list_templates(self) -> list[TemplateKey]:
+        """Every template that has at least one version."""
+
+    def list_versions(self, key: TemplateKey) -> list[str]:
+        """The versions of a template in ascending SemVer order."""
+
+    def exists(self, key: VersionKey) -> bool:
+        """True when the version is published."""
+
+    def read_version(self, key: VersionKey, commit: str | None = None) -> dict[str, bytes]:
+        """The files of a version (paths relative to its folder) at ``commit`` or the tip."""
+
+    def read_file(self, path: str, commit: str | None = None) -> bytes | None:
+        """One file by repository path, or None."""
+
+    def commit_files(self, changes: Mapping[str, bytes | None], *, author: Author, message: str,
+                     must_not_exist: VersionKey | None = None) -> CommitInfo:
+        """Write one commit changing ``changes`` (None deletes) on the tip, compare-and-swap."""
+
+    def iter_versions(self) -> Iterator[StoredVersion]:
+        """Every version at the tip, with the commit that published it (bulk, for reindex)."""
+
+    def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
+        """Commits touching a version or template folder, newest first."""
+
+
+class TemplateIndex(Protocol):
+    """The SQL index: a cache of git for search, listings, lineage, change feed, tokens, audit."""
+
+    def migrate(self) -> None:
+        """Create or upgrade the tables."""
+
+    def record_version(self, rec: VersionRecord) -> None:
+        """Add (or replace) one published version; idempotent."""
+
+    def mark_deprecated(self, lg: str, slug: str, version: str, reason: str, actor: str,
+                        at: str) -> None:
+        """Flag a version deprecated with a reason."""
+
+    def search(self, q: str | None = None, municipality: str | None = None,
+               category: str | None = None, tag: str | None = None,
+               prefecture: str | None = None, cursor: str | None = None,
+               limit: int = 20) -> tuple[list[TemplateSummary], str | None]:
+        """Templates matching the filters, and the cursor of the next page."""
+
+    def get_template(self, lg: str, slug: str) -> TemplateSummary | None:
+        """One template's summary."""
+
+    def versions(self, lg: str, slug: str) -> list[VersionRecord]:
+        """Every version of a template, ascending."""
+
+    def forks_of(self, lg: str, slug: str) -> list[VersionRecord]:
+        """The latest version of each fork whose upstream is this template."""
+
+    def changes(self, after: int, limit: int) -> list[ChangeEvent]:
+        """The change feed after an event id."""
+
+    def audit(self, actor: str, action: str, target: str, detail: str | None = None,
+              remote_addr: str | None = None) -> None:
+        """Append one audit entry."""
+
+    def rebuild(self, records: Iterable[VersionRecord]) -> None:
+        """Replace everything but tokens (and audit) with these records; idempotent."""
+
+    def create_token(self, municipality: str, name: str, admin: bool = False) -> str:
+        """A new token (returned once, stored hashed)."""
+
+    def verify_token(self, token: str) -> TokenInfo | None:
+        """What a token stands for, or None."""
+
+    def revoke_token(self, municipality: str, name: str) -> None:
+        """Revoke a token."""
+
+    def list_tokens(self, municipality: str) -> list[TokenInfo]:
+        """The tokens of a municipality (never the secrets)."""
