@@ -39,7 +39,8 @@ def test_packaged_schema_is_valid_2020_12(name: str) -> None:
     schema = _load(schemas_dir() / name)
     jsonschema_rs.meta.validate(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert isinstance(schema["title"], str) and schema["title"]
+    assert isinstance(schema["title"], str)
+    assert schema["title"]
 
 
 @pytest.mark.parametrize("name", COMMON_NAMES)
@@ -114,7 +115,7 @@ def test_common_definition_accepts_and_rejects(name: str, value: Any, ok: bool) 
 def test_prefecture_enum_lists_all_47_in_code_order() -> None:
     names = _common("prefecture")["enum"]
     assert len(names) == 47 == len(set(names))
-    assert names[0] == "北海道" and names[12] == "東京都" and names[26] == "大阪府" and names[-1] == "沖縄県"
+    assert (names[0], names[12], names[26], names[-1]) == ("北海道", "東京都", "大阪府", "沖縄県")
 
 
 def test_normalisation_hints_on_typed_codes() -> None:
