@@ -47,6 +47,9 @@ class StoredVersion(msgspec.Struct, kw_only=True):
     template: bytes
     commit: CommitInfo | None = None
     bump: str | None = None
+    event: str = "published"
+    deprecated: bool = False
+    deprecated_reason: str | None = None
 
 
 class TemplateStore(Protocol):

@@ -1,0 +1,570 @@
+"""The git-backed template store: one bare repository in the canonical layout, plumbing writes.
+
+A write is objects first, the branch last (as dulwich does it):
+
+1. blobs: one ``git hash-object -w --no-filters --stdin-paths`` for all files of the commit;
+2. trees: bottom-up for the changed paths only, through one ``git mktree --batch -z``; every
+   untouched subtree is reused by id, read through one ``git cat-file --batch``;
+3. the commit: ``git commit-tree`` authored by the publishing account, committed by the registry;
+4. the branch: ``git update-ref refs/heads/main <new> <old>`` — compare-and-swap (git takes
+   ``main.lock`` with O_EXCL, checks the old value, renames). GitPython's ``set_reference`` does
+   not check the old value, so it is not used.
+
+A lost race (the tip moved, or another writer holds the lock) re-reads the tip, re-checks the
+precondition (e.g. the version must still not exist → VersionExists), rebuilds the trees on the new
+tip and retries, a bounded number of times with a small random delay. The objects of a lost
+attempt stay behind unreferenced: ``git fsck --strict`` lists them as *dangling* (informational,
+exit status 0) and ``git gc`` prunes them; it never reports a broken link or a bad ref, because a
+ref only ever moves to a commit whose objects are all written.
+
+There is no working tree and no index file. Commit messages carry trailers
+(``Yoshiki-Version: <lg>/<slug>@<version>``, ``Yoshiki-Bump``, ``Yoshiki-Event``) so that reindex
+maps every version to the commit that published it with one ``git log`` and no tree diffs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from registry.errors import Conflict, VersionExists
+from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
+from registry.storage.ports import Author, CommitInfo, StoredVersion
+from registry.versioning import Version, sort_versions
+
+MAIN_REF = "refs/heads/main"
+DEPRECATED_FILE = "deprecated.json"
+TRAILER_VERSION = "Yoshiki-Version"
+TRAILER_BUMP = "Yoshiki-Bump"
+TRAILER_EVENT = "Yoshiki-Event"
+_FIELD = "\x00"
+_RECORD = "\x1e"
+_LOG_FORMAT = "%x1e%H%x00%an%x00%ae%x00%aI%x00%B"
+
+
+class GitError(RuntimeError):
+    """A git command failed in a way that is not the user's doing (a bug or a broken disk)."""
+
+
+class FaultHook:
+    """Test-only fault injection: pause a write at a named point so a test can SIGKILL it.
+
+    Off by default. ``Settings.fault_pause`` (``YOSHIKI_FAULT_PAUSE``) names the point —
+    ``before-update-ref`` (objects written, branch not moved) or ``after-update-ref`` (branch
+    moved, index not written). On reaching it the process writes its pid to
+    ``fault_pause_file`` (``YOSHIKI_FAULT_PAUSE_FILE``) and sleeps until killed.
+    """
+
+    def __init__(self, point: str | None = None, pause_file: Path | None = None) -> None:
+        self.point = point
+        self.pause_file = pause_file
+
+    def __call__(self, point: str) -> None:
+        """Pause forever here if this is the configured point."""
+        if self.point != point:
+            return
+        if self.pause_file is not None:
+            tmp = self.pause_file.with_suffix(".tmp")
+            tmp.write_text(str(os.getpid()))
+            tmp.rename(self.pause_file)
+        while True:  # pragma: no cover - killed by the test
+            time.sleep(60)
+
+
+def commit_message(event: str, key: VersionKey, bump: str | None, changelog: str | None = None,
+                   extra: str | None = None) -> str:
+    """The message of a commit that adds a version: subject, changelog, trailers."""
+    subject = f"{event} {key.lg}/{key.slug} {key.version}" + (f" ({bump})" if bump else "")
+    if extra:
+        subject += f" {extra}"
+    body = [subject, ""]
+    if changelog:
+        body += [changelog.strip(), ""]
+    body.append(f"{TRAILER_VERSION}: {key}")
+    if bump:
+        body.append(f"{TRAILER_BUMP}: {bump}")
+    body.append(f"{TRAILER_EVENT}: {_event_trailer(event)}")
+    return "\n".join(body) + "\n"
+
+
+def _event_trailer(event: str) -> str:
+    return {"publish": "published", "fork": "forked", "pull": "pulled",
+            "deprecate": "deprecated"}.get(event, event)
+
+
+def _parse_trailers(message: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in message.splitlines():
+        name, sep, value = line.partition(": ")
+        if sep and name.startswith("Yoshiki-"):
+            out[name] = value.strip()
+    return out
+
+
+class _CatFile:
+    """One ``git cat-file --batch`` process for the duration of an operation."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        self._in: IO[bytes] = self._proc.stdin
+        self._out: IO[bytes] = self._proc.stdout
+
+    def get(self, name: str) -> tuple[str, str, bytes] | None:
+        """(oid, type, content) of the object ``name`` (``<rev>:<path>`` works), or None."""
+        self._in.write(name.encode() + b"\n")
+        self._in.flush()
+        return self._read_one()
+
+    def _read_one(self) -> tuple[str, str, bytes] | None:
+        header = self._out.readline()
+        if not header:
+            raise GitError("git cat-file --batch ended unexpectedly")
+        parts = header.split()
+        if len(parts) != 3:  # "<name> missing" / "ambiguous"
+            return None
+        size = int(parts[2])
+        data = self._out.read(size + 1)[:-1]
+        return parts[0].decode(), parts[1].decode(), data
+
+    def many(self, oids: list[str]) -> Iterator[bytes | None]:
+        """Contents of many objects, in order; a writer thread keeps the pipes from blocking."""
+
+        def feed() -> None:
+            try:
+                for oid in oids:
+                    self._in.write(oid.encode() + b"\n")
+                self._in.flush()
+            except BrokenPipeError:  # pragma: no cover - reader died; reported below
+                pass
+
+        writer = threading.Thread(target=feed, daemon=True)
+        writer.start()
+        for _ in oids:
+            got = self._read_one()
+            yield None if got is None else got[2]
+        writer.join()
+
+    def tree(self, name: str) -> dict[str, tuple[str, str]] | None:
+        """Entries ``name -> (mode, oid)`` of the tree ``name``, or None when it is not a tree."""
+        got = self.get(name)
+        if got is None or got[1] != "tree":
+            return None
+        return parse_tree(got[2])
+
+    def close(self) -> None:
+        """Stop the process."""
+        with contextlib.suppress(BrokenPipeError):
+            self._in.close()
+        self._proc.wait()
+        self._out.close()
+
+    def __enter__(self) -> _CatFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def parse_tree(raw: bytes) -> dict[str, tuple[str, str]]:
+    """Parse a raw tree object into ``name -> (mode, hex oid)``."""
+    entries: dict[str, tuple[str, str]] = {}
+    i, n = 0, len(raw)
+    while i < n:
+        sp = raw.index(b" ", i)
+        nul = raw.index(b"\0", sp)
+        mode = raw[i:sp].decode()
+        name = raw[sp + 1:nul].decode("utf-8", "surrogateescape")
+        entries[name] = (mode, raw[nul + 1:nul + 21].hex())
+        i = nul + 21
+    return entries
+
+
+class _MkTree:
+    """One ``git mktree --batch -z`` process: write many trees, one round trip each."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", f"--git-dir={git_dir}", "mktree", "--batch", "-z"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        self._in: IO[bytes] = self._proc.stdin
+        self._out: IO[bytes] = self._proc.stdout
+
+    def write(self, entries: dict[str, tuple[str, str]]) -> str:
+        """Write a tree of ``name -> (mode, oid)`` entries; return its id."""
+        buf = bytearray()
+        for name, (mode, oid) in entries.items():
+            kind = "tree" if mode == "40000" or mode == "040000" else "blob"
+            mode = "040000" if kind == "tree" else mode
+            buf += f"{mode} {kind} {oid}\t".encode() + name.encode("utf-8", "surrogateescape") + b"\0"
+        buf += b"\0"
+        self._in.write(bytes(buf))
+        self._in.flush()
+        line = self._out.readline().strip()
+        if not line:
+            err = self._proc.stderr.read() if self._proc.stderr else b""
+            raise GitError(f"git mktree failed: {err.decode(errors='replace')}")
+        return line.decode()
+
+    def close(self) -> None:
+        """Stop the process."""
+        with contextlib.suppress(BrokenPipeError):
+            self._in.close()
+        self._proc.wait()
+        self._out.close()
+        if self._proc.stderr:
+            self._proc.stderr.close()
+
+
+Changes = dict[str, "Changes | str | None"]
+
+
+def _nest(changes: Mapping[str, str | None]) -> Changes:
+    """``{"a/b/c": oid}`` → ``{"a": {"b": {"c": oid}}}``."""
+    root: Changes = {}
+    for path, oid in changes.items():
+        *dirs, leaf = path.strip("/").split("/")
+        node = root
+        for d in dirs:
+            child = node.setdefault(d, {})
+            if not isinstance(child, dict):
+                raise GitError(f"{path}: a file is in the way")
+            node = child
+        node[leaf] = oid
+    return root
+
+
+class GitTemplateStore:
+    """Template versions in a bare git repository; see the module docstring for the write path."""
+
+    def __init__(self, path: Path | str, *, committer_name: str = "Yoshiki Registry",
+                 committer_email: str = "registry@yoshiki.invalid", ref: str = MAIN_REF,
+                 fault: FaultHook | None = None, max_retries: int = 200) -> None:
+        self.path = Path(path)
+        self.committer_name = committer_name
+        self.committer_email = committer_email
+        self.ref = ref
+        self.fault = fault or FaultHook()
+        self.max_retries = max_retries
+        self.retries = 0  # lost races seen by this instance (reported by the bench)
+        if not (self.path / "HEAD").is_file():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Re-running init on an existing repository is safe, so racing initialisers are fine.
+            self._git("init", "--bare", "--quiet", f"--initial-branch={ref.rsplit('/', 1)[-1]}",
+                      str(self.path), git_dir=False)
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _git(self, *args: str, input: bytes | None = None, env: dict[str, str] | None = None,
+             git_dir: bool = True, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        cmd = ["git", f"--git-dir={self.path}", *args] if git_dir else ["git", *args]
+        proc = subprocess.run(cmd, input=input, capture_output=True, env=env, check=False)
+        if check and proc.returncode != 0:
+            raise GitError(f"{' '.join(cmd[:4])}…: {proc.stderr.decode(errors='replace').strip()}")
+        return proc
+
+    def tip(self) -> str | None:
+        """The commit ``refs/heads/main`` points at, or None for an empty store."""
+        proc = self._git("rev-parse", "-q", "--verify", f"{self.ref}^{{commit}}", check=False)
+        return proc.stdout.decode().strip() or None
+
+    def _write_blobs(self, contents: list[bytes]) -> list[str]:
+        """Write blobs with one ``hash-object`` process (paths of temporary files on stdin)."""
+        if not contents:
+            return []
+        with tempfile.TemporaryDirectory(prefix="yoshiki-blobs-") as tmp:
+            paths = []
+            for i, data in enumerate(contents):
+                p = Path(tmp) / str(i)
+                p.write_bytes(data)
+                paths.append(str(p))
+            out = self._git("hash-object", "-w", "--no-filters", "--stdin-paths",
+                            input="\n".join(paths).encode() + b"\n").stdout.decode().split()
+        if len(out) != len(contents):
+            raise GitError("git hash-object returned the wrong number of ids")
+        return out
+
+    def _build_tree(self, cat: _CatFile, mk: _MkTree, base: str | None, node: Changes) -> str | None:
+        """Apply ``node`` onto the tree ``base``; return the new tree id (None when empty)."""
+        entries: dict[str, tuple[str, str]] = {}
+        if base is not None:
+            entries = cat.tree(base) or {}
+        for name, change in node.items():
+            if isinstance(change, dict):
+                old = entries.get(name)
+                sub_base = old[1] if old is not None and old[0] in ("40000", "040000") else None
+                new = self._build_tree(cat, mk, sub_base, change)
+                if new is None:
+                    entries.pop(name, None)
+                else:
+                    entries[name] = ("040000", new)
+            elif change is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = ("100644", change)
+        if not entries:
+            return None
+        return mk.write(entries)
+
+    def commit_files(self, changes: Mapping[str, bytes | None], *, author: Author, message: str,
+                     must_not_exist: VersionKey | None = None) -> CommitInfo:
+        """Write one commit on the tip changing ``changes`` (repo paths; None deletes).
+
+        ``must_not_exist``: refuse with VersionExists if that version folder exists on the tip
+        (checked again after every lost race). Raises Conflict if the race is lost too often.
+        """
+        paths = list(changes)
+        blob_ids = self._write_blobs([c for c in changes.values() if c is not None])
+        it = iter(blob_ids)
+        oids: dict[str, str | None] = {p: (None if changes[p] is None else next(it)) for p in paths}
+        nested = _nest(oids)
+        env = {**os.environ,
+               "GIT_AUTHOR_NAME": author.display, "GIT_AUTHOR_EMAIL": author.email,
+               "GIT_COMMITTER_NAME": self.committer_name,
+               "GIT_COMMITTER_EMAIL": self.committer_email}
+        for attempt in range(self.max_retries + 1):
+            with _CatFile(self.path) as cat:
+                head = cat.get(self.ref)
+                old = head[0] if head is not None and head[1] == "commit" else None
+                if must_not_exist is not None and old is not None and \
+                        cat.get(f"{old}:{must_not_exist.relpath}") is not None:
+                    raise VersionExists(
+                        f"{must_not_exist} is already published; a published version never changes — publish a new version number",
+                        detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
+                        extra={"version": str(must_not_exist)},
+                    )
+                base_tree = f"{old}^{{tree}}" if old is not None else None
+                mk = _MkTree(self.path)
+                try:
+                    tree = self._build_tree(cat, mk, base_tree, nested)
+                finally:
+                    mk.close()
+            if tree is None:
+                raise GitError("a commit may not empty the repository")
+            args = ["commit-tree", "--no-gpg-sign", tree]
+            if old is not None:
+                args += ["-p", old]
+            new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
+            self.fault("before-update-ref")
+            zero = "0" * len(new)
+            proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
+                             old or zero, check=False)
+            if proc.returncode == 0:
+                return self.commit_info(new)
+            self.retries += 1
+            # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
+            time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
+        raise Conflict(
+            f"the repository kept changing; gave up after {self.max_retries} attempts — try again",
+            detail_ja=f"リポジトリへの書き込みが {self.max_retries} 回競合しました。もう一度お試しください",
+        )
+
+    # -- reads ------------------------------------------------------------------------------
+    def commit_info(self, commit: str) -> CommitInfo:
+        """Author, date and message of one commit."""
+        out = self._git("log", "-1", f"--format={_LOG_FORMAT}", commit).stdout.decode()
+        infos = _parse_log(out)
+        if not infos:
+            raise GitError(f"no commit {commit}")
+        return infos[0]
+
+    def list_templates(self) -> list[TemplateKey]:
+        """Every template with at least one version at the tip."""
+        tip = self.tip()
+        if tip is None:
+            return []
+        keys: list[TemplateKey] = []
+        with _CatFile(self.path) as cat:
+            root = cat.tree(f"{tip}^{{tree}}") or {}
+            for lg, (mode, oid) in sorted(root.items()):
+                if not LG_RE.fullmatch(lg) or mode != "40000":
+                    continue
+                for slug, (smode, soid) in sorted((cat.tree(oid) or {}).items()):
+                    if smode == "40000" and is_slug(slug) and any(
+                            Version.is_valid(v) and m == "40000"
+                            for v, (m, _) in (cat.tree(soid) or {}).items()):
+                        keys.append(TemplateKey(lg, slug))
+        return keys
+
+    def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
+        """Versions of a template in ascending SemVer order (at ``commit`` or the tip)."""
+        rev = commit or self.tip()
+        if rev is None:
+            return []
+        with _CatFile(self.path) as cat:
+            entries = cat.tree(f"{rev}:{key.lg}/{key.slug}") or {}
+        return sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
+
+    def exists(self, key: VersionKey, commit: str | None = None) -> bool:
+        """True when the version folder exists at ``commit`` or the tip."""
+        rev = commit or self.tip()
+        if rev is None:
+            return False
+        return self._git("cat-file", "-e", f"{rev}:{key.relpath}", check=False).returncode == 0
+
+    def read_version(self, key: VersionKey, commit: str | None = None) -> dict[str, bytes]:
+        """Files of a version folder (``template.json``, ``examples/valid/a.json``…); {} if absent."""
+        rev = commit or self.tip()
+        if rev is None:
+            return {}
+        files: dict[str, bytes] = {}
+        with _CatFile(self.path) as cat:
+
+            def walk(name: str, prefix: str) -> None:
+                for entry, (mode, oid) in (cat.tree(name) or {}).items():
+                    if mode == "40000":
+                        walk(oid, f"{prefix}{entry}/")
+                    else:
+                        got = cat.get(oid)
+                        if got is not None:
+                            files[prefix + entry] = got[2]
+
+            walk(f"{rev}:{key.relpath}", "")
+        return files
+
+    def read_file(self, path: str, commit: str | None = None) -> bytes | None:
+        """One file by repository path at ``commit`` or the tip, or None."""
+        rev = commit or self.tip()
+        if rev is None:
+            return None
+        with _CatFile(self.path) as cat:
+            got = cat.get(f"{rev}:{path}")
+        return got[2] if got is not None and got[1] == "blob" else None
+
+    def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
+        """Commits touching a version (or template) folder, newest first."""
+        if self.tip() is None:
+            return []
+        path = key.relpath if isinstance(key, VersionKey) else f"{key.lg}/{key.slug}"
+        out = self._git("log", f"--format={_LOG_FORMAT}", self.ref, "--", path).stdout.decode()
+        return _parse_log(out)
+
+    def version_commits(self) -> dict[str, tuple[CommitInfo, dict[str, str]]]:
+        """``"<lg>/<slug>@<version>" -> (commit, trailers)`` of the commit that added each version.
+
+        One ``git log`` reading trailers; versions written without trailers (e.g. by hand in a
+        clone) fall back to one ``git log --diff-filter=A`` over template.json additions.
+        """
+        out = self._git("log", f"--format={_LOG_FORMAT}", self.ref).stdout.decode()
+        found: dict[str, tuple[CommitInfo, dict[str, str]]] = {}
+        for info in _parse_log(out):  # newest first: the oldest claim wins
+            trailers = _parse_trailers(info.message)
+            if TRAILER_VERSION in trailers and trailers.get(TRAILER_EVENT) != "deprecated":
+                found[trailers[TRAILER_VERSION]] = (info, trailers)
+        return found
+
+    def _added_by(self) -> dict[str, CommitInfo]:
+        """Slow path: the commit adding each ``<lg>/<slug>/<v>/template.json`` (tree diffs)."""
+        out = self._git("log", "--diff-filter=A", "--name-only", f"--format={_LOG_FORMAT}%x00",
+                        self.ref, "--", "*/template.json").stdout.decode()
+        result: dict[str, CommitInfo] = {}
+        for rec in out.split(_RECORD)[1:]:
+            head, _, names = rec.rpartition(_FIELD)
+            infos = _parse_log(_RECORD + head)
+            if not infos:
+                continue
+            for name in names.split():
+                parts = name.split("/")
+                if len(parts) == 4 and parts[3] == TEMPLATE_FILE:
+                    result[f"{parts[0]}/{parts[1]}@{parts[2]}"] = infos[0]
+        return result
+
+    def iter_versions(self) -> Iterator[StoredVersion]:
+        """Every version at the tip with its template.json, commit, bump and deprecation.
+
+        ONE ``git ls-tree -r`` lists the tip, ONE ``git cat-file --batch`` reads the
+        template.json and deprecated.json blobs, ONE ``git log`` maps versions to commits.
+        """
+        tip = self.tip()
+        if tip is None:
+            return
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", tip).stdout
+        keys: list[VersionKey] = []
+        oids: list[str] = []
+        deprecated_oids: dict[tuple[str, str], str] = {}
+        for entry in listing.split(b"\0"):
+            if not entry.endswith(b".json"):
+                continue
+            meta, _, raw_path = entry.partition(b"\t")
+            parts = raw_path.decode("utf-8", "surrogateescape").split("/")
+            if len(parts) == 4 and parts[3] == TEMPLATE_FILE:
+                lg, slug, version = parts[0], parts[1], parts[2]
+                if LG_RE.fullmatch(lg) and is_slug(slug) and Version.is_valid(version):
+                    keys.append(VersionKey(lg, slug, version))
+                    oids.append(meta.split()[2].decode())
+            elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
+                deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
+        commits = self.version_commits()
+        fallback: dict[str, CommitInfo] | None = None
+        deprecations: dict[tuple[str, str], dict[str, Any]] = {}
+        with _CatFile(self.path) as cat:
+            dep_keys = list(deprecated_oids)
+            for tk, data in zip(dep_keys, cat.many([deprecated_oids[k] for k in dep_keys]),
+                                strict=True):
+                deprecations[tk] = _load_deprecations(data)
+            for key, data in zip(keys, cat.many(oids), strict=True):
+                found = commits.get(str(key))
+                info: CommitInfo | None
+                bump: str | None = None
+                event = "published"
+                if found is not None:
+                    info, trailers = found
+                    bump = trailers.get(TRAILER_BUMP)
+                    event = trailers.get(TRAILER_EVENT, "published")
+                else:
+                    if fallback is None:
+                        fallback = self._added_by()
+                    info = fallback.get(str(key))
+                dep = deprecations.get((key.lg, key.slug), {}).get(key.version)
+                yield StoredVersion(
+                    key=key, template=data or b"", commit=info, bump=bump, event=event,
+                    deprecated=dep is not None,
+                    deprecated_reason=str(dep.get("reason", "")) if isinstance(dep, dict) else None,
+                )
+
+    def deprecations(self, key: TemplateKey) -> dict[str, Any]:
+        """``version -> {"reason", "by", "at"}`` from the template's deprecated.json."""
+        data = self.read_file(f"{key.lg}/{key.slug}/{DEPRECATED_FILE}")
+        return _load_deprecations(data)
+
+    def fsck(self) -> subprocess.CompletedProcess[bytes]:
+        """Run ``git fsck --strict`` (for tests and operators)."""
+        return self._git("fsck", "--strict", "--no-progress", check=False)
+
+
+def _load_deprecations(data: bytes | None) -> dict[str, Any]:
+    import json
+
+    if not data:
+        return {}
+    try:
+        loaded = json.loads(data)
+    except ValueError:
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _parse_log(out: str) -> list[CommitInfo]:
+    infos = []
+    for rec in out.split(_RECORD):
+        fields = rec.split(_FIELD)
+        if len(fields) < 5:
+            continue
+        infos.append(CommitInfo(commit=fields[0].strip(), author_name=fields[1],
+                                author_email=fields[2], date=fields[3],
+                                message=fields[4].strip("\n")))
+    return infos

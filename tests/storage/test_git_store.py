@@ -1,0 +1,146 @@
+"""GitTemplateStore on real bare repositories: plumbing writes, CAS, reads, bulk reader."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from registry.errors import VersionExists
+from registry.layout import TemplateKey, VersionKey
+from registry.storage.git_store import GitTemplateStore, commit_message
+from tests.storage.conftest import TAMA, fsck_ok, under, version_files
+
+V1 = VersionKey("132241", "staff-lunch-survey", "1.0.0")
+V2 = VersionKey("132241", "staff-lunch-survey", "1.1.0")
+
+
+def publish(store: GitTemplateStore, key: VersionKey, bump: str | None = None) -> str:
+    info = store.commit_files(under(key, version_files(key)), author=TAMA,
+                              message=commit_message("publish", key, bump, "変更点"),
+                              must_not_exist=key)
+    return info.commit
+
+
+def git(store: GitTemplateStore, *args: str) -> str:
+    return subprocess.run(["git", f"--git-dir={store.path}", *args], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_creates_a_bare_repository_without_index_or_worktree(store: GitTemplateStore) -> None:
+    assert git(store, "rev-parse", "--is-bare-repository").strip() == "true"
+    assert store.tip() is None
+    assert store.list_templates() == []
+    publish(store, V1)
+    assert not (store.path / "index").exists()
+    assert git(store, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
+
+
+def test_one_commit_per_publish_authored_by_the_account(store: GitTemplateStore) -> None:
+    first = publish(store, V1)
+    second = publish(store, V2, "minor")
+    log = git(store, "log", "--format=%H|%an|%ae|%cn|%s", "main").splitlines()
+    assert log == [
+        f"{second}|情報政策課 (多摩市 132241)|joho@city.tama.invalid|Yoshiki Registry|"
+        "publish 132241/staff-lunch-survey 1.1.0 (minor)",
+        f"{first}|情報政策課 (多摩市 132241)|joho@city.tama.invalid|Yoshiki Registry|"
+        "publish 132241/staff-lunch-survey 1.0.0",
+    ]
+    assert git(store, "rev-parse", f"{second}^").strip() == first
+    fsck_ok(store)
+
+
+def test_unchanged_subtrees_are_reused(store: GitTemplateStore) -> None:
+    publish(store, V1)
+    other = VersionKey("132250", "staff-lunch-survey", "1.0.0")
+    before = git(store, "rev-parse", "main:132241/staff-lunch-survey/1.0.0").strip()
+    publish(store, other)
+    assert git(store, "rev-parse", "main:132241/staff-lunch-survey/1.0.0").strip() == before
+    assert store.list_templates() == [TemplateKey("132241", "staff-lunch-survey"),
+                                      TemplateKey("132250", "staff-lunch-survey")]
+
+
+def test_reads_versions_and_files_at_a_commit(store: GitTemplateStore) -> None:
+    first = publish(store, V1)
+    publish(store, V2, "minor")
+    assert store.list_versions(V1.template) == ["1.0.0", "1.1.0"]
+    assert store.list_versions(V1.template, first) == ["1.0.0"]
+    assert store.exists(V2)
+    assert not store.exists(V2, first)
+    files = store.read_version(V1)
+    assert files == version_files(V1)
+    assert store.read_version(V2, first) == {}
+    assert store.read_file(f"{V1.relpath}/template.json") == files["template.json"]
+    assert store.read_file("132241/nothing/1.0.0/template.json") is None
+
+
+def test_published_version_is_immutable(store: GitTemplateStore) -> None:
+    tip = publish(store, V1)
+    with pytest.raises(VersionExists, match="already published"):
+        publish(store, V1)
+    assert store.tip() == tip
+
+
+def test_compare_and_swap_refuses_a_moved_tip(store: GitTemplateStore) -> None:
+    first = publish(store, V1)
+    publish(store, V2, "minor")
+    tree = git(store, "rev-parse", f"{first}^{{tree}}").strip()
+    stale = subprocess.run(["git", f"--git-dir={store.path}", "commit-tree", tree, "-p", first,
+                            "-m", "stale"], capture_output=True, text=True, check=True,
+                           env={"GIT_AUTHOR_NAME": "x", "GIT_AUTHOR_EMAIL": "x@x",
+                                "GIT_COMMITTER_NAME": "x", "GIT_COMMITTER_EMAIL": "x@x",
+                                "PATH": "/usr/bin:/bin"}).stdout.strip()
+    # What the store does: update-ref with the old value it read — a stale one must fail.
+    proc = subprocess.run(["git", f"--git-dir={store.path}", "update-ref", "refs/heads/main",
+                           stale, first], capture_output=True, text=True, check=False)
+    assert proc.returncode != 0
+    assert "expected" in proc.stderr or "but" in proc.stderr
+
+
+def test_history_log_for_a_version_and_a_template(store: GitTemplateStore) -> None:
+    publish(store, V1)
+    publish(store, V2, "minor")
+    assert [c.message.splitlines()[0] for c in store.log_for(V1)] == [
+        "publish 132241/staff-lunch-survey 1.0.0"]
+    assert len(store.log_for(V1.template)) == 2
+    assert store.log_for(V1)[0].date.endswith("+00:00")
+
+
+def test_bulk_reader_maps_versions_to_their_commits(store: GitTemplateStore) -> None:
+    first = publish(store, V1)
+    second = publish(store, V2, "minor")
+    got = list(store.iter_versions())
+    assert [(str(v.key), v.commit.commit if v.commit else None, v.bump) for v in got] == [
+        ("132241/staff-lunch-survey@1.0.0", first, None),
+        ("132241/staff-lunch-survey@1.1.0", second, "minor"),
+    ]
+    assert got[0].template == version_files(V1)["template.json"]
+
+
+def test_bulk_reader_falls_back_for_commits_without_trailers(store: GitTemplateStore) -> None:
+    info = store.commit_files(under(V1, version_files(V1)), author=TAMA, message="hand-made\n")
+    (got,) = list(store.iter_versions())
+    assert got.commit is not None
+    assert got.commit.commit == info.commit
+
+
+def test_deprecation_file_next_to_the_versions(store: GitTemplateStore) -> None:
+    publish(store, V1)
+    store.commit_files({"132241/staff-lunch-survey/deprecated.json":
+                        '{"1.0.0": {"reason": "様式改定", "by": "x", "at": "2026-01-01"}}'.encode()},
+                       author=TAMA, message="deprecate\n")
+    assert store.deprecations(V1.template)["1.0.0"]["reason"] == "様式改定"
+    (got,) = list(store.iter_versions())
+    assert got.deprecated
+    assert got.deprecated_reason == "様式改定"
+    assert store.list_versions(V1.template) == ["1.0.0"]
+
+
+def test_delete_and_empty_repository(store: GitTemplateStore, tmp_path: Path) -> None:
+    publish(store, V1)
+    publish(store, V2, "minor")
+    store.commit_files({f"{V2.relpath}/{p}": None for p in version_files(V2)}, author=TAMA,
+                       message="remove\n")
+    assert store.list_versions(V1.template) == ["1.0.0"]
+    fsck_ok(store)
