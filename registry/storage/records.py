@@ -79,3 +79,15 @@ class TokenInfo(msgspec.Struct, kw_only=True):
     admin: bool = False
     created_at: str | None = None
     last_used_at: str | None = None
+
+
+class AuditEntry(msgspec.Struct, kw_only=True):
+    """One entry of the audit log (who did what to which target, from where, when)."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    detail: str | None = None
+    remote_addr: str | None = None
