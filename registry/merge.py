@@ -362,6 +362,14 @@ class _Merger:
         ours_keys = {self.fp.of(v) for v in sides[1]}
         theirs_keys = {self.fp.of(v) for v in sides[2]}
         removed = (base_keys - ours_keys) | (base_keys - theirs_keys)
+        if ctx == _TYPE:
+            # Both sides replaced the same type by different ones (string → integer vs number):
+            # a union would accept data neither side meant to, so this is a real conflict.
+            ours_added, theirs_added = ours_keys - base_keys, theirs_keys - base_keys
+            if ((base_keys - ours_keys) & (base_keys - theirs_keys) and ours_added
+                    and theirs_added and ours_added != theirs_added):
+                self.conflicts.append(_conflict(ptr, "both_changed", b, o, t))
+                return (o,)
         seen: set[bytes] = set()
         members: list[Any] = []
         for v in sides[1]:
