@@ -322,6 +322,11 @@ class FormValidator:
         self.normalizer = _normalizer(schema, self._resolver)
         self.root_title = schema.get("title") if isinstance(schema, dict) else None
 
+    @property
+    def resolver(self) -> Resolver:
+        """The pure-Python resolver over the form's references (for walking fields)."""
+        return self._resolver
+
     def normalize(self, value: Any) -> Any:
         """Apply ``x-yoshiki-normalize`` (nfkc, trim) to the fields that ask for it (a copy)."""
         return self.normalizer(value) if self.normalizer is not None else value
@@ -660,9 +665,10 @@ def _load(path: Path, display: str) -> tuple[Any, _Source, list[Issue]]:
 
 def _display(path: Path) -> str:
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:
         return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None) -> list[Issue]:

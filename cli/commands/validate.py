@@ -1,0 +1,41 @@
+"""``yoshiki validate PATH...``: check template versions, whole repositories or schema files.
+
+PATH is a version folder, a template folder (all its versions), a repository in the canonical
+layout, or a plain ``.json`` schema file (then: a valid 2020-12 schema whose references resolve
+locally). Exit 0 when no errors (warnings allowed), 1 on errors, 3 when a path does not exist.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
+
+
+def summary_of(errors: int, warnings: int, lang: str) -> str:
+    """The last line: how many errors and warnings."""
+    if lang == "ja":
+        return (f"エラー {errors} 件、警告 {warnings} 件" if errors or warnings
+                else "問題は見つかりませんでした")
+    return (f"{errors} error(s), {warnings} warning(s)" if errors or warnings
+            else "no problems found")
+
+
+@click.command(help="テンプレート・スキーマを検証する / validate templates, repositories or schema files")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@format_option("text", "json", "github", "markdown")
+@lang_option
+@traceback_option
+@guarded
+def command(paths: tuple[Path, ...], fmt: str, lang: str, show_traceback: bool) -> int:
+    """Validate every version folder or schema file under PATHS."""
+    from cli import reporters
+    from registry.validation import validate_paths
+
+    issues = validate_paths(list(paths))
+    errors = sum(1 for i in issues if i.severity == "error")
+    warnings = sum(1 for i in issues if i.severity == "warning")
+    click.echo(reporters.render(fmt, issues, lang, summary_of(errors, warnings, lang)))
+    return EXIT_INVALID if errors else 0

@@ -1,0 +1,469 @@
+"""Read resident submissions (JSON, JSON array, JSON Lines, CSV) as a stream and check them.
+
+Memory does not grow with the file: JSON Lines and CSV are read line by line, a JSON array is
+decoded element by element from fixed-size chunks. CSV exported from Excel is often CP932 or
+UTF-8 with a BOM; the encoding is detected (BOM, a UTF-8 attempt, CP932, charset-normalizer) or
+given. CSV cells are text and are converted by the form's types before validation.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from registry.errors import NotFound, RegistryError, UsageError
+from registry.models import Issue
+from registry.refs import Resolver
+from registry.validation import FormValidator
+
+CHUNK = 1 << 20
+SNIFF_BYTES = 1 << 16
+# One submission is a few KB; a single-object file beyond this is not a submission.
+MAX_SINGLE_DOCUMENT = 64 * 1024 * 1024
+ENCODINGS = ("auto", "utf-8", "cp932")
+_TRUE = frozenset({"true", "はい", "yes", "y", "1", "○", "〇", "✓", "有", "あり"})
+_FALSE = frozenset({"false", "いいえ", "no", "n", "0", "×", "✕", "無", "なし"})
+_INT_RE = re.compile(r"[+-]?[0-9]+")
+_NUM_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_LIST_SPLIT = re.compile(r"\s*[,、;；\n]\s*")
+
+
+@dataclass
+class Record:
+    """One submission: its number (line of JSONL/CSV, 1-based index in an array) and value.
+
+    ``error`` is set instead of ``value`` when the record itself cannot be read.
+    """
+
+    number: int
+    line: int | None
+    value: Any = None
+    error: Issue | None = None
+
+
+def _issue(rule: str, en: str, ja: str, file: str, *, line: int | None = None, column: int | None = None,
+           record: int | None = None, hint: str | None = None, hint_ja: str | None = None) -> Issue:
+    return Issue(rule=rule, message=en, message_ja=ja, file=file, line=line, column=column, record=record,
+                 hint=hint, hint_ja=hint_ja)
+
+
+def _msgspec_position(raw: bytes, exc: Exception) -> int | None:
+    """Column (characters, 1-based) from msgspec's ``(byte N)`` suffix."""
+    m = re.search(r"\(byte (\d+)\)", str(exc))
+    if m is None:
+        return None
+    return len(raw[: int(m[1])].decode("utf-8", "replace")) + 1
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _kind_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix == ".csv":
+        return "csv"
+    if suffix == ".json":
+        return "json"
+    raise UsageError(f"{path}: unknown data format (use .json, .jsonl, .ndjson or .csv)",
+                     detail_ja=f"{path}: データの形式がわかりません（.json、.jsonl、.ndjson、.csv のいずれかにしてください）")
+
+
+def iter_jsonl(path: Path, source: str) -> Iterator[Record]:
+    """One record per non-blank line, decoded with msgspec."""
+    decode = msgspec.json.decode
+    with path.open("rb") as f:
+        for number, raw in enumerate(f, 1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[3:]
+            try:
+                yield Record(number, number, decode(raw))
+            except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+                if not raw.strip():
+                    continue
+                yield Record(number, number, error=_line_error(raw, exc, source, number))
+
+
+def _line_error(raw: bytes, exc: Exception, source: str, number: int) -> Issue:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _issue("json.encoding", "This line is not UTF-8.", "この行は UTF-8 ではありません。", source,
+                      line=number, record=number, hint="Save the file as UTF-8.",
+                      hint_ja="UTF-8 で保存し直してください。")
+    msg = str(exc).split(" (byte")[0]
+    return _issue("json.syntax", f"Invalid JSON: {msg}.", f"JSON の書式が正しくありません（{msg}）。", source,
+                  line=number, column=_msgspec_position(raw, exc), record=number,
+                  hint="Each line must hold one JSON object.", hint_ja="1行に1つの JSON オブジェクトを書いてください。")
+
+
+def iter_json(path: Path, source: str) -> Iterator[Record]:
+    """A JSON file: one object (one record) or an array (one record per element, streamed)."""
+    with path.open("rb") as f:
+        head = f.read(CHUNK)
+        first = head.lstrip(b" \t\r\n\xef\xbb\xbf")[:1]
+        if not first:
+            yield Record(1, 1, error=_issue("json.empty", "The file is empty.", "ファイルが空です。", source,
+                                            hint="Write one JSON object or an array of objects.",
+                                            hint_ja="JSON のオブジェクトか、その配列を書いてください。"))
+            return
+        if first == b"[":
+            yield from _iter_array(f, head, source)
+            return
+        data = head + f.read(MAX_SINGLE_DOCUMENT)
+        if len(data) > MAX_SINGLE_DOCUMENT:
+            yield Record(1, 1, error=_issue(
+                "json.too-large", "A single JSON document over 64 MiB is not a submission.",
+                "1つの JSON が 64 MiB を超えています。申請データではないようです。", source,
+                hint="Use JSON Lines (one submission per line) for large batches.",
+                hint_ja="大量のデータは JSON Lines（1行に1件）にしてください。"))
+            return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        yield Record(1, line, error=_issue("json.encoding", f"The file is not UTF-8 (byte {exc.start}).",
+                                           f"ファイルが UTF-8 ではありません（{exc.start} バイト目）。", source, line=line,
+                                           hint="Save the file as UTF-8.", hint_ja="UTF-8 で保存し直してください。"))
+        return
+    try:
+        yield Record(1, 1, json.loads(text))
+    except json.JSONDecodeError as exc:
+        yield Record(1, exc.lineno, error=_issue(
+            "json.syntax", f"Invalid JSON: {exc.msg}.", f"JSON の書式が正しくありません（{exc.msg}）。", source,
+            line=exc.lineno, column=exc.colno,
+            hint="Check commas, quotes and brackets near this position.",
+            hint_ja="この位置の前後のカンマ・引用符・括弧を確認してください。"))
+    except RecursionError:
+        yield Record(1, 1, error=_issue("json.too-deep", "The JSON is nested too deeply.",
+                                        "JSON の入れ子が深すぎます。", source))
+
+
+def _iter_array(f: Any, head: bytes, source: str) -> Iterator[Record]:
+    """Decode ``[v, v, ...]`` element by element from chunks (an incremental raw_decode)."""
+    decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8-sig")()
+    buf = ""
+    line = 1  # line number at buf[0]
+    eof = False
+    number = 0
+
+    def more() -> bool:
+        nonlocal buf, eof, head
+        if eof:
+            return False
+        chunk = head if head else f.read(CHUNK)
+        head = b""
+        if not chunk:
+            buf += utf8.decode(b"", final=True)
+            eof = True
+            return True
+        buf += utf8.decode(chunk)
+        return True
+
+    def drop(upto: int) -> None:
+        nonlocal buf, line
+        line += buf.count("\n", 0, upto)
+        buf = buf[upto:]
+
+    def error(rule: str, en: str, ja: str, at: int) -> Record:
+        ln = line + buf.count("\n", 0, at)
+        col = at - (buf.rfind("\n", 0, at) + 1) + 1
+        return Record(number + 1, ln, error=_issue(rule, en, ja, source, line=ln, column=col, record=number + 1))
+
+    def skip_ws(i: int) -> int:
+        while True:
+            while i < len(buf) and buf[i] in " \t\r\n":
+                i += 1
+            if i < len(buf) or not more():
+                return i
+
+    try:
+        more()
+        i = skip_ws(0)
+        i += 1  # the "["
+        i = skip_ws(i)
+        if i < len(buf) and buf[i] == "]":
+            return
+        while True:
+            i = skip_ws(i)
+            drop(i)
+            i = 0
+            while True:
+                try:
+                    value, end = decoder.raw_decode(buf, 0)
+                except json.JSONDecodeError as exc:
+                    if more():
+                        continue
+                    yield error("json.syntax", f"Invalid JSON: {exc.msg}.",
+                                f"JSON の書式が正しくありません（{exc.msg}）。", exc.pos)
+                    return
+                # A number or literal ending exactly at the buffer's end may continue in the next chunk.
+                if end >= len(buf) and not eof and more():
+                    continue
+                break
+            number += 1
+            yield Record(number, line, value)
+            i = skip_ws(end)
+            if i < len(buf) and buf[i] == ",":
+                i += 1
+                continue
+            if i < len(buf) and buf[i] == "]":
+                return
+            yield error("json.syntax", "Invalid JSON: expected ',' or ']' after an element.",
+                        "JSON の書式が正しくありません（要素の後に , か ] が必要です）。", i)
+            return
+    except UnicodeDecodeError:
+        yield Record(number + 1, line, error=_issue(
+            "json.encoding", "The file is not UTF-8.", "ファイルが UTF-8 ではありません。", source, line=line,
+            hint="Save the file as UTF-8.", hint_ja="UTF-8 で保存し直してください。"))
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def detect_encoding(path: Path, requested: str = "auto") -> str:
+    """The text encoding of a CSV file: BOM, then UTF-8, then CP932, then charset-normalizer."""
+    with path.open("rb") as f:
+        sample = f.read(SNIFF_BYTES)
+    if requested != "auto":
+        if requested.lower().replace("_", "-") in ("utf-8", "utf8"):
+            return "utf-8-sig"
+        return "cp932" if requested.lower().replace("_", "-") in ("cp932", "shift-jis", "sjis") else requested
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for candidate in ("utf-8", "cp932"):
+        try:
+            codecs.getincrementaldecoder(candidate)().decode(sample, final=len(sample) < SNIFF_BYTES)
+            return "utf-8-sig" if candidate == "utf-8" else candidate
+        except UnicodeDecodeError:
+            continue
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise UsageError(f"{path}: cannot tell the text encoding; give --encoding",
+                         detail_ja=f"{path}: 文字コードを判定できません。--encoding で指定してください")
+    return str(best.encoding)
+
+
+@dataclass(frozen=True)
+class _Column:
+    tokens: tuple[str, ...]
+    types: frozenset[str]
+    item_types: frozenset[str]
+
+
+class CsvColumns:
+    """Maps CSV headers (property names or Japanese titles, dotted for nesting) to fields."""
+
+    def __init__(self, schema: Any, resolver: Resolver | None) -> None:
+        self._by_name: dict[str, _Column] = {}
+        self._by_title: dict[str, _Column] = {}
+        self._by_leaf_title: dict[str, list[_Column]] = {}
+        self._resolver = resolver
+        if resolver is not None:
+            self._walk(schema, resolver.root_uri, (), (), frozenset())
+
+    def _resolve(self, node: Any, base: str) -> tuple[dict[str, Any], str]:
+        """Follow $ref (and merge allOf) so a field's type and properties are visible."""
+        merged: dict[str, Any] = {}
+        seen = 0
+        while isinstance(node, dict) and seen < 16:
+            seen += 1
+            base = Resolver.base_of(base, node)
+            for k, v in node.items():
+                if k == "properties" and isinstance(v, dict):
+                    merged.setdefault("properties", {}).update(v)
+                    merged.setdefault("_bases", {}).update(dict.fromkeys(v, base))
+                elif k not in merged:
+                    merged[k] = v
+            for sub in node.get("allOf", []) if isinstance(node.get("allOf"), list) else []:
+                inner, _ = self._resolve(sub, base)
+                for k, v in inner.items():
+                    if k in ("properties", "_bases"):
+                        merged.setdefault(k, {}).update(v)
+                    else:
+                        merged.setdefault(k, v)
+            ref = node.get("$ref")
+            if not isinstance(ref, str) or self._resolver is None:
+                break
+            try:
+                base, node = self._resolver.resolve(base, ref)
+            except RegistryError:
+                break
+        return merged, base
+
+    @staticmethod
+    def _types(node: dict[str, Any]) -> frozenset[str]:
+        t = node.get("type")
+        if isinstance(t, str):
+            return frozenset({t})
+        if isinstance(t, list):
+            return frozenset(str(x) for x in t)
+        values = node.get("enum") if isinstance(node.get("enum"), list) else (
+            [node["const"]] if "const" in node else None)
+        if values:
+            kinds = {"boolean" if isinstance(v, bool) else "integer" if isinstance(v, int) else
+                     "number" if isinstance(v, float) else "string" for v in values}
+            return frozenset(kinds)
+        return frozenset()
+
+    def _walk(self, node: Any, base: str, names: tuple[str, ...], titles: tuple[str, ...],
+              active: frozenset[int]) -> None:
+        if id(node) in active or len(names) > 8:
+            return
+        active = active | {id(node)}
+        schema, base = self._resolve(node, base)
+        props = schema.get("properties")
+        types = self._types(schema)
+        if names and (not isinstance(props, dict) or (types and "object" not in types)):
+            items, _ = self._resolve(schema.get("items"), base) if isinstance(schema.get("items"), dict) else ({}, base)
+            col = _Column(names, types, self._types(items))
+            self._by_name[".".join(names)] = col
+            self._by_title[".".join(titles)] = col
+            self._by_leaf_title.setdefault(titles[-1], []).append(col)
+            return
+        if not isinstance(props, dict):
+            return
+        bases = schema.get("_bases", {})
+        for name, sub in props.items():
+            sub_schema, _ = self._resolve(sub, bases.get(name, base))
+            title = sub_schema.get("title") if isinstance(sub_schema.get("title"), str) else name
+            self._walk(sub, bases.get(name, base), (*names, name), (*titles, str(title)), active)
+
+    def column(self, header: str) -> _Column:
+        """The field a header names; unknown headers stay as given (the schema reports them)."""
+        h = header.strip().lstrip("\ufeff")
+        found = self._by_name.get(h) or self._by_title.get(h)
+        if found is not None:
+            return found
+        leaf = self._by_leaf_title.get(h)
+        if leaf is not None and len(leaf) == 1:
+            return leaf[0]
+        return _Column(tuple(h.split(".")), frozenset(), frozenset())
+
+
+def coerce(cell: str, types: frozenset[str], item_types: frozenset[str] = frozenset()) -> Any:
+    """A CSV cell converted by the field's JSON types ("3" → 3 for an integer field)."""
+    if not types or "string" in types:
+        return cell
+    text = cell.strip()
+    if "integer" in types and _INT_RE.fullmatch(text):
+        return int(text)
+    if "number" in types and _NUM_RE.fullmatch(text):
+        number = float(text)
+        return int(number) if _INT_RE.fullmatch(text) else number
+    if "boolean" in types:
+        low = text.lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+    if "array" in types:
+        return [coerce(part, item_types or frozenset({"string"})) for part in _LIST_SPLIT.split(text) if part]
+    return cell
+
+
+def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto") -> Iterator[Record]:
+    """One record per data row; the header names the fields; empty cells are absent fields."""
+    enc = detect_encoding(path, encoding)
+    with path.open("r", encoding=enc, newline="") as f:
+        reader = csv.reader(f)
+        try:
+            header = next(reader, None)
+            if header is None:
+                yield Record(1, 1, error=_issue("csv.empty", "The file is empty (no header row).",
+                                                "ファイルが空です（見出し行がありません）。", source,
+                                                hint="The first row names the fields.",
+                                                hint_ja="1行目に項目名を書いてください。"))
+                return
+            cols = [columns.column(h) for h in header]
+            start = reader.line_num + 1
+            for row in reader:
+                number = start
+                start = reader.line_num + 1
+                if not any(cell.strip() for cell in row):
+                    continue
+                value: dict[str, Any] = {}
+                for col, cell in zip(cols, row, strict=False):
+                    if cell == "" or not col.tokens:
+                        continue
+                    target = value
+                    for tok in col.tokens[:-1]:
+                        nxt = target.get(tok)
+                        if not isinstance(nxt, dict):
+                            nxt = target[tok] = {}
+                        target = nxt
+                    target[col.tokens[-1]] = coerce(cell, col.types, col.item_types)
+                yield Record(number, number, value)
+        except UnicodeDecodeError:
+            line = reader.line_num + 1
+            yield Record(line, line, error=_issue(
+                "csv.encoding", f"Row {line} cannot be read as {enc}.", f"{line} 行目を {enc} として読めません。",
+                source, line=line, record=line,
+                hint="Give the encoding with --encoding utf-8 or --encoding cp932.",
+                hint_ja="--encoding utf-8 か --encoding cp932 で文字コードを指定してください。"))
+        except csv.Error as exc:
+            line = reader.line_num
+            yield Record(line, line, error=_issue("csv.syntax", f"Invalid CSV: {exc}.",
+                                                  f"CSV の書式が正しくありません（{exc}）。", source, line=line, record=line))
+
+
+# --------------------------------------------------------------------------- checking
+
+
+@dataclass
+class Tally:
+    """Counts of one run of check-data."""
+
+    valid: int = 0
+    invalid: int = 0
+    files: int = 0
+
+
+def iter_records(path: Path, *, columns: CsvColumns | None = None, encoding: str = "auto",
+                 source: str | None = None) -> Iterator[Record]:
+    """Records of a data file of any supported kind."""
+    source = source or str(path)
+    if not path.is_file():
+        raise NotFound(f"{source}: no such file", detail_ja=f"{source}: ファイルがありません")
+    kind = _kind_of(path)
+    if kind == "jsonl":
+        return iter_jsonl(path, source)
+    if kind == "csv":
+        return iter_csv(path, source, columns or CsvColumns({}, None), encoding)
+    return iter_json(path, source)
+
+
+def check_file(form: FormValidator, path: Path, tally: Tally, *, encoding: str = "auto",
+               source: str | None = None, columns: CsvColumns | None = None) -> Iterator[Issue]:
+    """Check every submission of one file, yielding issues as they are found (bounded memory)."""
+    source = source or str(path)
+    if columns is None and path.suffix.lower() == ".csv":
+        columns = CsvColumns(form.schema, form.resolver)
+    records = iter_records(path, columns=columns, encoding=encoding, source=source)
+    tally.files += 1
+    normalize = form.normalizer
+    is_valid = form.is_valid
+    for rec in records:
+        if rec.error is not None:
+            tally.invalid += 1
+            yield rec.error
+            continue
+        value = normalize(rec.value) if normalize is not None else rec.value
+        if is_valid(value):
+            tally.valid += 1
+            continue
+        tally.invalid += 1
+        yield from form.check(value, file=source, record=rec.number, normalized=True,
+                              line=rec.line)
