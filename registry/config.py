@@ -44,10 +44,17 @@ class Settings:
         return replace(base, **overrides)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Read ``YOSHIKI_*`` variables (``environ`` defaults to os.environ)."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, *,
+                 data_dir: Path | None = None) -> Settings:
+        """Read ``YOSHIKI_*`` variables (``environ`` defaults to os.environ).
+
+        ``data_dir`` (a command's ``--data-dir``) wins over ``YOSHIKI_DATA_DIR``; an explicit
+        ``YOSHIKI_DATABASE_URL`` or ``YOSHIKI_REPO_PATH`` still wins over both.
+        """
         env = os.environ if environ is None else environ
-        if env.get("YOSHIKI_DATA_DIR"):
+        if data_dir is not None:
+            data_dir = Path(data_dir).expanduser()
+        elif env.get("YOSHIKI_DATA_DIR"):
             data_dir = Path(env["YOSHIKI_DATA_DIR"]).expanduser()
         else:
             xdg = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")

@@ -22,6 +22,7 @@ class Author(msgspec.Struct, frozen=True, kw_only=True):
     email: str = "registry@yoshiki.invalid"
     municipality: str = ""         # LG code, e.g. "132241"
     municipality_name: str = ""    # e.g. "多摩市"
+    admin: bool = False            # an admin account may write any municipality's templates
 
     @property
     def display(self) -> str:

@@ -1,0 +1,829 @@
+"""The registry's use-cases: publish, fork, pull, deprecate, reindex, history, lineage, search.
+
+Sync and framework-free: the web API and the CLI both call ``RegistryService``. Git is the source
+of truth and is written first; the SQL index is a cache written second (a crash in between is
+repaired by ``reindex``). Every write is also recorded in the index's audit log.
+
+Decisions (see also the docstrings of ``fork`` and ``deprecate``):
+
+- The compatibility mode is the one the NEW version's template.json declares (default
+  BACKWARD). Relaxing it (e.g. to NONE for a deliberate breaking change) is therefore an explicit,
+  reviewed line in the published metadata, kept in git forever.
+- A breaking change needs a major version even under NONE; under any other mode it is refused.
+- A fork may not drop a field its upstream marks ``x-yoshiki-locked`` nor change how it
+  validates (annotations such as title and description may change; validation keywords may not;
+  a locked field that upstream requires stays required).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from registry import pointers
+from registry.documents import decode_utf8, parse_json_text
+from registry.errors import (
+    Conflict,
+    Forbidden,
+    IncompatibleChange,
+    InvalidTemplate,
+    LimitExceeded,
+    NotFound,
+    UsageError,
+    VersionExists,
+)
+from registry.layout import (
+    EXAMPLES_DIR,
+    SCHEMA_FILE,
+    TEMPLATE_FILE,
+    TemplateKey,
+    VersionKey,
+    schema_uri,
+)
+from registry.models import Issue, has_errors
+from registry.refs import SchemaSet
+from registry.storage.git_store import DEPRECATED_FILE, FaultHook, GitTemplateStore, commit_message
+from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
+from registry.storage.records import TemplateSummary, VersionRecord
+from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
+
+if TYPE_CHECKING:
+    from registry.config import Settings
+
+DEFAULT_MODE = "BACKWARD"
+ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "default", "deprecated",
+                         "readOnly", "writeOnly", "$id", "$schema"})
+SET_KEYWORDS = frozenset({"required", "enum", "type"})
+
+
+class PublishResult(msgspec.Struct, kw_only=True):
+    """What a publish (or fork / pull) did or, for a dry run, would do."""
+
+    template: str                      # "132241/staff-lunch-survey"
+    version: str
+    commit: str | None                 # None for a dry run
+    previous: str | None = None        # the latest earlier version it was diffed against
+    bump: str | None = None            # the size of the step actually declared
+    required_bump: str | None = None   # what the diff requires under the mode
+    compatibility: str = DEFAULT_MODE
+    warnings: list[Issue] = msgspec.field(default_factory=list)
+    changes: list[Any] = msgspec.field(default_factory=list)
+    event: str = "published"
+    dry_run: bool = False
+    upstream_template: str | None = None
+    upstream_version: str | None = None
+
+
+class PullResult(msgspec.Struct, kw_only=True):
+    """The outcome of a pull: up to date, or the published (or dry-run) next version."""
+
+    fork: str
+    upstream: str
+    base_version: str
+    theirs_version: str
+    ours_version: str
+    up_to_date: bool = False
+    published: PublishResult | None = None
+    dropped_examples: list[str] = msgspec.field(default_factory=list)
+
+
+class HistoryEntry(msgspec.Struct, kw_only=True):
+    """One version of a template as its history shows it (from git)."""
+
+    version: str
+    commit: str
+    author: str
+    email: str
+    date: str
+    event: str
+    bump: str | None = None
+    changelog: str | None = None
+    deprecated: bool = False
+    deprecated_reason: str | None = None
+
+
+class Lineage(msgspec.Struct, kw_only=True):
+    """Where a template comes from (upstream chain, nearest first) and who forked it."""
+
+    template: str
+    upstream_chain: list[str] = msgspec.field(default_factory=list)   # "lg/slug@version"
+    forks: list[VersionRecord] = msgspec.field(default_factory=list)
+
+
+class VersionFiles(msgspec.Struct, kw_only=True):
+    """A published version read from git: parsed template and schema, and every file."""
+
+    template_key: str
+    version: str
+    template: Any
+    schema: Any
+    files: dict[str, bytes]
+    deprecated: bool = False
+    deprecated_reason: str | None = None
+
+
+def now_iso() -> str:
+    """Now, ISO 8601 UTC (seconds)."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def _dump(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, indent=2).encode() + b"\n"
+
+
+def _split_files(files: Mapping[str, bytes], key: VersionKey | None) -> tuple[VersionKey, dict[str, bytes]]:
+    """Accept version-relative paths (with ``key``) or repository paths ``lg/slug/ver/...``."""
+    if key is not None:
+        prefix = key.relpath + "/"
+        return key, {(p[len(prefix):] if p.startswith(prefix) else p): d for p, d in files.items()}
+    keys = {tuple(p.split("/")[:3]) for p in files}
+    if len(keys) != 1 or any(len(p.split("/")) < 4 for p in files):
+        raise UsageError("name the version: paths must all start with <lg>/<slug>/<version>/",
+                         detail_ja="版を指定してください。すべてのパスを <団体コード>/<スラッグ>/<版>/ で始めてください")
+    lg, slug, version = next(iter(keys))
+    parsed = VersionKey.parse(f"{lg}/{slug}@{version}")
+    return parsed, {p.split("/", 3)[3]: d for p, d in files.items()}
+
+
+def _strip_annotations(node: Any) -> Any:
+    """The validation-relevant part of a subschema: annotations dropped, set keywords sorted."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for k, v in node.items():
+            if k in ANNOTATIONS or (k.startswith("x-yoshiki-")):
+                continue
+            if k in SET_KEYWORDS and isinstance(v, list):
+                out[k] = sorted(json.dumps(x, sort_keys=True, ensure_ascii=False) for x in v)
+            elif k in ("properties", "$defs", "patternProperties", "dependentSchemas"):
+                out[k] = {n: _strip_annotations(s) for n, s in v.items()} if isinstance(v, dict) else v
+            elif k in ("const", "enum"):
+                out[k] = v
+            else:
+                out[k] = _strip_annotations(v)
+        return out
+    if isinstance(node, list):
+        return [_strip_annotations(x) for x in node]
+    return node
+
+
+def locked_fields(schema: Any) -> list[str]:
+    """JSON pointers of every subschema marked ``x-yoshiki-locked: true``."""
+    found: list[str] = []
+
+    def walk(node: Any, path: list[str | int]) -> None:
+        if isinstance(node, dict):
+            if node.get("x-yoshiki-locked") is True:
+                found.append(pointers.join(path))
+            for k, v in node.items():
+                if k not in ("const", "enum", "examples", "default"):
+                    walk(v, [*path, k])
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, [*path, i])
+
+    walk(schema, [])
+    return found
+
+
+def locked_field_issues(upstream: Any, fork: Any, upstream_name: str) -> list[Issue]:
+    """Issues for each locked field of ``upstream`` the fork drops or validates differently."""
+    issues: list[Issue] = []
+    for ptr in locked_fields(upstream):
+        up_sub = pointers.resolve(upstream, ptr)
+        title = up_sub.get("title") if isinstance(up_sub, dict) else None
+        name = f"「{title}」({ptr})" if title else ptr
+        name_en = f"{title!r} ({ptr})" if title else ptr
+        try:
+            fork_sub = pointers.resolve(fork, ptr)
+        except (KeyError, IndexError, ValueError):
+            issues.append(Issue(
+                rule="fork.locked-removed", pointer=ptr, file=SCHEMA_FILE,
+                message=f"The locked field {name_en} of {upstream_name} was removed; a fork must keep it.",
+                message_ja=f"{upstream_name} で固定 (x-yoshiki-locked) されている項目 {name} が削除されています。フォークでは削除できません。",
+                hint="Restore the field as the upstream defines it.",
+                hint_ja="フォーク元と同じ定義で項目を戻してください。"))
+            continue
+        if _strip_annotations(up_sub) != _strip_annotations(fork_sub):
+            issues.append(Issue(
+                rule="fork.locked-changed", pointer=ptr, file=SCHEMA_FILE,
+                message=f"The locked field {name_en} of {upstream_name} validates differently in the fork; only its title and description may change.",
+                message_ja=f"{upstream_name} で固定 (x-yoshiki-locked) されている項目 {name} の検証内容が変更されています。変更できるのは表示名と説明だけです。",
+                hint="Use the upstream's definition of this field.",
+                hint_ja="この項目はフォーク元の定義のまま使ってください。"))
+            continue
+        tokens = pointers.split(ptr)
+        if len(tokens) >= 2 and tokens[-2] == "properties":
+            parent = pointers.join(tokens[:-2])
+            field = tokens[-1]
+            up_req = _required_at(upstream, parent)
+            if field in up_req and field not in _required_at(fork, parent):
+                issues.append(Issue(
+                    rule="fork.locked-changed", pointer=ptr, file=SCHEMA_FILE,
+                    message=f"The locked field {name_en} is required by {upstream_name}; the fork must keep it required.",
+                    message_ja=f"{upstream_name} で固定されている項目 {name} は必須です。フォークでも必須のままにしてください。"))
+    return issues
+
+
+def _required_at(schema: Any, ptr: str) -> list[Any]:
+    try:
+        node = pointers.resolve(schema, ptr)
+    except (KeyError, IndexError, ValueError):
+        return []
+    req = node.get("required") if isinstance(node, dict) else None
+    return req if isinstance(req, list) else []
+
+
+class _Parsed(msgspec.Struct, kw_only=True):
+    key: VersionKey
+    files: dict[str, bytes]
+    template: Any
+    schema: Any
+    examples: dict[str, list[tuple[str, Any]]]
+
+
+class RegistryService:
+    """The use-cases over one git store and one SQL index."""
+
+    def __init__(self, settings: Settings, *, store: TemplateStore | None = None,
+                 index: TemplateIndex | None = None, migrate: bool = True) -> None:
+        self.settings = settings
+        self.fault = FaultHook(settings.fault_pause, settings.fault_pause_file)
+        self.store: Any = store or GitTemplateStore(
+            settings.repo_path, committer_name=settings.registry_name,
+            committer_email=settings.registry_email, fault=self.fault)
+        if index is None:
+            from registry.storage.sql_index import SqlIndex
+
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            index = SqlIndex(settings.database_url)
+            if migrate:
+                index.migrate()
+        self.index: TemplateIndex = index
+
+    # -- helpers ------------------------------------------------------------------------------
+    def _schemas(self, commit: str | None) -> SchemaSet:
+        """Common definitions plus every template schema, read from git at ``commit``."""
+        store = self.store
+
+        def load(key: VersionKey) -> Any:
+            data = store.read_file(f"{key.relpath}/{SCHEMA_FILE}", commit)
+            if data is None:
+                raise NotFound(f"{key} does not exist", detail_ja=f"{key} はありません")
+            return parse_json_text(decode_utf8(data, f"{key.relpath}/{SCHEMA_FILE}"),
+                                   f"{key.relpath}/{SCHEMA_FILE}")
+
+        return SchemaSet(load)
+
+    def _doc(self, key: VersionKey, name: str, commit: str | None = None) -> Any:
+        data = self.store.read_file(f"{key.relpath}/{name}", commit)
+        if data is None:
+            raise NotFound(f"{key} has no {name} (is the version published?)",
+                           detail_ja=f"{key} の {name} がありません（公開されていない版です）")
+        return parse_json_text(decode_utf8(data, f"{key.relpath}/{name}"), f"{key.relpath}/{name}")
+
+    def _parse(self, key: VersionKey, files: Mapping[str, bytes]) -> _Parsed:
+        total = sum(len(d) for d in files.values())
+        if total > self.settings.max_body_bytes:
+            raise LimitExceeded(
+                f"the version's files total {total:,} bytes, more than the {self.settings.max_body_bytes:,} allowed",
+                detail_ja=f"版のファイルの合計が {total:,} バイトあり、上限 {self.settings.max_body_bytes:,} バイトを超えています")
+        issues: list[Issue] = []
+        docs: dict[str, Any] = {}
+        examples: dict[str, list[tuple[str, Any]]] = {"valid": [], "invalid": []}
+        for path, data in sorted(files.items()):
+            parts = path.split("/")
+            ok_example = (len(parts) == 3 and parts[0] == EXAMPLES_DIR
+                          and parts[1] in ("valid", "invalid") and parts[2].endswith(".json"))
+            if path not in (TEMPLATE_FILE, SCHEMA_FILE) and not ok_example:
+                issues.append(Issue(rule="layout.unexpected-file", file=path,
+                                    message=f"{path} does not belong in a version folder.",
+                                    message_ja=f"{path} は版のフォルダーに置けないファイルです。",
+                                    hint="A version holds template.json, schema.json and examples/valid|invalid/*.json.",
+                                    hint_ja="版に置けるのは template.json、schema.json、examples/valid|invalid/*.json です。"))
+                continue
+            try:
+                value = parse_json_text(decode_utf8(data, path), path)
+            except InvalidTemplate as exc:
+                issues.extend(exc.issues)
+                continue
+            if ok_example:
+                examples[parts[1]].append((parts[2], value))
+            else:
+                docs[path] = value
+        for required in (TEMPLATE_FILE, SCHEMA_FILE):
+            if required not in docs and not any(i.file == required for i in issues):
+                issues.append(Issue(rule="layout.missing-file", file=required,
+                                    message=f"{required} is missing.",
+                                    message_ja=f"{required} がありません。"))
+        if issues:
+            raise InvalidTemplate(f"{key}: the version's files cannot be read",
+                                  detail_ja=f"{key}: 版のファイルを読み込めません", issues=issues)
+        return _Parsed(key=key, files=dict(files), template=docs[TEMPLATE_FILE],
+                       schema=docs[SCHEMA_FILE], examples=examples)
+
+    def _check_actor(self, actor: Author, lg: str) -> None:
+        if actor.admin or actor.municipality == lg:
+            return
+        raise Forbidden(
+            f"{actor.display} may not write templates of municipality {lg}",
+            detail_ja=f"{actor.display} は団体コード {lg} のテンプレートを書き込めません")
+
+    # -- publish ------------------------------------------------------------------------------
+    def publish(self, files: Mapping[str, bytes], *, actor: Author, key: VersionKey | None = None,
+                dry_run: bool = False) -> PublishResult:
+        """Validate, check the version number and compatibility, then write git and the index."""
+        vkey, rel = _split_files(files, key)
+        self._check_actor(actor, vkey.lg)
+        return self._publish(self._parse(vkey, rel), actor=actor, dry_run=dry_run, event="publish")
+
+    def import_version(self, key: VersionKey, files: Mapping[str, bytes], *,
+                       actor: Author) -> PublishResult:
+        """Publish a version taken from an existing repository (seeding), naming the event.
+
+        A template's first version with an ``upstream`` is recorded as a fork; a later version
+        whose upstream version moved, as a pull; anything else as a publish. All checks apply.
+        """
+        self._check_actor(actor, key.lg)
+        parsed = self._parse(key, files)
+        event = "publish"
+        upstream = parsed.template.get("upstream") if isinstance(parsed.template, dict) else None
+        if isinstance(upstream, dict):
+            earlier = [v for v in self.store.list_versions(key.template)
+                       if Version.parse(v) < Version.parse(key.version)]
+            if not earlier:
+                event = "fork"
+            else:
+                prev = self._doc(VersionKey(key.lg, key.slug, earlier[-1]), TEMPLATE_FILE)
+                prev_up = prev.get("upstream") if isinstance(prev, dict) else None
+                if prev_up != upstream:
+                    event = "pull"
+        return self._publish(parsed, actor=actor, dry_run=False, event=event)
+
+    def _publish(self, parsed: _Parsed, *, actor: Author, dry_run: bool, event: str,
+                 extra_warnings: list[Issue] | None = None) -> PublishResult:
+        from registry.lint import LintConfig, lint_schema
+        from registry.validation import validate_version_documents
+
+        key = parsed.key
+        tip = self.store.tip()
+        existing = self.store.list_versions(key.template, tip) if tip else []
+        if key.version in existing:
+            raise VersionExists(
+                f"{key} is already published; a published version never changes — publish a new version number",
+                detail_ja=f"{key} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
+                extra={"version": str(key)})
+        schemas = self._schemas(tip)
+        if isinstance(parsed.schema, dict) and isinstance(parsed.schema.get("$id"), str):
+            schemas.add(parsed.schema["$id"], parsed.schema)
+
+        def upstream_exists(name: str, ver: str) -> bool:
+            lg, _, slug = name.partition("/")
+            return bool(tip) and self.store.exists(VersionKey(lg, slug, ver), tip)
+
+        issues = validate_version_documents(key, parsed.template, parsed.schema, parsed.examples,
+                                            schemas, upstream_exists=upstream_exists)
+        template = parsed.template if isinstance(parsed.template, dict) else {}
+        if not has_errors(issues):
+            config = LintConfig.load(None, template)
+            issues += [i if i.file else msgspec.structs.replace(i, file=SCHEMA_FILE)
+                       for i in lint_schema(parsed.schema, schemas=schemas, config=config)]
+        if has_errors(issues):
+            raise InvalidTemplate(f"{key} is not valid; nothing was published",
+                                  detail_ja=f"{key} は不正なため公開していません",
+                                  issues=[i for i in issues if i.severity == "error"])
+        warnings = [i for i in issues if i.severity != "error"] + list(extra_warnings or [])
+
+        upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else None
+        if upstream is not None:
+            up_lg, _, up_slug = str(upstream["template"]).partition("/")
+            up_key = VersionKey(up_lg, up_slug, str(upstream["version"]))
+            locked = locked_field_issues(self._doc(up_key, SCHEMA_FILE, tip), parsed.schema, str(up_key))
+            if locked:
+                raise IncompatibleChange(
+                    f"{key} changes fields its upstream {up_key} locks; nothing was published",
+                    detail_ja=f"{key} はフォーク元 {up_key} が固定している項目を変更しているため公開していません",
+                    issues=locked)
+
+        mode = str(template.get("compatibility") or DEFAULT_MODE)
+        new_v = Version.parse(key.version)
+        earlier = [v for v in existing if Version.parse(v) < new_v]
+        previous = earlier[-1] if earlier else None
+        declared: Bump | None = None
+        required: Bump | None = None
+        changes: list[Any] = []
+        if previous is not None:
+            declared, required, changes = self._check_change(key, parsed.schema, earlier, mode,
+                                                             schemas, tip)
+        changelog = template.get("changelog") if isinstance(template.get("changelog"), str) else None
+        result = PublishResult(
+            template=str(key.template), version=key.version, commit=None, previous=previous,
+            bump=declared, required_bump=required, compatibility=mode, warnings=warnings,
+            changes=changes, event=_EVENTS[event], dry_run=dry_run,
+            upstream_template=str(upstream["template"]) if upstream else None,
+            upstream_version=str(upstream["version"]) if upstream else None)
+        if dry_run:
+            return result
+        extra = f"from {upstream['template']} {upstream['version']}" if upstream and event != "publish" else None
+        info = self.store.commit_files(
+            {f"{key.relpath}/{p}": d for p, d in parsed.files.items()}, author=actor,
+            message=commit_message(event, key, declared, changelog, extra), must_not_exist=key)
+        self.fault("after-update-ref")
+        result.commit = info.commit
+        record = self._record(key, template, info, declared, _EVENTS[event])
+        if record.upstream_template and record.upstream_version:
+            record.upstream_commit = self._published_commit(
+                record.upstream_template, record.upstream_version)
+        self.index.record_version(record)
+        self.index.audit(actor.display, event, str(key),
+                         f"commit {info.commit}" + (f", {declared}" if declared else ""), None)
+        return result
+
+    def _check_change(self, key: VersionKey, schema: Any, earlier: list[str], mode: str,
+                      schemas: SchemaSet, tip: str | None) -> tuple[Bump, Bump, list[Any]]:
+        """Diff against the latest earlier version; check the declared bump and the mode."""
+        from registry.diff import check_compat, diff, required_bump
+
+        previous = earlier[-1]
+        prev_key = VersionKey(key.lg, key.slug, previous)
+        old = self._doc(prev_key, SCHEMA_FILE, tip)
+        d = diff(old, schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+        required: Bump = required_bump(d, mode)
+        declared = Version.parse(previous).bump_to(Version.parse(key.version))
+        changes = list(d.changes)
+        breaking = [c for c in changes if "breaking" in (c.backward, c.forward) or
+                    "unknown" in (c.backward, c.forward)]
+        if BUMP_ORDER[declared] < BUMP_ORDER[required]:
+            suggest = Version.parse(previous).bumped(required)
+            raise IncompatibleChange(
+                f"{key}: the changes since {previous} need a {required} version ({suggest}), not {declared}",
+                detail_ja=f"{key}: {previous} からの変更には {_BUMP_JA[required]}の版上げ（{suggest}）が必要です（指定は{_BUMP_JA[declared]}）",
+                issues=[_change_issue(c, required) for c in (breaking or changes)],
+                extra={"required_bump": required, "suggested_version": str(suggest)})
+        if mode != "NONE":
+            olds = [self._doc(VersionKey(key.lg, key.slug, v), SCHEMA_FILE, tip) for v in
+                    (earlier if mode.endswith("_TRANSITIVE") else earlier[-1:])]
+            compat = check_compat(schema, olds, mode, schemas=schemas)
+            if not compat.ok:
+                bad = [c for dd in compat.diffs for c in dd.changes
+                       if "breaking" in (c.backward, c.forward) or "unknown" in (c.backward, c.forward)]
+                raise IncompatibleChange(
+                    f"{key} breaks the template's compatibility mode {mode}",
+                    detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません",
+                    issues=[_change_issue(c, required) for c in bad] or [Issue(
+                        rule="compat.breaking", message=f"Incompatible under {mode}.",
+                        message_ja=f"{mode} の下で互換性がありません。")],
+                    extra={"mode": mode, "hint": "declare compatibility NONE in template.json and a major version to break on purpose"})
+        return declared, required, changes
+
+    def _published_commit(self, template: str, version: str) -> str | None:
+        lg, _, slug = template.partition("/")
+        log = self.store.log_for(VersionKey(lg, slug, version))
+        return log[-1].commit if log else None
+
+    @staticmethod
+    def _record(key: VersionKey, template: Mapping[str, Any], info: CommitInfo | None,
+                bump: str | None, event: str, deprecated: bool = False,
+                deprecated_reason: str | None = None) -> VersionRecord:
+        upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else {}
+        tags = template.get("tags")
+        return VersionRecord(
+            lg=key.lg, slug=key.slug, version=key.version,
+            title=str(template.get("title") or key.slug),
+            category=str(template.get("category") or "その他"),
+            commit=info.commit if info else "", published_at=info.date if info else "",
+            author_name=info.author_name if info else "", author_email=info.author_email if info else "",
+            title_en=template.get("title_en"), description=template.get("description"),
+            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+            license=template.get("license"),
+            compatibility=str(template.get("compatibility") or DEFAULT_MODE),
+            changelog=template.get("changelog"), bump=bump,
+            upstream_template=upstream.get("template") if upstream else None,
+            upstream_version=upstream.get("version") if upstream else None,
+            deprecated=deprecated, deprecated_reason=deprecated_reason,
+            event=event,  # type: ignore[arg-type]
+        )
+
+    # -- fork ---------------------------------------------------------------------------------
+    def fork(self, source: TemplateKey | str, version: str | None = None, *, to_lg: str,
+             to_slug: str | None = None, actor: Author, dry_run: bool = False) -> PublishResult:
+        """Copy a version of another template into ``to_lg`` with ``upstream`` recorded.
+
+        The fork's first version keeps the upstream's version number (稲城市's fork of
+        多摩市 1.0.0 is 1.0.0): an unchanged copy is the same form, data collected under it
+        validates the same, and staff reading "稲城市 1.0.0 ← 多摩市 1.0.0" see it at once.
+        From then on the fork's numbers follow its own changes (a pull publishes the fork's next
+        version, bumped from the diff), so they need not stay equal to upstream's.
+
+        The city's own fields are reset: ``maintainers`` and ``local`` are dropped (the forking
+        city fills in its own department), ``changelog`` names the source; shared fields, the
+        licence (attribution is the point of CC BY) and the compatibility mode are kept.
+        """
+        src = TemplateKey.parse(source) if isinstance(source, str) else source
+        self._check_actor(actor, to_lg)
+        versions = self.store.list_versions(src)
+        if not versions:
+            raise NotFound(f"template {src} does not exist", detail_ja=f"テンプレート {src} はありません")
+        chosen = version or versions[-1]
+        if chosen not in versions:
+            raise NotFound(f"{src} has no version {chosen} (versions: {', '.join(versions)})",
+                           detail_ja=f"{src} に版 {chosen} はありません（公開済み: {'、'.join(versions)}）")
+        target = VersionKey(to_lg, to_slug or src.slug, chosen)
+        if TemplateKey(target.lg, target.slug) == src:
+            raise UsageError("a template cannot be forked onto itself",
+                             detail_ja="テンプレートを同じ名前にフォークすることはできません")
+        if self.store.list_versions(target.template):
+            raise VersionExists(
+                f"{target.template} already exists; choose another slug for the fork",
+                detail_ja=f"{target.template} は既にあります。フォーク先に別のスラッグを指定してください")
+        src_key = VersionKey(src.lg, src.slug, chosen)
+        files = self.store.read_version(src_key)
+        template = parse_json_text(decode_utf8(files[TEMPLATE_FILE], TEMPLATE_FILE), TEMPLATE_FILE)
+        schema = parse_json_text(decode_utf8(files[SCHEMA_FILE], SCHEMA_FILE), SCHEMA_FILE)
+        for own in ("maintainers", "local", "lint"):
+            template.pop(own, None)
+        template["upstream"] = {"template": str(src), "version": chosen}
+        template["changelog"] = f"{src} {chosen} をフォーク（{actor.display}）"
+        if isinstance(schema, dict):
+            schema["$id"] = target.schema_id
+        files = {**files, TEMPLATE_FILE: _dump(template), SCHEMA_FILE: _dump(schema)}
+        return self._publish(self._parse(target, files), actor=actor, dry_run=dry_run, event="fork")
+
+    # -- pull ---------------------------------------------------------------------------------
+    def pull(self, fork_key: TemplateKey | str, *, actor: Author,
+             resolutions: Mapping[str, Any] | None = None, schema: Any = None,
+             dry_run: bool = False) -> PullResult:
+        """Merge the newest upstream version into the fork's latest and publish the result.
+
+        base = the upstream version the fork last took, theirs = the newest upstream version,
+        ours = the fork's latest. ``resolutions`` settle conflicts by pointer ("ours", "theirs"
+        or a value; template.json fields as ``template.json#/title``); ``schema`` replaces the
+        merged schema outright (an edited file). Conflicts left → Conflict, nothing written.
+        """
+        from registry.merge import merge, merge_template, resolve
+
+        fk = TemplateKey.parse(fork_key) if isinstance(fork_key, str) else fork_key
+        self._check_actor(actor, fk.lg)
+        ours_v, up, base_v, up_versions = self._fork_state(fk)
+        theirs_v = up_versions[-1]
+        result = PullResult(fork=str(fk), upstream=str(up), base_version=base_v,
+                            theirs_version=theirs_v, ours_version=ours_v)
+        if Version.parse(theirs_v) <= Version.parse(base_v):
+            result.up_to_date = True
+            return result
+        ours_key = VersionKey(fk.lg, fk.slug, ours_v)
+        base_key, theirs_key = VersionKey(up.lg, up.slug, base_v), VersionKey(up.lg, up.slug, theirs_v)
+        ours_files = self.store.read_version(ours_key)
+        theirs_files = self.store.read_version(theirs_key)
+        docs = {name: (self._doc(base_key, name), self._doc(ours_key, name), self._doc(theirs_key, name))
+                for name in (SCHEMA_FILE, TEMPLATE_FILE)}
+        # $id names each document's own path: identical on no two sides, so normalise it away.
+        for doc in docs[SCHEMA_FILE]:
+            if isinstance(doc, dict):
+                doc.pop("$id", None)
+        schema_res: dict[str, Any] = {}
+        template_res: dict[str, Any] = {}
+        for ptr, choice in (resolutions or {}).items():
+            if ptr.startswith(TEMPLATE_FILE + "#"):
+                template_res[ptr[len(TEMPLATE_FILE) + 1:]] = choice
+            else:
+                schema_res[ptr.removeprefix(SCHEMA_FILE + "#")] = choice
+        conflicts: list[tuple[str, Any]] = []
+        if schema is not None:
+            merged_schema = schema
+        else:
+            sm = resolve(*docs[SCHEMA_FILE], schema_res) if schema_res else merge(*docs[SCHEMA_FILE])
+            merged_schema = sm.merged
+            conflicts += [(SCHEMA_FILE, c) for c in sm.conflicts]
+        b_t, o_t, t_t = docs[TEMPLATE_FILE]
+        tm = merge_template(b_t, o_t, t_t, resolutions=template_res or None)
+        conflicts += [(TEMPLATE_FILE, c) for c in tm.conflicts]
+        if conflicts:
+            raise Conflict(
+                f"pulling {up}@{theirs_v} into {fk} has {len(conflicts)} conflict(s); nothing was written",
+                detail_ja=f"{up}@{theirs_v} を {fk} に取り込むと {len(conflicts)} 件の競合があります。何も書き込んでいません",
+                issues=[c.to_issue(file) for file, c in conflicts],
+                extra={"conflicts": [{"file": file, **c.to_json()} for file, c in conflicts],
+                       "base": base_v, "ours": ours_v, "theirs": theirs_v})
+        merged_template = dict(tm.merged or {})
+        merged_template["upstream"] = {"template": str(up), "version": theirs_v}
+        merged_template["changelog"] = f"{up} {theirs_v} の変更を取り込み（{base_v} から）"
+        # The next version: the diff from ours decides, at least a patch (the upstream moved).
+        from registry.diff import diff, required_bump
+
+        mode = str(merged_template.get("compatibility") or DEFAULT_MODE)
+        schemas = self._schemas(self.store.tip())
+        bump = max_bump(required_bump(diff(docs[SCHEMA_FILE][1], merged_schema, mode=mode,
+                                           old_schemas=schemas, new_schemas=schemas), mode), "patch")
+        existing = self.store.list_versions(fk)
+        new_v = Version.parse(existing[-1]).bumped(bump)
+        new_key = VersionKey(fk.lg, fk.slug, str(new_v))
+        if isinstance(merged_schema, dict):
+            merged_schema = {"$schema": merged_schema.get("$schema"), "$id": new_key.schema_id,
+                             **{k: v for k, v in merged_schema.items() if k not in ("$schema", "$id")}}
+            if merged_schema["$schema"] is None:
+                merged_schema.pop("$schema")
+        examples, dropped = self._pull_examples(ours_files, theirs_files, merged_schema, schemas)
+        result.dropped_examples = dropped
+        files = {TEMPLATE_FILE: _dump(merged_template), SCHEMA_FILE: _dump(merged_schema), **examples}
+        warnings = [Issue(rule="pull.example-dropped", severity="warning", file=name,
+                          message=f"{name} no longer fits the merged form and was left out.",
+                          message_ja=f"{name} は取り込み後のフォームに合わないため除きました。")
+                    for name in dropped]
+        result.published = self._publish(self._parse(new_key, files), actor=actor, dry_run=dry_run,
+                                         event="pull", extra_warnings=warnings)
+        return result
+
+    def _fork_state(self, fk: TemplateKey) -> tuple[str, TemplateKey, str, list[str]]:
+        """(ours latest, upstream template, base version, upstream versions) of a fork."""
+        versions = self.store.list_versions(fk)
+        if not versions:
+            raise NotFound(f"template {fk} does not exist", detail_ja=f"テンプレート {fk} はありません")
+        ours_v = versions[-1]
+        template = self._doc(VersionKey(fk.lg, fk.slug, ours_v), TEMPLATE_FILE)
+        upstream = template.get("upstream") if isinstance(template, dict) else None
+        if not isinstance(upstream, dict):
+            raise UsageError(f"{fk} is not a fork (its template.json names no upstream)",
+                             detail_ja=f"{fk} はフォークではありません（template.json に upstream がありません）")
+        up = TemplateKey.parse(str(upstream["template"]))
+        up_versions = self.store.list_versions(up)
+        if not up_versions:
+            raise NotFound(f"the upstream {up} of {fk} does not exist",
+                           detail_ja=f"{fk} のフォーク元 {up} がありません")
+        return ours_v, up, str(upstream["version"]), up_versions
+
+    def _pull_examples(self, ours: dict[str, bytes], theirs: dict[str, bytes], schema: Any,
+                       schemas: SchemaSet) -> tuple[dict[str, bytes], list[str]]:
+        """Ours' examples, plus theirs' new ones; keep only those that still behave as filed."""
+        from registry.validation import compile_form
+
+        candidates = {p: d for p, d in theirs.items() if p.startswith(EXAMPLES_DIR + "/")}
+        candidates.update({p: d for p, d in ours.items() if p.startswith(EXAMPLES_DIR + "/")})
+        try:
+            form = compile_form(schema, schemas)
+        except InvalidTemplate:
+            return candidates, []  # the merged schema itself is invalid: publish reports it
+        kept: dict[str, bytes] = {}
+        dropped: list[str] = []
+        for path, data in sorted(candidates.items()):
+            try:
+                value = json.loads(data)
+            except ValueError:
+                dropped.append(path)
+                continue
+            should_pass = path.split("/")[1] == "valid"
+            if (not form.check(value)) == should_pass:
+                kept[path] = data
+            else:
+                dropped.append(path)
+        return kept, dropped
+
+    def behind(self, fork_key: TemplateKey | str) -> int:
+        """How many upstream releases came after the one the fork last took."""
+        fk = TemplateKey.parse(fork_key) if isinstance(fork_key, str) else fork_key
+        _, _, base_v, up_versions = self._fork_state(fk)
+        base = Version.parse(base_v)
+        return sum(1 for v in up_versions if Version.parse(v) > base)
+
+    # -- deprecate ----------------------------------------------------------------------------
+    def deprecate(self, key: VersionKey | str, reason: str, actor: Author) -> CommitInfo:
+        """Flag a version deprecated, with a reason; it stays readable (never deleted).
+
+        The flag lives in ``<lg>/<slug>/deprecated.json`` NEXT to the version folders
+        (``{"1.0.0": {"reason", "by", "at"}}``): the version folder itself is immutable, and
+        the flag is in git like everything else, so reindex restores it.
+        """
+        vkey = VersionKey.parse(key) if isinstance(key, str) else key
+        self._check_actor(actor, vkey.lg)
+        if not reason.strip():
+            raise UsageError("give a reason for the deprecation",
+                             detail_ja="非推奨にする理由を書いてください")
+        if not self.store.exists(vkey):
+            raise NotFound(f"{vkey} does not exist", detail_ja=f"{vkey} はありません")
+        path = f"{vkey.lg}/{vkey.slug}/{DEPRECATED_FILE}"
+        current = self.store.deprecations(vkey.template)
+        at = now_iso()
+        current[vkey.version] = {"reason": reason, "by": actor.display, "at": at}
+        info: CommitInfo = self.store.commit_files(
+            {path: _dump(dict(sorted(current.items())))}, author=actor,
+            message=commit_message("deprecate", vkey, None, reason))
+        self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
+        self.index.audit(actor.display, "deprecate", str(vkey), reason, None)
+        return info
+
+    # -- reads --------------------------------------------------------------------------------
+    def records(self) -> list[VersionRecord]:
+        """Every version at the tip as an index record (from git alone)."""
+        out: list[VersionRecord] = []
+        stored: list[StoredVersion] = list(self.store.iter_versions())
+        commits = {str(s.key): s.commit.commit for s in stored if s.commit}
+        for s in stored:
+            try:
+                template = json.loads(s.template)
+            except ValueError:
+                template = {}
+            rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
+                               s.bump, s.event, s.deprecated, s.deprecated_reason)
+            if rec.upstream_template and rec.upstream_version:
+                rec.upstream_commit = commits.get(f"{rec.upstream_template}@{rec.upstream_version}")
+            out.append(rec)
+        return out
+
+    def reindex(self, *, actor: str = "system") -> int:
+        """Rebuild the index (everything but tokens) from git alone; idempotent. Returns count."""
+        records = self.records()
+        self.index.rebuild(records)
+        self.index.audit(actor, "reindex", "*", f"{len(records)} versions", None)
+        return len(records)
+
+    def history(self, key: TemplateKey | str) -> list[HistoryEntry]:
+        """Versions of a template from git: author, date, bump, changelog, deprecation."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        versions = set(self.store.list_versions(tk))
+        if not versions:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        deps = self.store.deprecations(tk)
+        entries: dict[str, HistoryEntry] = {}
+        for info in self.store.log_for(tk):  # newest first: the oldest claim wins
+            trailers = {k: v for k, _, v in (line.partition(": ") for line in info.message.splitlines())
+                        if k.startswith("Yoshiki-")}
+            claimed = trailers.get("Yoshiki-Version", "")
+            version = claimed.rpartition("@")[2]
+            if trailers.get("Yoshiki-Event") == "deprecated" or version not in versions:
+                continue
+            body = info.message.split("\n\n")
+            changelog = body[1].strip() if len(body) > 2 else None
+            dep = deps.get(version)
+            entries[version] = HistoryEntry(
+                version=version, commit=info.commit, author=info.author_name,
+                email=info.author_email, date=info.date,
+                event=trailers.get("Yoshiki-Event", "published"), bump=trailers.get("Yoshiki-Bump"),
+                changelog=changelog, deprecated=dep is not None,
+                deprecated_reason=dep.get("reason") if isinstance(dep, dict) else None)
+        return [entries[v] for v in sorted(entries, key=Version.parse)]
+
+    def get_version(self, key: VersionKey | str) -> VersionFiles:
+        """A published version from git."""
+        vkey = VersionKey.parse(key) if isinstance(key, str) else key
+        files = self.store.read_version(vkey)
+        if not files:
+            raise NotFound(f"{vkey} does not exist", detail_ja=f"{vkey} はありません")
+        dep = self.store.deprecations(vkey.template).get(vkey.version)
+        return VersionFiles(
+            template_key=str(vkey.template), version=vkey.version,
+            template=parse_json_text(decode_utf8(files[TEMPLATE_FILE], TEMPLATE_FILE), TEMPLATE_FILE),
+            schema=parse_json_text(decode_utf8(files[SCHEMA_FILE], SCHEMA_FILE), SCHEMA_FILE),
+            files=files, deprecated=dep is not None,
+            deprecated_reason=dep.get("reason") if isinstance(dep, dict) else None)
+
+    def lineage(self, key: TemplateKey | str) -> Lineage:
+        """The upstream chain (from git) and the forks (from the index) of a template."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        versions = self.store.list_versions(tk)
+        if not versions:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        chain: list[str] = []
+        current = VersionKey(tk.lg, tk.slug, versions[-1])
+        seen = {str(tk)}
+        while True:
+            template = self._doc(current, TEMPLATE_FILE)
+            upstream = template.get("upstream") if isinstance(template, dict) else None
+            if not isinstance(upstream, dict) or str(upstream.get("template")) in seen:
+                break
+            up = TemplateKey.parse(str(upstream["template"]))
+            seen.add(str(up))
+            current = VersionKey(up.lg, up.slug, str(upstream["version"]))
+            chain.append(str(current))
+            if not self.store.exists(current):
+                break
+        return Lineage(template=str(tk), upstream_chain=chain,
+                       forks=self.index.forks_of(tk.lg, tk.slug))
+
+    def search(self, q: str | None = None, *, municipality: str | None = None,
+               category: str | None = None, tag: str | None = None,
+               prefecture: str | None = None, cursor: str | None = None,
+               limit: int = 20) -> tuple[list[TemplateSummary], str | None]:
+        """Search the index."""
+        return self.index.search(q, municipality, category, tag, prefecture, cursor, limit)
+
+
+_EVENTS = {"publish": "published", "fork": "forked", "pull": "pulled"}
+_BUMP_JA = {"none": "なし", "patch": "パッチ", "minor": "マイナー", "major": "メジャー"}
+
+
+def _change_issue(change: Any, required: str) -> Issue:
+    verdicts = f"backward {change.backward}, forward {change.forward}"
+    return Issue(rule=f"diff.{change.kind}", pointer=change.pointer, file=SCHEMA_FILE,
+                 severity="error", message=f"{change.message} ({verdicts})",
+                 message_ja=f"{change.message_ja}（後方互換: {change.backward}、前方互換: {change.forward}）",
+                 hint=f"needs a {required} version", hint_ja=f"{_BUMP_JA[required]}の版上げが必要です")
+
+
+def schema_id_of(key: VersionKey) -> str:
+    """The ``$id`` the schema of ``key`` carries (re-exported for callers building documents)."""
+    return schema_uri(key.lg, key.slug, key.version)
+
+
