@@ -1,0 +1,645 @@
+"""``SqlIndex``: the SQL index (SQLite by default, PostgreSQL by URL) — a cache of git.
+
+Search semantics, identical on both backends (docs/index.md):
+
+* Text is normalised in Python (NFKC, then casefold) before it is stored or searched, so that
+  full-width/half-width and upper/lower case fold the same way whatever the database does.
+* A query is split on whitespace into terms; a template matches when every term is a
+  substring of its title, English title, description, a tag or its municipality's name.
+  SQLite answers terms of three or more characters from an FTS5 trigram index and shorter ones
+  (「犬」, 「欠席」) with ``instr``; PostgreSQL answers all with ``LIKE`` on a pg_trgm GIN index.
+* Order: templates whose title contains every term first, then most recently updated, then
+  ``lg``, ``slug`` (bytewise). Pages are keyset pages; the cursor is opaque.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import secrets
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    Row,
+    Table,
+    and_,
+    case,
+    column,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import RowMapping, make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
+
+from registry import municipalities
+from registry.errors import Conflict, NotFound, UsageError
+from registry.storage.records import (
+    AuditEntry,
+    ChangeEvent,
+    TemplateSummary,
+    TokenInfo,
+    VersionRecord,
+)
+from registry.storage.tables import (
+    AuditRow,
+    EventRow,
+    LineageRow,
+    TemplateRow,
+    TemplateTagRow,
+    TokenRow,
+    VersionRow,
+)
+from registry.versioning import Version
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MAX_PAGE = 100
+# Every index write on PostgreSQL takes this transaction-level advisory lock, so change-feed ids
+# become visible in id order (a reader at cursor N never misses a later-committing N-1).
+_PG_WRITE_LOCK = 0x796F73686B69  # "yoshki"
+# verify_token writes last_used_at at most this often per token: a read stays a read.
+_LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+T_TEMPLATES: Table = TemplateRow.__table__  # type: ignore[attr-defined]
+T_TAGS: Table = TemplateTagRow.__table__  # type: ignore[attr-defined]
+T_VERSIONS: Table = VersionRow.__table__  # type: ignore[attr-defined]
+T_LINEAGE: Table = LineageRow.__table__  # type: ignore[attr-defined]
+T_EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+T_AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
+T_TOKENS: Table = TokenRow.__table__  # type: ignore[attr-defined]
+
+_VERSION_FIELDS = tuple(f for f in VersionRecord.__struct_fields__ if f != "event")
+
+
+def normalize(value: str) -> str:
+    """The searchable form of a text: NFKC (full-width ASCII → ASCII, ｶﾅ → カナ), casefolded."""
+    return unicodedata.normalize("NFKC", value).casefold()
+
+
+def query_terms(q: str | None) -> list[str]:
+    """The normalised, de-duplicated whitespace-separated terms of a query."""
+    terms: list[str] = []
+    for term in normalize(q or "").split():
+        if term not in terms:
+            terms.append(term)
+    return terms
+
+
+def utc_text(value: str | datetime) -> str:
+    """An ISO 8601 timestamp as UTC text with seconds, ``2026-11-24T19:47:59Z`` (sorts as text)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise UsageError(f"{value!r} is not an ISO 8601 timestamp",
+                             detail_ja=f"{value!r} は ISO 8601 形式の日時ではありません") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def now_text() -> str:
+    """The current time as ``utc_text``."""
+    return utc_text(datetime.now(UTC))
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 hex of a token: what the index stores instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def prefecture_code_of(lg: str) -> str:
+    """The code of the prefecture a municipality belongs to ("" when the code is unknown)."""
+    m = municipalities.lookup(lg)
+    return m.prefecture_code if m else ""
+
+
+def _encode_cursor(values: list[Any]) -> str:
+    raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, updated_at, lg, slug = json.loads(raw)
+        if isinstance(rank, int) and all(isinstance(v, str) for v in (updated_at, lg, slug)):
+            return rank, updated_at, lg, slug
+    except (ValueError, TypeError, binascii.Error):
+        pass
+    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
+                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
+
+
+def _version_values(rec: VersionRecord) -> dict[str, Any]:
+    v = Version.parse(rec.version)
+    values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
+    values.update(tags=json.dumps(rec.tags, ensure_ascii=False), major=v.major, minor=v.minor,
+                  patch=v.patch, published_at=utc_text(rec.published_at), event=rec.event,
+                  deprecated=bool(rec.deprecated))
+    return values
+
+
+def _record_of(row: Row[Any]) -> VersionRecord:
+    m: RowMapping = row._mapping
+    values = {f: m[f] for f in _VERSION_FIELDS}
+    values.update(tags=json.loads(m["tags"]), deprecated=bool(m["deprecated"]), event=m["event"])
+    return VersionRecord(**values)
+
+
+def _template_values(lg: str, slug: str, versions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The templates row for a template's versions: the highest SemVer speaks for it."""
+    latest = max(versions, key=lambda v: (v["major"], v["minor"], v["patch"]))
+    tags: list[str] = json.loads(latest["tags"])
+    name = municipalities.name_of(lg)
+    searchable = [latest["title"], latest["title_en"], latest["description"], *tags, name]
+    return {
+        "lg": lg, "slug": slug, "title": latest["title"], "title_en": latest["title_en"],
+        "description": latest["description"], "category": latest["category"],
+        "tags": latest["tags"], "latest_version": latest["version"],
+        "updated_at": max(v["published_at"] for v in versions),
+        "upstream_template": latest["upstream_template"], "municipality_name": name,
+        "prefecture_code": prefecture_code_of(lg), "title_norm": normalize(latest["title"]),
+        # Newline-separated: a term never contains whitespace, so it cannot span two fields.
+        "search_text": "\n".join(normalize(s) for s in searchable if s),
+    }
+
+
+def _summary_of(m: RowMapping) -> TemplateSummary:
+    return TemplateSummary(
+        lg=m["lg"], slug=m["slug"], title=m["title"], category=m["category"],
+        latest_version=m["latest_version"], updated_at=m["updated_at"],
+        municipality_name=m["municipality_name"], title_en=m["title_en"],
+        description=m["description"], tags=json.loads(m["tags"]),
+        upstream_template=m["upstream_template"], fork_count=m["fork_count"])
+
+
+def _engine_for(url: str) -> Engine:
+    if url.startswith(("postgres://", "postgresql://")):
+        # The one PostgreSQL driver we ship is psycopg 3; SQLAlchemy would default to psycopg2.
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True)
+    if parsed.get_backend_name() != "sqlite":
+        raise UsageError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite:/// or postgresql://",
+                         detail_ja="YOSHIKI_DATABASE_URL は sqlite:/// か postgresql:// で指定してください")
+    memory = parsed.database in (None, "", ":memory:")
+    if memory:
+        engine = create_engine(parsed, poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+    else:
+        Path(str(parsed.database)).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(parsed, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        # pysqlite's own transaction handling would skip BEGIN before DDL; "begin" below does it.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")
+        if not memory:
+            cur.execute("PRAGMA journal_mode = WAL")
+            # NORMAL is durable against crashes of the process in WAL mode; the index is a
+            # cache of git, and reindex restores what a power loss might take.
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # Writers take the write lock up front: a deferred transaction that reads and then
+        # writes fails at once (SQLITE_BUSY_SNAPSHOT) instead of waiting for busy_timeout.
+        write = conn.get_execution_options().get("yoshiki_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+class SqlIndex:
+    """The TemplateIndex adapter: templates, versions, lineage, search, change feed, tokens, audit."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = _engine_for(url)
+        self.dialect = self.engine.dialect.name
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    # -- transactions ------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            conn.execution_options(yoshiki_write=True)
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(select(func.pg_advisory_xact_lock(_PG_WRITE_LOCK)))
+                yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def migrate(self) -> None:
+        """Upgrade the database to the newest migration (idempotent; safe to run concurrently)."""
+        from alembic import command
+        from alembic.config import Config
+
+        with self._write() as conn:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    # -- writes from the store ---------------------------------------------------------------
+
+    def record_version(self, rec: VersionRecord) -> None:
+        """Add one published version, refresh its template, lineage and feed; same commit → no-op."""
+        values = _version_values(rec)
+        key = self._version_key(T_VERSIONS, rec.lg, rec.slug, rec.version)
+        with self._write() as conn:
+            existing = conn.execute(select(T_VERSIONS.c.commit).where(key)).scalar_one_or_none()
+            if existing == rec.commit:
+                return
+            if existing is None:
+                conn.execute(insert(T_VERSIONS).values(**values))
+            else:
+                # The same version from another commit: git was rewritten; follow it.
+                conn.execute(update(T_VERSIONS).where(key).values(**values))
+            conn.execute(delete(T_LINEAGE).where(T_LINEAGE.c.fork_lg == rec.lg,
+                                                 T_LINEAGE.c.fork_slug == rec.slug,
+                                                 T_LINEAGE.c.fork_version == rec.version))
+            if edge := self._lineage_values(values):
+                conn.execute(insert(T_LINEAGE).values(**edge))
+            self._refresh_template(conn, rec.lg, rec.slug)
+            if existing is None:
+                conn.execute(insert(T_EVENTS).values(**self._event_values(values)))
+
+    def mark_deprecated(self, lg: str, slug: str, version: str, reason: str, actor: str,
+                        at: str) -> None:
+        """Flag a version deprecated (it stays readable) and append a feed event."""
+        key = self._version_key(T_VERSIONS, lg, slug, version)
+        with self._write() as conn:
+            row = conn.execute(select(T_VERSIONS.c.deprecated, T_VERSIONS.c.deprecated_reason)
+                               .where(key)).one_or_none()
+            if row is None:
+                raise NotFound(f"version {lg}/{slug}@{version} is not in the index",
+                               detail_ja=f"版 {lg}/{slug}@{version} は索引にありません")
+            if row.deprecated and row.deprecated_reason == reason:
+                return
+            conn.execute(update(T_VERSIONS).where(key)
+                         .values(deprecated=True, deprecated_reason=reason))
+            conn.execute(insert(T_EVENTS).values(kind="deprecated", lg=lg, slug=slug,
+                                                 version=version, at=utc_text(at), actor=actor,
+                                                 upstream_template=None, detail=reason))
+
+    def rebuild(self, records: Iterable[VersionRecord]) -> None:
+        """Replace templates, versions, tags and lineage with ``records``, in one transaction.
+
+        Tokens and the audit log are kept (git cannot restore them). The change feed is
+        append-only and keeps its ids: a version or deprecation without an event gets one, in
+        publication order, so consumers' cursors stay valid and a second rebuild adds nothing.
+        """
+        by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for rec in records:
+            by_key[(rec.lg, rec.slug, rec.version)] = _version_values(rec)
+        versions = list(by_key.values())
+        per_template: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for v in versions:
+            per_template[(v["lg"], v["slug"])].append(v)
+        templates = [_template_values(lg, slug, vs) for (lg, slug), vs in per_template.items()]
+        fork_counts: dict[str, int] = defaultdict(int)
+        for t in templates:
+            if t["upstream_template"]:
+                fork_counts[t["upstream_template"]] += 1
+        for t in templates:
+            t["fork_count"] = fork_counts.get(f"{t['lg']}/{t['slug']}", 0)
+        tags = [{"lg": t["lg"], "slug": t["slug"], "tag": tag}
+                for t in templates for tag in dict.fromkeys(json.loads(t["tags"]))]
+        lineage = [edge for v in versions if (edge := self._lineage_values(v))]
+        ordered = sorted(versions, key=lambda v: (v["published_at"], v["lg"], v["slug"],
+                                                  v["major"], v["minor"], v["patch"]))
+        with self._write() as conn:
+            for table in (T_TAGS, T_LINEAGE, T_VERSIONS, T_TEMPLATES):
+                conn.execute(delete(table))
+            for table, rows in ((T_VERSIONS, versions), (T_TEMPLATES, templates),
+                                (T_TAGS, tags), (T_LINEAGE, lineage)):
+                if rows:
+                    conn.execute(insert(table), rows)
+            seen = {tuple(r) for r in conn.execute(select(
+                T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
+            now = now_text()
+            events = []
+            for v in ordered:
+                if (v["lg"], v["slug"], v["version"], v["event"]) not in seen:
+                    events.append(self._event_values(v))
+            for v in ordered:
+                if v["deprecated"] and (v["lg"], v["slug"], v["version"], "deprecated") not in seen:
+                    # Git records that a version is deprecated, not when the feed learnt it.
+                    events.append({"kind": "deprecated", "lg": v["lg"], "slug": v["slug"],
+                                   "version": v["version"], "at": now, "actor": "reindex",
+                                   "upstream_template": None, "detail": v["deprecated_reason"]})
+            if events:
+                conn.execute(insert(T_EVENTS), events)
+
+    @staticmethod
+    def _version_key(table: Table, lg: str, slug: str, version: str) -> ColumnElement[bool]:
+        return and_(table.c.lg == lg, table.c.slug == slug, table.c.version == version)
+
+    @staticmethod
+    def _lineage_values(v: dict[str, Any]) -> dict[str, Any] | None:
+        upstream = v["upstream_template"]
+        if not upstream or "/" not in upstream:
+            return None
+        ulg, _, uslug = upstream.partition("/")
+        return {"fork_lg": v["lg"], "fork_slug": v["slug"], "fork_version": v["version"],
+                "upstream_lg": ulg, "upstream_slug": uslug,
+                "upstream_version": v["upstream_version"], "upstream_commit": v["upstream_commit"]}
+
+    @staticmethod
+    def _event_values(v: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": v["event"], "lg": v["lg"], "slug": v["slug"], "version": v["version"],
+                "at": v["published_at"], "actor": v["author_name"],
+                "upstream_template": v["upstream_template"], "detail": v["changelog"]}
+
+    def _refresh_template(self, conn: Connection, lg: str, slug: str) -> None:
+        rows = conn.execute(select(T_VERSIONS).where(T_VERSIONS.c.lg == lg,
+                                                     T_VERSIONS.c.slug == slug)).mappings().all()
+        values = _template_values(lg, slug, [dict(r) for r in rows])
+        here = and_(T_TEMPLATES.c.lg == lg, T_TEMPLATES.c.slug == slug)
+        before = conn.execute(select(T_TEMPLATES.c.upstream_template).where(here)).one_or_none()
+        if before is None:
+            conn.execute(insert(T_TEMPLATES).values(**values))
+        else:
+            conn.execute(update(T_TEMPLATES).where(here).values(**values))
+        conn.execute(delete(T_TAGS).where(T_TAGS.c.lg == lg, T_TAGS.c.slug == slug))
+        tags = [{"lg": lg, "slug": slug, "tag": t} for t in dict.fromkeys(json.loads(values["tags"]))]
+        if tags:
+            conn.execute(insert(T_TAGS), tags)
+        touched = {f"{lg}/{slug}", values["upstream_template"], before[0] if before else None}
+        for name in sorted(t for t in touched if t and "/" in t):
+            ulg, _, uslug = name.partition("/")
+            count = (select(func.count()).select_from(T_TEMPLATES)
+                     .where(T_TEMPLATES.c.upstream_template == name).scalar_subquery())
+            conn.execute(update(T_TEMPLATES)
+                         .where(T_TEMPLATES.c.lg == ulg, T_TEMPLATES.c.slug == uslug)
+                         .values(fork_count=count))
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def search(self, q: str | None = None, municipality: str | None = None,
+               category: str | None = None, tag: str | None = None,
+               prefecture: str | None = None, cursor: str | None = None,
+               limit: int = 20) -> tuple[list[TemplateSummary], str | None]:
+        """Templates matching every filter and every query term; and the next page's cursor."""
+        if limit < 1:
+            raise UsageError(f"limit must be at least 1, not {limit}",
+                             detail_ja=f"件数 (limit) は1以上で指定してください（{limit} は使えません）")
+        limit = min(limit, MAX_PAGE)
+        t = T_TEMPLATES
+        conds: list[ColumnElement[bool]] = []
+        if municipality:
+            conds.append(t.c.lg == municipality)
+        if category:
+            conds.append(t.c.category == category)
+        if tag:
+            conds.append(exists().where(T_TAGS.c.lg == t.c.lg, T_TAGS.c.slug == t.c.slug,
+                                        T_TAGS.c.tag == tag))
+        if prefecture:
+            conds.append(t.c.prefecture_code == self._prefecture(prefecture))
+        terms = query_terms(q)
+        conds.extend(self._text_conditions(terms))
+        rank: ColumnElement[int]
+        if terms:
+            rank = case((and_(*(self._contains(t.c.title_norm, term) for term in terms)), 0),
+                        else_=1)
+        else:
+            rank = literal(0, Integer)
+        if cursor:
+            r, u, lg, slug = _decode_cursor(cursor)
+            after = or_(t.c.updated_at < u,
+                        and_(t.c.updated_at == u, or_(t.c.lg > lg, and_(t.c.lg == lg,
+                                                                         t.c.slug > slug))))
+            conds.append(or_(rank > r, and_(rank == r, after)) if terms else after)
+        stmt = (select(t.c.lg, t.c.slug, t.c.title, t.c.category, t.c.latest_version,
+                       t.c.updated_at, t.c.municipality_name, t.c.title_en, t.c.description,
+                       t.c.tags, t.c.upstream_template, t.c.fork_count, rank.label("rank"))
+                .where(*conds)
+                .order_by(*([rank] if terms else []), t.c.updated_at.desc(), t.c.lg, t.c.slug)
+                .limit(limit + 1))
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
+        page = rows[:limit]
+        next_cursor = None
+        if len(rows) > limit:
+            last = page[-1]._mapping
+            next_cursor = _encode_cursor([last["rank"], last["updated_at"], last["lg"],
+                                          last["slug"]])
+        return [_summary_of(r._mapping) for r in page], next_cursor
+
+    def _contains(self, col: Any, term: str) -> ColumnElement[bool]:
+        if self.dialect == "postgresql":
+            return func.strpos(col, term) > 0
+        return func.instr(col, term) > 0
+
+    def _text_conditions(self, terms: list[str]) -> list[ColumnElement[bool]]:
+        t = T_TEMPLATES
+        if self.dialect == "postgresql":
+            # LIKE with a literal pattern lets the planner use the gin_trgm_ops index.
+            return [t.c.search_text.like("%" + _like_escape(term) + "%", escape="\\")
+                    for term in terms]
+        conds = [self._contains(t.c.search_text, term) for term in terms if len(term) < 3]
+        long_terms = [term for term in terms if len(term) >= 3]
+        if long_terms:
+            # The trigram tokenizer matches a quoted phrase of ≥ 3 characters as a substring.
+            match = " AND ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+            fts = (text("SELECT rowid FROM templates_fts WHERE templates_fts MATCH :match")
+                   .bindparams(match=match).columns(column("rowid", Integer)))
+            conds.append(t.c.id.in_(fts))
+        return conds
+
+    @staticmethod
+    def _prefecture(prefecture: str) -> str:
+        if prefecture.isascii() and prefecture.isdigit():
+            return municipalities.check_code(prefecture).prefecture_code
+        for p in municipalities.prefectures():
+            if prefecture in (p.name, p.name.removesuffix("都").removesuffix("府")
+                              .removesuffix("県")):
+                return p.code
+        raise NotFound(f"no prefecture named {prefecture!r}",
+                       detail_ja=f"都道府県「{prefecture}」はありません")
+
+    def get_template(self, lg: str, slug: str) -> TemplateSummary | None:
+        """One template's summary, or None."""
+        t = T_TEMPLATES
+        with self._read() as conn:
+            row = conn.execute(select(t).where(t.c.lg == lg, t.c.slug == slug)).one_or_none()
+        return _summary_of(row._mapping) if row else None
+
+    def versions(self, lg: str, slug: str) -> list[VersionRecord]:
+        """Every version of a template in ascending SemVer order (1.10.0 after 1.9.0)."""
+        v = T_VERSIONS
+        with self._read() as conn:
+            rows = conn.execute(select(v).where(v.c.lg == lg, v.c.slug == slug)
+                                .order_by(v.c.major, v.c.minor, v.c.patch)).all()
+        return [_record_of(r) for r in rows]
+
+    def version(self, lg: str, slug: str, version: str) -> VersionRecord | None:
+        """One version, or None."""
+        with self._read() as conn:
+            row = conn.execute(select(T_VERSIONS).where(
+                self._version_key(T_VERSIONS, lg, slug, version))).one_or_none()
+        return _record_of(row) if row else None
+
+    def forks_of(self, lg: str, slug: str) -> list[VersionRecord]:
+        """The latest version of each template whose (latest) upstream is ``lg/slug``."""
+        t, v = T_TEMPLATES, T_VERSIONS
+        stmt = (select(v).join(t, and_(t.c.lg == v.c.lg, t.c.slug == v.c.slug,
+                                       t.c.latest_version == v.c.version))
+                .where(t.c.upstream_template == f"{lg}/{slug}").order_by(t.c.lg, t.c.slug))
+        with self._read() as conn:
+            return [_record_of(r) for r in conn.execute(stmt).all()]
+
+    def upstream_chain(self, lg: str, slug: str) -> list[VersionRecord]:
+        """The upstream versions a template derives from, nearest first.
+
+        Starts at the template's latest version and follows each version's pinned upstream
+        version; stops at a template without upstream, at an upstream the index does not hold
+        (e.g. from another registry) and at a cycle.
+        """
+        chain: list[VersionRecord] = []
+        latest = self.get_template(lg, slug)
+        current = self.version(lg, slug, latest.latest_version) if latest else None
+        seen = {(lg, slug)}
+        while current is not None and current.upstream_template:
+            ulg, _, uslug = current.upstream_template.partition("/")
+            if (ulg, uslug) in seen:
+                break
+            seen.add((ulg, uslug))
+            uversion = current.upstream_version
+            if uversion is None:
+                summary = self.get_template(ulg, uslug)
+                uversion = summary.latest_version if summary else None
+            current = self.version(ulg, uslug, uversion) if uversion else None
+            if current is not None:
+                chain.append(current)
+        return chain
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[ChangeEvent]:
+        """Feed events with ``id > after``, oldest first (at most ``limit``, capped at 1000)."""
+        e = T_EVENTS
+        stmt = select(e).where(e.c.id > after).order_by(e.c.id).limit(max(1, min(limit, 1000)))
+        with self._read() as conn:
+            return [ChangeEvent(**dict(r._mapping)) for r in conn.execute(stmt).all()]
+
+    # -- audit -------------------------------------------------------------------------------
+
+    def audit(self, actor: str, action: str, target: str, detail: str | None = None,
+              remote_addr: str | None = None) -> None:
+        """Append one audit entry, timestamped now."""
+        with self._write() as conn:
+            conn.execute(insert(T_AUDIT).values(at=now_text(), actor=actor, action=action,
+                                                target=target, detail=detail,
+                                                remote_addr=remote_addr))
+
+    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
+        """The newest audit entries first."""
+        a = T_AUDIT
+        with self._read() as conn:
+            rows = conn.execute(select(a).order_by(a.c.id.desc()).limit(max(1, limit))).all()
+        return [AuditEntry(**dict(r._mapping)) for r in rows]
+
+    # -- tokens ------------------------------------------------------------------------------
+
+    def create_token(self, municipality: str, name: str, admin: bool = False) -> str:
+        """A new token for ``municipality`` (shown once; only its SHA-256 is stored)."""
+        if municipality:
+            municipalities.check_code(municipality)
+        elif not admin:
+            raise UsageError("a token needs a municipality unless it is an admin token",
+                             detail_ja="管理者トークン以外は団体コードが必要です")
+        name = name.strip()
+        if not name:
+            raise UsageError("a token needs a name", detail_ja="トークンには名前が必要です")
+        token = secrets.token_urlsafe(32)
+        try:
+            with self._write() as conn:
+                conn.execute(insert(T_TOKENS).values(
+                    municipality=municipality, name=name, admin=admin,
+                    token_hash=token_hash(token), created_at=now_text()))
+        except IntegrityError:
+            raise Conflict(f"{municipality} already has a token named {name!r}; revoke it first",
+                           detail_ja=f"{municipality} には「{name}」という名前のトークンがすでにあります。先に失効させてください") from None
+        return token
+
+    def verify_token(self, token: str) -> TokenInfo | None:
+        """What a live (not revoked) token stands for, or None; notes when it was last used."""
+        if not token or len(token) > 256:
+            return None
+        k = T_TOKENS
+        digest = token_hash(token)
+        # A lookup by hash: timing reveals nothing about the secret, only about its hash.
+        with self._read() as conn:
+            row = conn.execute(select(k).where(k.c.token_hash == digest,
+                                               k.c.revoked_at.is_(None))).one_or_none()
+        if row is None:
+            return None
+        last_used = row.last_used_at
+        now = datetime.now(UTC)
+        if last_used is None or last_used < utc_text(now - _LAST_USED_RESOLUTION):
+            last_used = utc_text(now)
+            with self._write() as conn:
+                conn.execute(update(k).where(k.c.id == row.id).values(last_used_at=last_used))
+        return TokenInfo(municipality=row.municipality, name=row.name, admin=bool(row.admin),
+                         created_at=row.created_at, last_used_at=last_used)
+
+    def revoke_token(self, municipality: str, name: str) -> None:
+        """Revoke a municipality's live token by name (NotFound if there is none)."""
+        k = T_TOKENS
+        with self._write() as conn:
+            done = conn.execute(update(k).where(k.c.municipality == municipality,
+                                                k.c.name == name, k.c.revoked_at.is_(None))
+                                .values(revoked_at=now_text())).rowcount
+        if not done:
+            raise NotFound(f"{municipality} has no live token named {name!r}",
+                           detail_ja=f"{municipality} に有効なトークン「{name}」はありません")
+
+    def list_tokens(self, municipality: str) -> list[TokenInfo]:
+        """A municipality's live tokens by name (never the secrets)."""
+        k = T_TOKENS
+        with self._read() as conn:
+            rows = conn.execute(select(k).where(k.c.municipality == municipality,
+                                                k.c.revoked_at.is_(None))
+                                .order_by(k.c.name)).all()
+        return [TokenInfo(municipality=r.municipality, name=r.name, admin=bool(r.admin),
+                          created_at=r.created_at, last_used_at=r.last_used_at) for r in rows]
+
+
+def _like_escape(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
