@@ -7,6 +7,7 @@ details, the field's title and its schema, and returns ``(message_ja, message_en
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
@@ -19,6 +20,7 @@ _TYPE_EN = {
     "integer": "a whole number", "number": "a number", "string": "text", "boolean": "yes or no",
     "array": "a list of values", "object": "a group of fields", "null": "empty",
 }
+_SHOWS_INSTANCE = frozenset({"maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"})
 _FORMAT_EXAMPLE = {
     "date": ("日付を 2024-04-01 の形式で", "a date in the form 2024-04-01"),
     "date-time": ("日時を 2024-04-01T09:00:00+09:00 の形式で", "a date and time like 2024-04-01T09:00:00+09:00"),
@@ -28,20 +30,24 @@ _FORMAT_EXAMPLE = {
     "duration": ("期間を P1D の形式で", "a duration like P1D"),
 }
 MAX_LISTED = 12
+# A value quoted back to staff is cut here (a 400-character note need not be repeated whole).
+MAX_SHOWN = 60
+_CONTROL = re.compile(r"[\x00-\x1f]")
 
 
 def show(value: Any) -> str:
     """A value as staff would write it (strings without JSON quotes)."""
     if isinstance(value, str):
         # Control characters (a trailing newline from a spreadsheet) must stay visible.
-        if any(c < " " for c in value):
+        if _CONTROL.search(value):
             return msgspec.json.encode(value).decode()
-        return value
+        return value if len(value) <= MAX_SHOWN else value[:MAX_SHOWN] + "…"
     if value is True:
         return "はい(true)"
     if value is False:
         return "いいえ(false)"
-    return msgspec.json.encode(value).decode()
+    text = msgspec.json.encode(value).decode()
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
 
 
 def _label(value: Any, schema: dict[str, Any]) -> str:
@@ -104,14 +110,15 @@ def explain(keyword: str, details: dict[str, Any], title: str, schema: dict[str,
         ja, en = _FORMAT_EXAMPLE.get(fmt, (f"{fmt} の形式で", f"in {fmt} format"))
         return f"{t}は{ja}入力してください（入力値: {show(instance)}）", f"Write “{t}” as {en} (got {show(instance)})."
     limit = details.get("limit")
+    got = show(instance) if keyword in _SHOWS_INSTANCE else ""
     simple = {
         "maxLength": (f"{t}は{limit}文字以内で入力してください", f"“{t}” may be at most {limit} characters."),
         "minLength": ((f"{t}は{limit}文字以上で入力してください" if limit != 1 else f"『{t}』を入力してください"),
                       f"“{t}” needs at least {limit} characters."),
-        "maximum": (f"{t}は{limit}以下にしてください（入力値: {show(instance)}）", f"“{t}” may be at most {limit} (got {show(instance)})."),
-        "minimum": (f"{t}は{limit}以上にしてください（入力値: {show(instance)}）", f"“{t}” must be at least {limit} (got {show(instance)})."),
-        "exclusiveMaximum": (f"{t}は{limit}より小さくしてください（入力値: {show(instance)}）", f"“{t}” must be less than {limit} (got {show(instance)})."),
-        "exclusiveMinimum": (f"{t}は{limit}より大きくしてください（入力値: {show(instance)}）", f"“{t}” must be greater than {limit} (got {show(instance)})."),
+        "maximum": (f"{t}は{limit}以下にしてください（入力値: {got}）", f"“{t}” may be at most {limit} (got {got})."),
+        "minimum": (f"{t}は{limit}以上にしてください（入力値: {got}）", f"“{t}” must be at least {limit} (got {got})."),
+        "exclusiveMaximum": (f"{t}は{limit}より小さくしてください（入力値: {got}）", f"“{t}” must be less than {limit} (got {got})."),
+        "exclusiveMinimum": (f"{t}は{limit}より大きくしてください（入力値: {got}）", f"“{t}” must be greater than {limit} (got {got})."),
         "maxItems": (f"{t}は{limit}個以内で選んでください", f"Choose at most {limit} for “{t}”."),
         "minItems": (f"{t}は{limit}個以上選んでください", f"Choose at least {limit} for “{t}”."),
         "maxProperties": (f"{t}の項目は{limit}個以内にしてください", f"“{t}” may have at most {limit} fields."),

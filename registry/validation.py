@@ -336,12 +336,12 @@ class FormValidator:
         return bool(self._validator.is_valid(value))
 
     def check(self, value: Any, *, file: str | None = None, record: int | None = None,
-              line: int | None = None, normalized: bool = False,
+              line: int | None = None, normalized: bool = False, known_invalid: bool = False,
               limit: int = MAX_ISSUES_PER_RECORD) -> list[Issue]:
         """Errors of one submission, each naming the field's title and what is expected."""
         if not normalized:
             value = self.normalize(value)
-        if self._validator.is_valid(value):
+        if not known_invalid and self._validator.is_valid(value):
             return []
         issues: list[Issue] = []
         for err in self._validator.iter_errors(value):
@@ -499,12 +499,22 @@ def _string_ops(ops: list[str]) -> Callable[[Any], Any]:
 
 
 def _props(fns: dict[str, Callable[[Any], Any]]) -> Callable[[Any], Any]:
+    items = list(fns.items())
+
     def apply(value: Any) -> Any:
-        if isinstance(value, dict) and any(k in value for k in fns):
-            value = dict(value)
-            for k, f in fns.items():
-                if k in value:
-                    value[k] = f(value[k])
+        # Copy on write: str.strip and NFKC return the same object when nothing changes, so a
+        # clean submission (the common case) is passed through without copying.
+        if isinstance(value, dict):
+            copied = False
+            for k, f in items:
+                old = value.get(k, _MISSING)
+                if old is _MISSING:
+                    continue
+                new = f(old)
+                if new is not old:
+                    if not copied:
+                        value, copied = dict(value), True
+                    value[k] = new
         return value
 
     return apply
@@ -512,7 +522,10 @@ def _props(fns: dict[str, Callable[[Any], Any]]) -> Callable[[Any], Any]:
 
 def _items(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def apply(value: Any) -> Any:
-        return [fn(v) for v in value] if isinstance(value, list) else value
+        if not isinstance(value, list):
+            return value
+        new = [fn(v) for v in value]
+        return value if all(a is b for a, b in zip(new, value, strict=True)) else new
 
     return apply
 
