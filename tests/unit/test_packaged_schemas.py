@@ -160,3 +160,49 @@ def test_meta_schema_compatibility_modes() -> None:
     assert len(meta["properties"]["compatibility"]["enum"]) == 7
     assert meta["additionalProperties"] is False
     assert "意見・アンケート" in meta["properties"]["category"]["enum"]
+
+
+# The starter catalogue: checked here with jsonschema-rs directly, independently of `yoshiki validate`.
+CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
+VERSION_DIRS = sorted(p for p in CATALOGUE.glob("*/*/*") if (p / "schema.json").is_file())
+
+
+def test_catalogue_size_and_forks() -> None:
+    templates = {p.parent for p in VERSION_DIRS}
+    assert len(templates) >= 14
+    assert len({p.parent.parent.name for p in VERSION_DIRS}) >= 8
+    assert sum(1 for t in templates if len(list(t.iterdir())) >= 2) >= 3
+    fork = _load(CATALOGUE / "132250/staff-lunch-survey/1.0.0/template.json")
+    assert fork["upstream"] == {"template": "132241/staff-lunch-survey", "version": "1.0.0"}
+
+
+@pytest.mark.parametrize("folder", VERSION_DIRS, ids=[str(p.relative_to(CATALOGUE)) for p in VERSION_DIRS])
+def test_catalogue_version(folder: Path) -> None:
+    lg, slug, version = folder.relative_to(CATALOGUE).parts
+    meta = _validator(_load(schemas_dir() / "template.schema.json"))
+    template = _load(folder / "template.json")
+    assert not [e.message for e in meta.iter_errors(template)]
+    if "upstream" in template:
+        assert (CATALOGUE / template["upstream"]["template"] / template["upstream"]["version"]).is_dir()
+    schema = _load(folder / "schema.json")
+    jsonschema_rs.meta.validate(schema)
+    assert schema["$id"] == f"https://yoshiki.invalid/{lg}/{slug}/{version}/schema.json"
+    form = jsonschema_rs.validator_for(schema, retriever=SchemaSet.for_folder(CATALOGUE).retrieve,
+                                       validate_formats=True)
+    valid = sorted((folder / "examples" / "valid").glob("*.json"))
+    invalid = sorted((folder / "examples" / "invalid").glob("*.json"))
+    assert len(valid) >= 2
+    assert len(invalid) >= 2
+    for path in valid:
+        assert not [e.message for e in form.iter_errors(_load(path))], path.name
+    for path in invalid:
+        assert not form.is_valid(_load(path)), path.name
+
+
+def test_fork_keeps_the_locked_fields() -> None:
+    upstream = _load(CATALOGUE / "132241/staff-lunch-survey/1.0.0/schema.json")["properties"]
+    fork = _load(CATALOGUE / "132250/staff-lunch-survey/1.0.0/schema.json")["properties"]
+    locked = [name for name, field in upstream.items() if field.get("x-yoshiki-locked")]
+    assert locked == ["lunch_style", "days_eating_out"]
+    for name in locked:
+        assert fork[name] == upstream[name]
