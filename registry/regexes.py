@@ -422,6 +422,26 @@ def _max_length(node: Node) -> int | None:
     return inner * node.max
 
 
+def _min_length(node: Node) -> int:
+    if node.kind == "chars":
+        return 1
+    if node.kind in ("empty", "start", "end"):
+        return 0
+    if node.kind == "seq":
+        return sum(_min_length(c) for c in node.children)
+    if node.kind == "alt":
+        return min(_min_length(c) for c in node.children)
+    return _min_length(node.children[0]) * node.min
+
+
+def min_match_length(pattern: str) -> int:
+    """The shortest string a pattern can match (0 when it cannot be parsed)."""
+    try:
+        return _min_length(parse(pattern))
+    except PatternSyntaxError:
+        return 0
+
+
 def max_match_length(pattern: str) -> int | None:
     """The longest string a pattern can accept, if it is anchored at both ends; else None.
 
