@@ -284,6 +284,10 @@ class _Merger:
 
     def _value(self, ptr: str, b: Any, o: Any, t: Any, ctx: str) -> Any:
         eq = self.fp.equal
+        if isinstance(o, dict) and isinstance(t, dict) and isinstance(b, dict):
+            # Objects are always walked (each node once: still linear) so that key order, which
+            # equality ignores, follows the rule in _object at every level.
+            return self._object(ptr, b, o, t, ctx)
         if eq(o, t):
             return o
         if eq(o, b):
@@ -312,8 +316,14 @@ class _Merger:
     def _object(self, ptr: str, b: dict[str, Any], o: dict[str, Any], t: dict[str, Any],
                 ctx: str) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        # Ours' key order first, then the keys theirs added, in theirs' order.
-        for key in [*o, *(k for k in t if k not in o)]:
+        # Key order (the order of a form's fields): ours' order, then the keys only theirs has,
+        # in theirs' order — unless ours left this object's keys exactly as in base, in which
+        # case theirs' order is a one-sided change and is taken (so merge(b, b, x) is x).
+        if list(o) == list(b) and list(t) != list(b):
+            keys = [*t, *(k for k in o if k not in t)]
+        else:
+            keys = [*o, *(k for k in t if k not in o)]
+        for key in keys:
             if ctx == _TEMPLATE and key in TEMPLATE_OWN_FIELDS:
                 merged = o.get(key, MISSING)
             else:
