@@ -369,8 +369,7 @@ class RegistryService:
         from registry.validation import validate_version_documents
 
         key = parsed.key
-        tip = self.store.tip()
-        existing = self.store.list_versions(key.template, tip) if tip else []
+        tip, existing = self.store.tip_and_versions(key.template)
         if key.version in existing:
             raise VersionExists(
                 f"{key} is already published; a published version never changes — publish a new version number",

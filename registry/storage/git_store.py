@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
@@ -332,10 +333,15 @@ class GitTemplateStore:
         it = iter(blob_ids)
         oids: dict[str, str | None] = {p: (None if changes[p] is None else next(it)) for p in paths}
         nested = _nest(oids)
+        # The date is set here so the CommitInfo can be returned without reading the commit back.
+        when = int(time.time())
+        date = f"@{when} +0000"
         env = {**os.environ,
                "GIT_AUTHOR_NAME": author.display, "GIT_AUTHOR_EMAIL": author.email,
+               "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
                "GIT_COMMITTER_NAME": self.committer_name,
                "GIT_COMMITTER_EMAIL": self.committer_email}
+        iso = datetime.fromtimestamp(when, UTC).isoformat()
         for attempt in range(self.max_retries + 1):
             with _CatFile(self.path) as cat:
                 head = cat.get(self.ref)
@@ -364,7 +370,8 @@ class GitTemplateStore:
             proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
                              old or zero, check=False)
             if proc.returncode == 0:
-                return self.commit_info(new)
+                return CommitInfo(commit=new, author_name=author.display, author_email=author.email,
+                                  date=iso, message=message.strip("\n"))
             self.retries += 1
             # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
             time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
@@ -399,6 +406,15 @@ class GitTemplateStore:
                             for v, (m, _) in (cat.tree(soid) or {}).items()):
                         keys.append(TemplateKey(lg, slug))
         return keys
+
+    def tip_and_versions(self, key: TemplateKey) -> tuple[str | None, list[str]]:
+        """The tip and the template's versions at that tip, read by one process."""
+        with _CatFile(self.path) as cat:
+            head = cat.get(self.ref)
+            if head is None or head[1] != "commit":
+                return None, []
+            entries = cat.tree(f"{head[0]}:{key.lg}/{key.slug}") or {}
+        return head[0], sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
 
     def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
         """Versions of a template in ascending SemVer order (at ``commit`` or the tip)."""

@@ -59,6 +59,9 @@ class TemplateStore(Protocol):
     def tip(self) -> str | None:
         """The commit the main branch points at (None for an empty store)."""
 
+    def tip_and_versions(self, key: TemplateKey) -> tuple[str | None, list[str]]:
+        """The tip and the template's versions at that tip (one consistent read)."""
+
     def list_templates(self) -> list[TemplateKey]:
         """Every template that has at least one version."""
 

@@ -1,0 +1,108 @@
+"""A publish killed with SIGKILL mid-write leaves git at the old or the new tip, never broken.
+
+The store's documented fault hook (``YOSHIKI_FAULT_PAUSE``, off by default) makes the child
+process stop at the named point and write its pid to ``YOSHIKI_FAULT_PAUSE_FILE``; the test
+then kills it with SIGKILL and checks the repository and the index.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from registry.config import Settings
+from registry.layout import VersionKey
+from registry.service import RegistryService
+from tests.storage.conftest import TAMA, fsck_ok, version_files
+
+ROOT = Path(__file__).resolve().parents[2]
+V1 = VersionKey("132241", "staff-lunch-survey", "1.0.0")
+V2 = VersionKey("132241", "staff-lunch-survey", "1.0.1")
+
+CHILD = """
+from registry.config import Settings
+from registry.layout import VersionKey
+from registry.service import RegistryService
+from tests.storage.conftest import TAMA, version_files
+key = VersionKey("132241", "staff-lunch-survey", "1.0.1")
+service = RegistryService(Settings.from_env(), migrate=False)
+service.publish(version_files(key, extra_template={"description": "説明を追加"}), actor=TAMA, key=key)
+print("finished without pausing")
+"""
+
+
+def publish_and_kill(data_dir: Path, point: str, tmp_path: Path) -> None:
+    pause_file = tmp_path / f"paused-{point}"
+    env = {**os.environ, "YOSHIKI_DATA_DIR": str(data_dir), "YOSHIKI_FAULT_PAUSE": point,
+           "YOSHIKI_FAULT_PAUSE_FILE": str(pause_file)}
+    env.pop("YOSHIKI_DATABASE_URL", None)
+    env.pop("YOSHIKI_REPO_PATH", None)
+    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not pause_file.exists():
+        if child.poll() is not None:
+            out, err = child.communicate()
+            pytest.fail(f"child ended before pausing: {out.decode()} {err.decode()}")
+        if time.monotonic() > deadline:
+            child.kill()
+            pytest.fail("child never reached the fault point")
+        time.sleep(0.02)
+    assert int(pause_file.read_text()) == child.pid
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> RegistryService:
+    svc = RegistryService(Settings.for_data_dir(tmp_path / "data"))
+    svc.publish(version_files(V1), actor=TAMA, key=V1)
+    return svc
+
+
+def indexed(service: RegistryService) -> list[str]:
+    return [r.version for r in service.index.versions(V1.lg, V1.slug)]
+
+
+@pytest.mark.slow
+def test_killed_between_objects_and_ref_leaves_the_old_tip(service: RegistryService,
+                                                          tmp_path: Path) -> None:
+    old_tip = service.store.tip()
+    publish_and_kill(service.settings.data_dir, "before-update-ref", tmp_path)
+    assert service.store.tip() == old_tip
+    assert not service.store.exists(V2)
+    assert not (service.settings.repo_path / "refs" / "heads" / "main.lock").exists()
+    out = fsck_ok(service.store)
+    assert "dangling commit" in out  # the orphaned commit: garbage, not damage
+    assert indexed(service) == ["1.0.0"]
+    # The next publish of the same version goes through: nothing was half-written.
+    service.publish(version_files(V2, extra_template={"description": "説明を追加"}),
+                    actor=TAMA, key=V2)
+    assert indexed(service) == ["1.0.0", "1.0.1"]
+    fsck_ok(service.store)
+
+
+@pytest.mark.slow
+def test_killed_between_ref_and_index_is_repaired_by_reindex(service: RegistryService,
+                                                            tmp_path: Path) -> None:
+    old_tip = service.store.tip()
+    publish_and_kill(service.settings.data_dir, "after-update-ref", tmp_path)
+    new_tip = service.store.tip()
+    assert new_tip != old_tip
+    assert service.store.exists(V2)
+    fsck_ok(service.store)
+    assert indexed(service) == ["1.0.0"]  # git moved, the index did not
+    assert service.reindex() == 2
+    assert indexed(service) == ["1.0.0", "1.0.1"]
+    (rec,) = [r for r in service.index.versions(V1.lg, V1.slug) if r.version == "1.0.1"]
+    assert rec.commit == new_tip
+    assert rec.bump == "patch"
+    assert service.reindex() == 2  # idempotent
+    assert indexed(service) == ["1.0.0", "1.0.1"]
