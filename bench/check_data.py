@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=10_000, help="rows for python-jsonschema")
     args = parser.parse_args()
 
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
     import jsonschema_rs
     import msgspec
 

@@ -25,8 +25,8 @@ _FORMAT_EXAMPLE = {
     "date": ("日付を 2024-04-01 の形式で", "a date in the form 2024-04-01"),
     "date-time": ("日時を 2024-04-01T09:00:00+09:00 の形式で", "a date and time like 2024-04-01T09:00:00+09:00"),
     "time": ("時刻を 09:00:00+09:00 の形式で", "a time like 09:00:00+09:00"),
-    "email": ("メールアドレスを taro@example.jp の形式で", "an e-mail address like taro@example.jp"),
-    "uri": ("URL を https://example.jp/ の形式で", "a URL like https://example.jp/"),
+    "email": (" taro@example.jp の形式で", "an e-mail address like taro@example.jp"),
+    "uri": (" https://example.jp/ の形式で", "a URL like https://example.jp/"),
     "duration": ("期間を P1D の形式で", "a duration like P1D"),
 }
 MAX_LISTED = 12
