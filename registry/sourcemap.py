@@ -17,6 +17,7 @@ from registry import pointers
 # Deeper documents are refused elsewhere (validation limits); here we simply stop descending.
 _MAX_DEPTH = 256
 _WS = " \t\r\n"
+_VALUE_START = frozenset('{["-0123456789tfn')
 
 
 class _Stop(Exception):
@@ -62,8 +63,10 @@ class _Scanner:
         i = self.ws(i)
         if i >= self.n:
             raise _Stop
-        self.offsets.setdefault(pointer, i)
         c = self.text[i]
+        if c not in _VALUE_START:
+            raise _Stop
+        self.offsets.setdefault(pointer, i)
         if c == "{":
             return self.obj(i + 1, pointer, depth + 1)
         if c == "[":
