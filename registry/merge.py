@@ -171,6 +171,9 @@ class _Fingerprints:
 
     def __init__(self) -> None:
         self._memo: dict[int, bytes] = {}
+        # Height of each fingerprinted container, so a subtree shared between documents (a
+        # Python caller may alias them) is still depth-checked where it is seen again.
+        self._height: dict[int, int] = {}
 
     def add(self, document: Any, name: str) -> None:
         """Fingerprint a whole document iteratively; refuse nesting deeper than MAX_DEPTH."""
@@ -180,18 +183,22 @@ class _Fingerprints:
         stack: list[tuple[Any, int, bool]] = [(document, 1, False)]
         while stack:
             node, depth, expanded = stack.pop()
-            if id(node) in self._memo:
-                continue
-            if expanded:
-                self._memo[id(node)] = self._compute(node)
+            known = self._height.get(id(node))
+            if known is not None:
+                if depth + known - 1 > MAX_DEPTH:
+                    raise _too_deep(name)
                 continue
             if depth > MAX_DEPTH:
                 raise _too_deep(name)
+            children = [c for c in (node.values() if isinstance(node, dict) else node)
+                        if isinstance(c, dict | list)]
+            if expanded:
+                self._memo[id(node)] = self._compute(node)
+                self._height[id(node)] = 1 + max((self._height[id(c)] for c in children),
+                                                 default=0)
+                continue
             stack.append((node, depth, True))
-            children = node.values() if isinstance(node, dict) else node
-            for child in children:
-                if isinstance(child, dict | list) and id(child) not in self._memo:
-                    stack.append((child, depth + 1, False))
+            stack.extend((child, depth + 1, False) for child in children)
 
     def _compute(self, node: Any) -> bytes:
         if isinstance(node, dict):
