@@ -364,11 +364,12 @@ class _Linter:
     def run(self) -> list[Issue]:
         root = self.root
         view = self.view(root, self.resolver.root_uri)
-        if not isinstance(root, dict) or "object" not in _types(view):
+        is_object = isinstance(root, dict) and "object" in _types(view)
+        if not is_object:
             self.add("lint.root-object", "", "The form's root is not \"type\": \"object\".",
                      "フォームのルートが \"type\": \"object\" ではありません。")
         if isinstance(root, dict):
-            if view.get("additionalProperties", True) is True and view.get("unevaluatedProperties", True) is True:
+            if is_object and view.get("additionalProperties", True) is True and view.get("unevaluatedProperties", True) is True:
                 self.add("lint.additional-properties-open", "",
                          "The form accepts keys it does not define (no \"additionalProperties\": false).",
                          "フォームが定義していない項目も受け付けます（\"additionalProperties\": false がありません）。")
