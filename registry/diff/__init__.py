@@ -1,0 +1,154 @@
+"""Semantic diff of two JSON Schemas (2020-12): changes, verdicts, witnesses, bump (docs/diff.md).
+
+``diff(old, new)`` answers, for both directions, whether every value valid under one schema is
+valid under the other: ``compatible``, ``breaking`` or ``unknown`` — never a guess. Pure: no web,
+SQL or git.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.diff.model import (
+    MODES,
+    Change,
+    CompatResult,
+    Diff,
+    Policy,
+    Verdict,
+    Witness,
+)
+from registry.errors import InvalidTemplate, UsageError
+from registry.models import Issue
+from registry.refs import Resolver, SchemaSet
+from registry.versioning import Bump
+
+__all__ = [
+    "MODES", "Change", "CompatResult", "Diff", "Policy", "Verdict", "Witness", "check_compat",
+    "diff", "mode_directions", "required_bump",
+]
+
+
+def mode_directions(mode: str) -> tuple[bool, bool]:
+    """(needs backward, needs forward) of a compatibility mode; UsageError for an unknown one."""
+    m = mode.upper()
+    if m not in MODES:
+        raise UsageError(f"unknown compatibility mode {mode!r}: use one of {', '.join(MODES)}",
+                         detail_ja=f"互換性モード {mode!r} はありません。{', '.join(MODES)} のいずれかを指定してください")
+    base = m.removesuffix("_TRANSITIVE")
+    return base in ("BACKWARD", "FULL"), base in ("FORWARD", "FULL")
+
+
+def required_bump(d: Diff, mode: str) -> Bump:
+    """The minimal SemVer bump for a diff under a compatibility mode (docs/diff.md "Bump rule")."""
+    if not d.changes:
+        return "none"
+    if all(c.cosmetic for c in d.changes):
+        return "patch"
+    need_b, need_f = mode_directions(mode)
+    if (need_b and d.backward != "compatible") or (need_f and d.forward != "compatible"):
+        return "major"
+    return "minor"
+
+
+def _check_schema(schema: Any, which: str) -> None:
+    import jsonschema_rs
+
+    if isinstance(schema, bool):
+        return
+    if not isinstance(schema, dict):
+        raise InvalidTemplate(f"the {which} schema is not a JSON object",
+                              detail_ja=f"{'旧' if which == 'old' else '新'}スキーマが JSON オブジェクトではありません")
+    try:
+        jsonschema_rs.meta.validate(schema)
+    except jsonschema_rs.ValidationError as exc:
+        path = "".join(f"/{p}" for p in getattr(exc, "instance_path", []) or [])
+        msg = str(exc).splitlines()[0] if str(exc) else "invalid schema"
+        label = "旧" if which == "old" else "新"
+        raise InvalidTemplate(
+            f"the {which} schema is not a valid JSON Schema 2020-12: {msg}",
+            detail_ja=f"{label}スキーマが JSON Schema 2020-12 として正しくありません: {msg}",
+            issues=[Issue(rule="diff.invalid-schema", pointer=path,
+                          message=f"The {which} schema is not a valid JSON Schema 2020-12: {msg}",
+                          message_ja=f"{label}スキーマが JSON Schema 2020-12 として正しくありません: {msg}")],
+        ) from None
+    except Exception:  # the meta-validator itself failed (e.g. nesting); the engine bounds the rest
+        return
+
+
+def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKWARD",
+         old_schemas: SchemaSet | None = None, new_schemas: SchemaSet | None = None,
+         witnesses: bool = True) -> Diff:
+    """Compare two schemas; raises InvalidTemplate (invalid schema, unresolvable $ref)."""
+    from registry.diff.engine import BR, UNK, Engine, combine
+    from registry.diff.messages import render
+    from registry.diff.normalize import Side
+    from registry.diff.witness import WitnessBuilder
+
+    policy = policy or Policy()
+    mode_directions(mode)
+    _check_schema(old, "old")
+    _check_schema(new, "new")
+    old_schemas = old_schemas or SchemaSet()
+    new_schemas = new_schemas or old_schemas
+    o_side = Side("old", old, Resolver(old, old_schemas))
+    n_side = Side("new", new, Resolver(new, new_schemas))
+    pending = Engine(o_side, n_side, policy).run()
+    builder = WitnessBuilder(o_side, n_side, policy, old_schemas, new_schemas) if witnesses else None
+    changes: list[Change] = []
+    for p in pending:
+        c = p.change
+        if builder is not None and not c.cosmetic:
+            if c.backward in (BR, UNK):
+                w = builder.find(p, "old")
+                if w is not None:
+                    c.backward, c.witness = BR, w
+            if c.forward in (BR, UNK):
+                w = builder.find(p, "new")
+                if w is not None:
+                    c.forward = BR
+                    c.witness = c.witness or w
+        # Under anyOf/oneOf/if a narrowed branch need not reject anything: without a checked
+        # witness the honest answer is unknown.
+        if p.ctx.disjunctive:
+            if c.backward == BR and (c.witness is None or c.witness.accepted_by != "old"):
+                c.backward = UNK
+            if c.forward == BR and (c.witness is None or c.witness.accepted_by != "new"):
+                c.forward = UNK
+        c.message, c.message_ja = render(c)
+        changes.append(c)
+    changes.sort(key=_rank)
+    d = Diff(backward=combine(c.backward for c in changes), forward=combine(c.forward for c in changes),
+             bump="none", changes=changes, mode=mode.upper(), policy=policy.name)
+    d.bump = required_bump(d, mode)
+    return d
+
+
+def _rank(c: Change) -> int:
+    # Breaking first, then unknown, then value changes, then cosmetic; stable within each.
+    if "breaking" in (c.backward, c.forward):
+        return 0
+    if "unknown" in (c.backward, c.forward):
+        return 1
+    return 3 if c.cosmetic else 2
+
+
+def check_compat(new: Any, olds: list[Any], mode: str, policy: Policy | None = None, *,
+                 schemas: SchemaSet | None = None) -> CompatResult:
+    """Does ``new`` satisfy ``mode`` against ``olds`` (oldest → newest)?"""
+    need_b, need_f = mode_directions(mode)
+    m = mode.upper()
+    if m == "NONE" or not olds:
+        return CompatResult(ok=True, verdict="compatible", mode=m, diffs=[])
+    targets = olds if m.endswith("_TRANSITIVE") else olds[-1:]
+    diffs = [diff(old, new, policy, mode=m, old_schemas=schemas, new_schemas=schemas) for old in targets]
+    verdicts: list[Verdict] = []
+    for d in diffs:
+        if need_b:
+            verdicts.append(d.backward)
+        if need_f:
+            verdicts.append(d.forward)
+    from registry.diff.engine import combine
+
+    verdict = combine(verdicts)
+    return CompatResult(ok=verdict == "compatible", verdict=verdict, mode=m, diffs=diffs)
