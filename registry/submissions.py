@@ -29,6 +29,7 @@ SNIFF_BYTES = 1 << 16
 # One submission is a few KB; a single-object file beyond this is not a submission.
 MAX_SINGLE_DOCUMENT = 64 * 1024 * 1024
 ENCODINGS = ("auto", "utf-8", "cp932")
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp932": "CP932 (Shift_JIS)"}
 _TRUE = frozenset({"true", "はい", "yes", "y", "1", "○", "〇", "✓", "有", "あり"})
 _FALSE = frozenset({"false", "いいえ", "no", "n", "0", "×", "✕", "無", "なし"})
 _INT_RE = re.compile(r"[+-]?[0-9]+")
@@ -154,6 +155,7 @@ def _iter_array(f: Any, head: bytes, source: str) -> Iterator[Record]:
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()
     buf = ""
     line = 1  # line number at buf[0]
+    col0 = 0  # characters before buf[0] on that line
     eof = False
     number = 0
 
@@ -171,13 +173,16 @@ def _iter_array(f: Any, head: bytes, source: str) -> Iterator[Record]:
         return True
 
     def drop(upto: int) -> None:
-        nonlocal buf, line
-        line += buf.count("\n", 0, upto)
+        nonlocal buf, line, col0
+        newlines = buf.count("\n", 0, upto)
+        line += newlines
+        col0 = upto - (buf.rfind("\n", 0, upto) + 1) if newlines else col0 + upto
         buf = buf[upto:]
 
     def error(rule: str, en: str, ja: str, at: int) -> Record:
         ln = line + buf.count("\n", 0, at)
-        col = at - (buf.rfind("\n", 0, at) + 1) + 1
+        nl = buf.rfind("\n", 0, at)
+        col = at - nl if nl >= 0 else col0 + at + 1
         return Record(number + 1, ln, error=_issue(rule, en, ja, source, line=ln, column=col, record=number + 1))
 
     def skip_ws(i: int) -> int:
@@ -377,8 +382,17 @@ def coerce(cell: str, types: frozenset[str], item_types: frozenset[str] = frozen
 def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto") -> Iterator[Record]:
     """One record per data row; the header names the fields; empty cells are absent fields."""
     enc = detect_encoding(path, encoding)
-    with path.open("r", encoding=enc, newline="") as f:
-        reader = csv.reader(f)
+    physical = 0  # lines decoded so far: the line of a decoding error is exact
+
+    def lines(f: Any) -> Iterator[str]:
+        # Decode line by line (0x0A is never part of a UTF-8 or CP932 multi-byte character).
+        nonlocal physical
+        for raw in f:
+            physical += 1
+            yield raw.decode(enc)
+
+    with path.open("rb") as f:
+        reader = csv.reader(lines(f))
         try:
             header = next(reader, None)
             if header is None:
@@ -407,9 +421,10 @@ def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto
                     target[col.tokens[-1]] = coerce(cell, col.types, col.item_types)
                 yield Record(number, number, value)
         except UnicodeDecodeError:
-            line = reader.line_num + 1
+            line = physical
+            name = _ENCODING_NAMES.get(enc, enc)
             yield Record(line, line, error=_issue(
-                "csv.encoding", f"Row {line} cannot be read as {enc}.", f"{line} 行目を {enc} として読めません。",
+                "csv.encoding", f"Line {line} cannot be read as {name}.", f"{line} 行目を {name} として読めません。",
                 source, line=line, record=line,
                 hint="Give the encoding with --encoding utf-8 or --encoding cp932.",
                 hint_ja="--encoding utf-8 か --encoding cp932 で文字コードを指定してください。"))
