@@ -131,7 +131,7 @@ class Engine:
              ptr: str | None = None, applies: str | None = None, cosmetic: bool = False,
              behavioural: bool = False, old: Any = None, new: Any = None, old_base: str = "",
              new_base: str = "", cand_b: list[Any] | None = None,
-             cand_f: list[Any] | None = None) -> None:
+             cand_f: list[Any] | None = None, field: str | None = None) -> None:
         """Record a change with local verdicts mapped to the whole schemas' directions."""
         if applies is not None:
             if not type_allowed(applies, ctx.o_types):
@@ -146,7 +146,8 @@ class Engine:
             b, f = f, b
             cand_b, cand_f = None, None  # local values say nothing about the negation
         change = Change(pointer=ctx.ptr if ptr is None else ptr, kind=kind, before=before,
-                        after=after, backward=b, forward=f, field=_field(ctx.ipath),
+                        after=after, backward=b, forward=f,
+                        field=_field(ctx.ipath) if field is None else field,
                         title=ctx.title, cosmetic=cosmetic, behavioural=behavioural)
         self.pending.append(Pending(change, ctx, old, new, old_base, new_base,
                                     cand_b or [], cand_f or []))
@@ -540,11 +541,13 @@ class Engine:
         for r in rn:
             if r not in so:
                 self.emit("required_added", replace(ctx, title=_title_of(pn.get(r))), None, r, BR, OK,
-                          ptr=ctx.ptr + "/required", applies="object", cand_b=[Gen("sample", "old")], **obj_extra)
+                          ptr=ctx.ptr + "/required", applies="object", cand_b=[Gen("sample", "old")],
+                          field=_field(ctx.ipath) + "/" + pointers.escape(r), **obj_extra)
         for r in ro:
             if r not in sn:
                 self.emit("required_removed", replace(ctx, title=_title_of(po.get(r))), r, None, OK, BR,
-                          ptr=ctx.ptr + "/required", applies="object", cand_f=[Gen("sample", "new")], **obj_extra)
+                          ptr=ctx.ptr + "/required", applies="object", cand_f=[Gen("sample", "new")],
+                          field=_field(ctx.ipath) + "/" + pointers.escape(r), **obj_extra)
         self._pattern_and_additional(o, ob, n, nb, ctx, lenient)
         if "propertyNames" in o or "propertyNames" in n:
             p = ctx.ptr + "/propertyNames"
