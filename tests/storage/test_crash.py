@@ -23,16 +23,16 @@ from tests.storage.conftest import TAMA, fsck_ok, version_files
 
 ROOT = Path(__file__).resolve().parents[2]
 V1 = VersionKey("132241", "staff-lunch-survey", "1.0.0")
-V2 = VersionKey("132241", "staff-lunch-survey", "1.0.1")
+V2 = VersionKey("132241", "lunch-menu", "1.0.0")  # a new template: the crash is what is tested
 
 CHILD = """
 from registry.config import Settings
 from registry.layout import VersionKey
 from registry.service import RegistryService
 from tests.storage.conftest import TAMA, version_files
-key = VersionKey("132241", "staff-lunch-survey", "1.0.1")
+key = VersionKey("132241", "lunch-menu", "1.0.0")
 service = RegistryService(Settings.from_env(), migrate=False)
-service.publish(version_files(key, extra_template={"description": "説明を追加"}), actor=TAMA, key=key)
+service.publish(version_files(key), actor=TAMA, key=key)
 print("finished without pausing")
 """
 
@@ -52,11 +52,12 @@ def publish_and_kill(data_dir: Path, point: str, tmp_path: Path) -> None:
             pytest.fail(f"child ended before pausing: {out.decode()} {err.decode()}")
         if time.monotonic() > deadline:
             child.kill()
+            child.communicate()
             pytest.fail("child never reached the fault point")
         time.sleep(0.02)
     assert int(pause_file.read_text()) == child.pid
     os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    child.communicate()
     assert child.returncode == -signal.SIGKILL
 
 
@@ -68,7 +69,8 @@ def service(tmp_path: Path) -> RegistryService:
 
 
 def indexed(service: RegistryService) -> list[str]:
-    return [r.version for r in service.index.versions(V1.lg, V1.slug)]
+    return sorted(f"{r.slug}@{r.version}" for slug in (V1.slug, V2.slug)
+                  for r in service.index.versions(V1.lg, slug))
 
 
 @pytest.mark.slow
@@ -81,11 +83,10 @@ def test_killed_between_objects_and_ref_leaves_the_old_tip(service: RegistryServ
     assert not (service.settings.repo_path / "refs" / "heads" / "main.lock").exists()
     out = fsck_ok(service.store)
     assert "dangling commit" in out  # the orphaned commit: garbage, not damage
-    assert indexed(service) == ["1.0.0"]
+    assert indexed(service) == ["staff-lunch-survey@1.0.0"]
     # The next publish of the same version goes through: nothing was half-written.
-    service.publish(version_files(V2, extra_template={"description": "説明を追加"}),
-                    actor=TAMA, key=V2)
-    assert indexed(service) == ["1.0.0", "1.0.1"]
+    service.publish(version_files(V2), actor=TAMA, key=V2)
+    assert indexed(service) == ["lunch-menu@1.0.0", "staff-lunch-survey@1.0.0"]
     fsck_ok(service.store)
 
 
@@ -98,11 +99,11 @@ def test_killed_between_ref_and_index_is_repaired_by_reindex(service: RegistrySe
     assert new_tip != old_tip
     assert service.store.exists(V2)
     fsck_ok(service.store)
-    assert indexed(service) == ["1.0.0"]  # git moved, the index did not
+    assert indexed(service) == ["staff-lunch-survey@1.0.0"]  # git moved, the index did not
     assert service.reindex() == 2
-    assert indexed(service) == ["1.0.0", "1.0.1"]
-    (rec,) = [r for r in service.index.versions(V1.lg, V1.slug) if r.version == "1.0.1"]
+    assert indexed(service) == ["lunch-menu@1.0.0", "staff-lunch-survey@1.0.0"]
+    (rec,) = service.index.versions(V2.lg, V2.slug)
     assert rec.commit == new_tip
-    assert rec.bump == "patch"
+    assert rec.author_name == "情報政策課 (多摩市 132241)"
     assert service.reindex() == 2  # idempotent
-    assert indexed(service) == ["1.0.0", "1.0.1"]
+    assert indexed(service) == ["lunch-menu@1.0.0", "staff-lunch-survey@1.0.0"]
