@@ -5,16 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from registry.storage.tables import METADATA
-
-# Objects the models cannot describe; created by the migrations, not compared by autogenerate.
-UNMODELLED = ("templates_fts", "ix_templates_search_trgm")
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave the FTS5 table (and its shadow tables) and the trigram index out of comparisons."""
-    return not (name and name.startswith(UNMODELLED))
-
+from registry.storage.tables import METADATA, include_name
 
 def run() -> None:
     """Run the migrations on the given connection."""
