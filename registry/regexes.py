@@ -35,7 +35,8 @@ the start of every alternative, ``\\b``/``\\B`` never; counted repetitions above
 nest of bounded counts; ``\\p{…}`` classes other than Hiragana, Katakana and Han are treated as
 any character, which can over-report an overlap; case-insensitive and multiline flags do not
 exist in JSON Schema and are not modelled. Patterns larger than ``_MAX_POSITIONS`` character
-atoms are not analysed (``None``) rather than risk slow analysis.
+atoms, or whose product automaton exceeds ``_PAIR_BUDGET`` edges (forty optional atoms under one
+quantifier), are not analysed (``None``) rather than risk slow analysis.
 """
 
 from __future__ import annotations
@@ -466,6 +467,7 @@ def is_anchored(pattern: str) -> tuple[bool, bool]:
 
 _EXPAND_LIMIT = 12
 _MAX_POSITIONS = 400
+_PAIR_BUDGET = 400_000  # edges of the product automaton; beyond it we say nothing
 _CAP = 2  # multiplicities only matter as "one" or "more than one"
 
 
@@ -653,17 +655,21 @@ def _analyse(tree: Node) -> Backtracking | None:
         out.setdefault(p, []).append((q, n))
 
     # Pairs of states reachable by reading the same characters (the product automaton).
+    compatible = [{q for q in range(len(sets)) if sets[p].intersects(sets[q])} for p in range(len(sets))]
     pair_succ: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
     diverging: set[tuple[tuple[int, ...], tuple[int, ...]]] = set()
     todo: list[tuple[int, ...]] = [(0, 0)]
     seen: set[tuple[int, ...]] = {(0, 0)}
+    budget = _PAIR_BUDGET
     while todo:
         pair = todo.pop()
         p, q = pair
         targets: list[tuple[int, ...]] = []
+        q_out = out.get(q, [])
         for p2, n in out.get(p, ()):
-            for q2, _m in out.get(q, ()):
-                if not sets[p2].intersects(sets[q2]):
+            ok = compatible[p2]
+            for q2, _m in q_out:
+                if q2 not in ok:
                     continue
                 nxt = (p2, q2)
                 targets.append(nxt)
@@ -672,6 +678,9 @@ def _analyse(tree: Node) -> Backtracking | None:
                 if nxt not in seen:
                     seen.add(nxt)
                     todo.append(nxt)
+        budget -= len(targets)
+        if budget < 0:
+            raise _TooLarge
         pair_succ[pair] = targets
     for component in _sccs(list(seen), pair_succ):
         members = set(component)

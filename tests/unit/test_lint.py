@@ -42,7 +42,10 @@ def test_case(path: Path) -> None:
     want = sorted((e["rule"], e["pointer"]) for e in case["expected"])
     assert got == want, case["about"]
     for issue in issues:
-        assert issue.message and issue.message_ja and issue.hint and issue.hint_ja
+        assert issue.message
+        assert issue.message_ja
+        assert issue.hint
+        assert issue.hint_ja
         assert has_japanese(issue.message_ja)
         want_severity = case.get("expected_severity", {}).get(issue.rule, RULES[issue.rule].severity)
         assert issue.severity == want_severity
@@ -61,7 +64,8 @@ def test_rule_table_is_documented() -> None:
     doc = (ROOT / "docs" / "lint.md").read_text(encoding="utf-8")
     for rule in RULES.values():
         assert f"`{rule.id}`" in doc, rule.id
-        assert has_japanese(rule.what_ja) and has_japanese(rule.hint_ja)
+        assert has_japanese(rule.what_ja)
+        assert has_japanese(rule.hint_ja)
 
 
 def test_common_definitions_supply_title_and_personal_mark() -> None:
