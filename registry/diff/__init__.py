@@ -89,6 +89,9 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     mode_directions(mode)
     _check_schema(old, "old")
     _check_schema(new, "new")
+    too_deep = _too_deep(old) or _too_deep(new)
+    if too_deep:
+        return _too_complex_diff(old, new, mode, policy)
     old_schemas = old_schemas or SchemaSet()
     new_schemas = new_schemas or old_schemas
     o_side = Side("old", old, Resolver(old, old_schemas))
@@ -120,6 +123,43 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     changes.sort(key=_rank)
     d = Diff(backward=combine(c.backward for c in changes), forward=combine(c.forward for c in changes),
              bump="none", changes=changes, mode=mode.upper(), policy=policy.name)
+    d.bump = required_bump(d, mode)
+    return d
+
+
+MAX_JSON_DEPTH = 128
+
+
+def _too_deep(doc: Any) -> bool:
+    """Deeper than MAX_JSON_DEPTH (checked without recursion: hostile input must not crash)."""
+    stack = [(doc, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def _too_complex_diff(old: Any, new: Any, mode: str, policy: Policy) -> Diff:
+    from registry.diff.messages import render
+
+    try:
+        same = old == new and type(old) is type(new)
+    except RecursionError:
+        same = False
+    if same:
+        return Diff(backward="compatible", forward="compatible", bump="none", changes=[],
+                    mode=mode.upper(), policy=policy.name)
+    c = Change(pointer="", kind="too_complex", before=None,
+               after=f"nested deeper than {MAX_JSON_DEPTH} levels", backward="unknown",
+               forward="unknown")
+    c.message, c.message_ja = render(c)
+    d = Diff(backward="unknown", forward="unknown", bump="none", changes=[c], mode=mode.upper(),
+             policy=policy.name)
     d.bump = required_bump(d, mode)
     return d
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any, NamedTuple
+from urllib.parse import urldefrag
 
 from registry import pointers, regexes
 from registry.diff.model import Change, Policy, Verdict
@@ -187,7 +188,7 @@ class Engine:
                 return  # co-inductive hypothesis: this pair is being shown included already
             self.in_progress.add(pair)
             if (isinstance(o, dict) and isinstance(n, dict) and isinstance(o.get("$ref"), str)
-                    and isinstance(n.get("$ref"), str) and o["$ref"] != n["$ref"]):
+                    and isinstance(n.get("$ref"), str) and _ref_doc(o["$ref"]) != _ref_doc(n["$ref"])):
                 self.emit("ref_target_changed", replace(ctx, ptr=ctx.ptr + "/$ref"), o["$ref"],
                           n["$ref"], OK, OK, cosmetic=True)
         try:
@@ -862,6 +863,11 @@ class Engine:
                     if kw in o or kw in n:
                         self.compare(o.get(kw, True), ob, n.get(kw, True), nb,
                                      replace(ctx, ptr=ctx.ptr + "/" + kw, disjunctive=True))
+
+
+def _ref_doc(ref: str) -> str:
+    # The document a $ref names; "" for the schema itself, so renaming a $defs entry is no change.
+    return urldefrag(ref)[0]
 
 
 def _safe_search(pattern: str, name: str) -> bool:

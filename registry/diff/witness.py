@@ -9,6 +9,7 @@ Only a checked instance is reported; when none checks, the change carries no wit
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from fractions import Fraction
 from typing import Any
@@ -33,6 +34,10 @@ _TYPE_ORDER = ("object", "string", "integer", "number", "boolean", "null", "arra
 
 class _Nope(Exception):
     """No sample could be generated."""
+
+
+_MISSING = object()
+_NOPE = object()
 
 
 def _char(cs: regexes.CharSet) -> str:
@@ -64,6 +69,21 @@ def _from_regex(node: regexes.Node, depth: int = 0) -> str:
             raise _Nope
         return _from_regex(node.children[0], depth + 1) * node.min if node.children else ""
     return ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _pattern_sample_cached(pattern: str) -> str | None:
+    try:
+        return _from_regex(regexes.parse(pattern))
+    except Exception:
+        return None
+
+
+def _pattern_sample(pattern: str) -> str:
+    s = _pattern_sample_cached(pattern)
+    if s is None:
+        raise _Nope
+    return s
 
 
 def _merge_all_of(side: Side, e: dict[str, Any], base: str, depth: int) -> dict[str, Any]:
@@ -100,6 +120,8 @@ class WitnessBuilder:
         self.schemas = {"old": old_schemas, "new": new_schemas}
         self._validators: dict[str, Any] = {}
         self.validations = 0
+        self._samples: dict[tuple[Any, ...], Any] = {}
+        self._keep: list[Any] = []  # keeps cached nodes alive so their ids stay unique
 
     # ------------------------------------------------------------------ validation
 
@@ -126,9 +148,24 @@ class WitnessBuilder:
     # ------------------------------------------------------------------ sampling
 
     def sample(self, side: Side, node: Any, base: str, depth: int = 0, type_hint: str | None = None) -> Any:
-        """A small value valid under ``node`` (best effort; callers validate)."""
+        """A small value valid under ``node`` (best effort; callers validate). Never mutate it."""
         if depth > MAX_SAMPLE_DEPTH:
             raise _Nope
+        key = (side.name, id(node), base, type_hint)
+        hit = self._samples.get(key, _MISSING)
+        if hit is _MISSING:
+            try:
+                hit = self._sample(side, node, base, depth, type_hint)
+            except _Nope:
+                hit = _NOPE
+            # Cache by identity: the documents (and the node) outlive this builder.
+            self._samples[key] = hit
+            self._keep.append(node)
+        if hit is _NOPE:
+            raise _Nope
+        return hit
+
+    def _sample(self, side: Side, node: Any, base: str, depth: int, type_hint: str | None) -> Any:
         try:
             e, b = side.expand(node, base)
         except Exception:
@@ -191,10 +228,7 @@ class WitnessBuilder:
         s = ""
         pat = e.get("pattern")
         if isinstance(pat, str):
-            try:
-                s = _from_regex(regexes.parse(pat))
-            except Exception:
-                raise _Nope from None
+            s = _pattern_sample(pat)
         elif isinstance(e.get("format"), str) and e["format"] in FORMAT_SAMPLES:
             s = FORMAT_SAMPLES[e["format"]]
         lo, hi = e.get("minLength"), e.get("maxLength")
@@ -270,7 +304,7 @@ class WitnessBuilder:
         tok = ipath[0]
         if tok[0] in ("p", "x"):
             try:
-                obj = self._object(side, e, b, depth)
+                obj = dict(self._object(side, e, b, depth))
             except _Nope:
                 obj = {}
             name = tok[1]
@@ -283,7 +317,7 @@ class WitnessBuilder:
         prefix = e.get("prefixItems") if isinstance(e.get("prefixItems"), list) else []
         assert isinstance(prefix, list)
         try:
-            arr = self._array(side, e, b, depth)
+            arr = list(self._array(side, e, b, depth))
         except _Nope:
             arr = []
         while len(arr) <= idx:
