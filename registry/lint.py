@@ -28,6 +28,7 @@ from registry import pointers, regexes
 from registry.documents import read_json
 from registry.errors import RegistryError, UsageError
 from registry.layout import (
+    COMMON_BASE,
     CONFIG_FILE,
     REGISTRY_BASE,
     SCHEMA_FILE,
@@ -321,6 +322,9 @@ class _Linter:
     def __init__(self, schema: Any, schemas: SchemaSet | None, config: LintConfig) -> None:
         self.root = schema
         self.config = config
+        # A shared field definition (schemas/common/*.json) is one field, not a form.
+        root_id = schema.get("$id") if isinstance(schema, dict) else None
+        self.definition = isinstance(root_id, str) and root_id.startswith(COMMON_BASE)
         self.resolver = Resolver(schema, schemas or SchemaSet(), base_uri=REGISTRY_BASE)
         self.issues: list[Issue] = []
 
@@ -364,6 +368,10 @@ class _Linter:
     def run(self) -> list[Issue]:
         root = self.root
         view = self.view(root, self.resolver.root_uri)
+        if self.definition:
+            self.walk(root, "", self.resolver.root_uri, "definition", _Ctx())
+            self.measure()
+            return self.issues
         is_object = isinstance(root, dict) and "object" in _types(view)
         if not is_object:
             self.add("lint.root-object", "", "The form's root is not \"type\": \"object\".",
@@ -545,7 +553,7 @@ class _Linter:
                     ctx: _Ctx, name: str | None) -> None:
         """Field-site rules on the merged view."""
         title = view.get("title")
-        needs_title = site in ("root", "property", "prefix-item") or _object_like(view)
+        needs_title = site in ("root", "definition", "property", "prefix-item") or _object_like(view)
         if isinstance(title, str) and title.strip():
             if not has_japanese(title):
                 self.add("lint.title-not-japanese", pointers.child(ptr, "title") if "title" in node else ptr,
@@ -553,11 +561,11 @@ class _Linter:
                          f"title {title!r} に日本語（かな・漢字）がありません。")
         elif needs_title:
             what = "The form" if site == "root" else f"Field {name!r}" if name else "This field"
-            what_ja = "フォーム" if site == "root" else f"項目 {name!r}" if name else "この項目"
+            what_ja = "フォームに" if site == "root" else f"項目 {name!r} に" if name else "この項目に"
             self.add("lint.title-missing", ptr, f"{what} has no title.",
-                     f"{what_ja}に title（日本語の項目名）がありません。")
+                     f"{what_ja} title（日本語の項目名）がありません。")
         # A yes/no answer (「メールで受け取る」) holds no personal data, whatever its title says.
-        if (site in ("property", "prefix-item") and not ctx.personal
+        if (site in ("property", "prefix-item", "definition") and not ctx.personal
                 and "x-yoshiki-personal" not in view and _types(view) != {"boolean"}):
             text = title if isinstance(title, str) else ""
             hit = next((w for w in PERSONAL_JA if w in text), None)
@@ -700,7 +708,11 @@ class _Measure:
 
 def lint_schema(schema: Any, *, schemas: SchemaSet | None = None,
                 config: LintConfig | None = None) -> list[Issue]:
-    """Lint one form schema (in memory); issues carry pointers but no file."""
+    """Lint one form schema (in memory); issues carry pointers but no file.
+
+    A schema whose ``$id`` is a common definition (``https://yoshiki.invalid/common/...``) is
+    linted as one field, not as a form: no root-object or closed-root rules.
+    """
     return _Linter(schema, schemas, config or LintConfig()).run()
 
 
@@ -720,6 +732,8 @@ def _with_positions(issues: list[Issue], file: Path) -> list[Issue]:
         out.append(Issue(**{**{f: getattr(issue, f) for f in issue.__struct_fields__},
                             "file": str(file),
                             "line": pos[0] if pos else None, "column": pos[1] if pos else None}))
+    # In the order a reader meets them in the file.
+    out.sort(key=lambda i: (i.line or 0, i.column or 0))
     return out
 
 

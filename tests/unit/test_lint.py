@@ -87,6 +87,12 @@ def test_ref_target_without_title_is_reported_at_the_use_site() -> None:
     assert [(i.rule, i.pointer) for i in issues] == [("lint.title-missing", "/properties/n")]
 
 
+def test_shipped_common_definitions_are_clean() -> None:
+    files = sorted((ROOT / "schemas" / "common").glob("*.json"))
+    assert files
+    assert lint_paths(files) == []
+
+
 def test_unresolvable_ref_is_left_to_validate() -> None:
     schema = {"type": "object", "title": "フォーム", "additionalProperties": False,
               "properties": {"n": {"$ref": "https://example.com/x.json", "title": "数"}}}
