@@ -7,9 +7,14 @@ repaired by ``reindex``). Every write is also recorded in the index's audit log.
 Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 
 - The compatibility mode is the one the NEW version's template.json declares (default
-  BACKWARD). Relaxing it (e.g. to NONE for a deliberate breaking change) is therefore an explicit,
-  reviewed line in the published metadata, kept in git forever.
-- A breaking change needs a major version even under NONE; under any other mode it is refused.
+  BACKWARD): a change of mode is an explicit line in the published metadata, kept in git.
+- The declared version must be at least the bump the diff requires under that mode (breaking or
+  unknown in a direction the mode needs → major). NONE checks nothing, but a change that breaks
+  backward compatibility still needs a major version.
+- Within one major line every minor/patch release must keep the mode against the latest
+  earlier release of the line (transitive modes: against every earlier release of the line,
+  since data was collected under each). A new major version may break it: that is what a major
+  version says (SemVer), and the starter catalogue relies on it (堺市 after-school club 2.0.0).
 - A fork may not drop a field its upstream marks ``x-yoshiki-locked`` nor change how it
   validates (annotations such as title and description may change; validation keywords may not;
   a locked field that upstream requires stays required).
@@ -383,9 +388,23 @@ class RegistryService:
             lg, _, slug = name.partition("/")
             return bool(tip) and self.store.exists(VersionKey(lg, slug, ver), tip)
 
+        template = parsed.template if isinstance(parsed.template, dict) else {}
+        upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else None
+        if upstream is not None and isinstance(parsed.schema, dict):
+            # Checked before the rest: dropping a locked field is the refusal that matters,
+            # not the examples that mention it.
+            up_lg, _, up_slug = str(upstream.get("template")).partition("/")
+            up_key = VersionKey(up_lg, up_slug, str(upstream.get("version")))
+            up_schema = self.store.read_file(f"{up_key.relpath}/{SCHEMA_FILE}", tip) if tip else None
+            locked = locked_field_issues(json.loads(up_schema), parsed.schema, str(up_key)) \
+                if up_schema is not None else []
+            if locked:
+                raise IncompatibleChange(
+                    f"{key} changes fields its upstream {up_key} locks; nothing was published",
+                    detail_ja=f"{key} はフォーク元 {up_key} が固定している項目を変更しているため公開していません",
+                    issues=locked)
         issues = validate_version_documents(key, parsed.template, parsed.schema, parsed.examples,
                                             schemas, upstream_exists=upstream_exists)
-        template = parsed.template if isinstance(parsed.template, dict) else {}
         if not has_errors(issues):
             config = LintConfig.load(None, template)
             issues += [i if i.file else msgspec.structs.replace(i, file=SCHEMA_FILE)
@@ -395,17 +414,6 @@ class RegistryService:
                                   detail_ja=f"{key} は不正なため公開していません",
                                   issues=[i for i in issues if i.severity == "error"])
         warnings = [i for i in issues if i.severity != "error"] + list(extra_warnings or [])
-
-        upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else None
-        if upstream is not None:
-            up_lg, _, up_slug = str(upstream["template"]).partition("/")
-            up_key = VersionKey(up_lg, up_slug, str(upstream["version"]))
-            locked = locked_field_issues(self._doc(up_key, SCHEMA_FILE, tip), parsed.schema, str(up_key))
-            if locked:
-                raise IncompatibleChange(
-                    f"{key} changes fields its upstream {up_key} locks; nothing was published",
-                    detail_ja=f"{key} はフォーク元 {up_key} が固定している項目を変更しているため公開していません",
-                    issues=locked)
 
         mode = str(template.get("compatibility") or DEFAULT_MODE)
         new_v = Version.parse(key.version)
@@ -450,7 +458,8 @@ class RegistryService:
         prev_key = VersionKey(key.lg, key.slug, previous)
         old = self._doc(prev_key, SCHEMA_FILE, tip)
         d = diff(old, schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
-        required: Bump = required_bump(d, mode)
+        # NONE checks nothing, but a breaking change still needs a major version.
+        required: Bump = required_bump(d, "BACKWARD" if mode == "NONE" else mode)
         declared = Version.parse(previous).bump_to(Version.parse(key.version))
         changes = list(d.changes)
         breaking = [c for c in changes if "breaking" in (c.backward, c.forward) or
@@ -459,23 +468,28 @@ class RegistryService:
             suggest = Version.parse(previous).bumped(required)
             raise IncompatibleChange(
                 f"{key}: the changes since {previous} need a {required} version ({suggest}), not {declared}",
-                detail_ja=f"{key}: {previous} からの変更には {_BUMP_JA[required]}の版上げ（{suggest}）が必要です（指定は{_BUMP_JA[declared]}）",
+                detail_ja=f"{key}: {previous} からの変更には{_BUMP_JA[required]}バージョンの版上げ（{suggest}）が必要です（指定は{_BUMP_JA[declared]}）",
                 issues=[_change_issue(c, required) for c in (breaking or changes)],
                 extra={"required_bump": required, "suggested_version": str(suggest)})
-        if mode != "NONE":
+        new_major = Version.parse(key.version).major
+        line = [v for v in earlier if Version.parse(v).major == new_major]
+        if mode != "NONE" and line:
+            # Within one major line every release keeps the mode (transitive modes: against
+            # each earlier release of the line, since data was collected under each).
             olds = [self._doc(VersionKey(key.lg, key.slug, v), SCHEMA_FILE, tip) for v in
-                    (earlier if mode.endswith("_TRANSITIVE") else earlier[-1:])]
+                    (line if mode.endswith("_TRANSITIVE") else line[-1:])]
             compat = check_compat(schema, olds, mode, schemas=schemas)
             if not compat.ok:
                 bad = [c for dd in compat.diffs for c in dd.changes
                        if "breaking" in (c.backward, c.forward) or "unknown" in (c.backward, c.forward)]
+                suggest = Version(new_major + 1, 0, 0)
                 raise IncompatibleChange(
-                    f"{key} breaks the template's compatibility mode {mode}",
-                    detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません",
-                    issues=[_change_issue(c, required) for c in bad] or [Issue(
+                    f"{key} breaks the template's compatibility mode {mode} against {', '.join(line)}; an incompatible change needs a new major version ({suggest})",
+                    detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません（{'、'.join(line)} と比較）。互換性のない変更には新しいメジャーバージョン（{suggest}）が必要です",
+                    issues=[_change_issue(c, "major") for c in bad] or [Issue(
                         rule="compat.breaking", message=f"Incompatible under {mode}.",
                         message_ja=f"{mode} の下で互換性がありません。")],
-                    extra={"mode": mode, "hint": "declare compatibility NONE in template.json and a major version to break on purpose"})
+                    extra={"mode": mode, "required_bump": "major", "suggested_version": str(suggest)})
         return declared, required, changes
 
     def _published_commit(self, template: str, version: str) -> str | None:
