@@ -121,7 +121,10 @@ def command(base: Path, ours: Path, theirs: Path, output: Path | None, as_templa
     from registry.layout import TEMPLATE_FILE
     from registry.merge import merge_template, resolve
 
-    base_doc, ours_doc, theirs_doc = (read_json(p) for p in (base, ours, theirs))
+    # Git hands an empty %O when both branches added the file (no common ancestor): merge the
+    # two additions against an empty object. Any other empty file is an error as usual.
+    base_doc = {} if base.is_file() and base.stat().st_size == 0 else read_json(base)
+    ours_doc, theirs_doc = read_json(ours), read_json(theirs)
     resolutions = _parse_resolutions(resolve_pairs)
     names = [p.name for p in (base, ours, theirs, output) if p is not None]
     if as_template or TEMPLATE_FILE in names:

@@ -8,12 +8,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import RunCli
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def write(path: Path, value: Any, *, indent: int | None = None) -> Path:
@@ -160,6 +161,21 @@ def test_resolve_with_bad_json_is_usage(run_cli: RunCli,
     proc = run_cli("merge", *conflict_trio, "--resolve", "/title", "{oops")
     assert proc.returncode == 2
     assert "ours・theirs・JSON の値" in proc.stderr
+
+
+def test_empty_base_means_no_common_ancestor(run_cli: RunCli, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.json"
+    empty.write_bytes(b"")
+    ours = write(tmp_path / "o.json", {"type": "object", "required": ["name"]})
+    theirs = write(tmp_path / "t.json", {"type": "object", "required": ["email"], "title": "届"})
+    proc = run_cli("merge", empty, ours, theirs)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert json.loads(proc.stdout) == {"type": "object", "required": ["name", "email"],
+                                       "title": "届"}
+    # An empty OURS or THEIRS is still an error.
+    proc = run_cli("merge", ours, empty, theirs)
+    assert proc.returncode == 1
+    assert "empty.json: ファイルが空です" in proc.stderr
 
 
 def test_missing_argument_is_usage(run_cli: RunCli, clean_trio: tuple[Path, Path, Path]) -> None:
@@ -320,3 +336,24 @@ def test_git_driver_leaves_ours_on_conflict(tmp_path: Path) -> None:
     text = (repo / SCHEMA_PATH).read_text(encoding="utf-8")
     assert text == ours_text
     assert json.loads(text) == ours
+
+
+def test_git_driver_merges_a_file_both_branches_added(tmp_path: Path) -> None:
+    # No common ancestor: git passes an empty %O, merged as an empty object.
+    repo = make_repo(tmp_path, driver=True)
+    new_path = "132250/absence-notice/1.1.0/schema.json"
+    theirs = json.loads(json.dumps(BASE_SCHEMA))
+    theirs["properties"]["email"] = {"type": "string", "title": "メールアドレス"}
+    ours = json.loads(json.dumps(BASE_SCHEMA))
+    ours["properties"]["phone"] = {"type": "string", "title": "電話番号"}
+    ours["required"] = ["name", "phone"]
+    for branch, schema, new in (("upstream", theirs, True), ("main", ours, False)):
+        git(repo, "checkout", "-q", *(["-b"] if new else []), branch)
+        write(repo / new_path, schema, indent=2)
+        git(repo, "add", new_path)
+        git(repo, "commit", "-q", "-m", f"1.1.0 on {branch}")
+    merged = git(repo, "merge", "--no-edit", "upstream", check=False)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    schema = json.loads((repo / new_path).read_text(encoding="utf-8"))
+    assert list(schema["properties"]) == ["name", "reason", "phone", "email"]
+    assert schema["required"] == ["name", "phone"]
