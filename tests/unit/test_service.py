@@ -301,3 +301,19 @@ def test_history_shows_author_date_bump_and_changelog(service: RegistryService) 
     log = subprocess.run(["git", f"--git-dir={service.store.path}", "log", "-1", "--format=%s",
                           history[1].commit], capture_output=True, text=True, check=True).stdout
     assert log.strip() == "publish 132241/staff-lunch-survey 1.1.0 (minor)"
+
+
+# -- the CLI -----------------------------------------------------------------------------------
+def test_yoshiki_reindex_seeds_and_rebuilds(run_cli: Any, tmp_path: Path) -> None:
+    data = tmp_path / "cli-data"
+    env = {"YOSHIKI_DATABASE_URL": "", "YOSHIKI_REPO_PATH": ""}
+    first = run_cli("reindex", "--data-dir", data, "--seed", CATALOGUE, "--format", "json", env=env)
+    assert first.returncode == 0, first.stderr
+    body = json.loads(first.stdout)
+    expected = len(plan(CATALOGUE))
+    assert (body["ok"], body["versions"], body["seeded"]) == (True, expected, expected)
+    again = run_cli("reindex", "--data-dir", data, env=env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"索引を作り直しました: {expected} 版")
+    assert (data / "templates.git" / "HEAD").is_file()
+    assert (data / "index.sqlite3").is_file()
