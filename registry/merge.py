@@ -163,7 +163,7 @@ def _digest(parts: Iterable[bytes], tag: bytes) -> bytes:
     for part in parts:
         h.update(len(part).to_bytes(4, "big"))
         h.update(part)
-    return h.digest()
+    return b"#" + h.digest()  # "#" is no scalar's tag: a container never equals a scalar
 
 
 class _Fingerprints:

@@ -123,6 +123,11 @@ def command(base: Path, ours: Path, theirs: Path, output: Path | None, as_templa
 
     # Git hands an empty %O when both branches added the file (no common ancestor): merge the
     # two additions against an empty object. Any other empty file is an error as usual.
+    if output is not None and not output.resolve().parent.is_dir():
+        from registry.errors import NotFound
+
+        raise NotFound(f"{output}: the folder {output.parent} does not exist",
+                       detail_ja=f"{output}: フォルダ {output.parent} がありません")
     base_doc = {} if base.is_file() and base.stat().st_size == 0 else read_json(base)
     ours_doc, theirs_doc = read_json(ours), read_json(theirs)
     resolutions = _parse_resolutions(resolve_pairs)

@@ -190,6 +190,13 @@ def test_missing_file_is_not_found(run_cli: RunCli, tmp_path: Path,
     assert "nope.json: ファイルがありません" in proc.stderr
 
 
+def test_output_in_a_missing_folder_is_not_found(run_cli: RunCli, tmp_path: Path,
+                                                 clean_trio: tuple[Path, Path, Path]) -> None:
+    proc = run_cli("merge", *clean_trio, "-o", tmp_path / "no" / "out.json")
+    assert proc.returncode == 3
+    assert "がありません" in proc.stderr
+
+
 def test_invalid_json_is_reported_with_position(run_cli: RunCli, tmp_path: Path,
                                                 clean_trio: tuple[Path, Path, Path]) -> None:
     bad = tmp_path / "bad.json"
