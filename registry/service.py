@@ -23,7 +23,7 @@ Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -51,7 +51,13 @@ from registry.layout import (
 )
 from registry.models import Issue, has_errors
 from registry.refs import SchemaSet
-from registry.storage.git_store import DEPRECATED_FILE, FaultHook, GitTemplateStore, commit_message
+from registry.storage.git_store import (
+    DEPRECATED_FILE,
+    FaultHook,
+    GitTemplateStore,
+    commit_message,
+    load_deprecations,
+)
 from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.storage.records import TemplateSummary, VersionRecord
 from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
@@ -717,12 +723,16 @@ class RegistryService:
         if not self.store.exists(vkey):
             raise NotFound(f"{vkey} does not exist", detail_ja=f"{vkey} はありません")
         path = f"{vkey.lg}/{vkey.slug}/{DEPRECATED_FILE}"
-        current = self.store.deprecations(vkey.template)
         at = now_iso()
-        current[vkey.version] = {"reason": reason, "by": actor.display, "at": at}
+
+        def flag(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
+            # Re-read on every attempt: a concurrent deprecation of another version survives.
+            current = load_deprecations(read(path))
+            current[vkey.version] = {"reason": reason, "by": actor.display, "at": at}
+            return {path: _dump(dict(sorted(current.items(), key=lambda kv: _version_order(kv[0]))))}
+
         info: CommitInfo = self.store.commit_files(
-            {path: _dump(dict(sorted(current.items())))}, author=actor,
-            message=commit_message("deprecate", vkey, None, reason))
+            flag, author=actor, message=commit_message("deprecate", vkey, None, reason))
         self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
         self.index.audit(actor.display, "deprecate", str(vkey), reason, None)
         return info
@@ -821,6 +831,11 @@ class RegistryService:
                limit: int = 20) -> tuple[list[TemplateSummary], str | None]:
         """Search the index."""
         return self.index.search(q, municipality, category, tag, prefecture, cursor, limit)
+
+
+def _version_order(text: str) -> tuple[int, ...]:
+    v = Version.parse(text) if Version.is_valid(text) else Version(0, 0, 0)
+    return (v.major, v.minor, v.patch)
 
 
 _EVENTS = {"publish": "published", "fork": "forked", "pull": "pulled"}

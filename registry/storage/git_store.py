@@ -31,7 +31,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -233,6 +233,7 @@ class _MkTree:
 
 
 Changes = dict[str, "Changes | str | None"]
+ChangeBuilder = Callable[[Callable[[str], bytes | None]], Mapping[str, bytes | None]]
 
 
 def _nest(changes: Mapping[str, str | None]) -> Changes:
@@ -321,18 +322,21 @@ class GitTemplateStore:
             return None
         return mk.write(entries)
 
-    def commit_files(self, changes: Mapping[str, bytes | None], *, author: Author, message: str,
-                     must_not_exist: VersionKey | None = None) -> CommitInfo:
+    def _nested_blobs(self, changes: Mapping[str, bytes | None]) -> Changes:
+        blob_ids = iter(self._write_blobs([c for c in changes.values() if c is not None]))
+        return _nest({p: (None if d is None else next(blob_ids)) for p, d in changes.items()})
+
+    def commit_files(self, changes: Mapping[str, bytes | None] | ChangeBuilder, *, author: Author,
+                     message: str, must_not_exist: VersionKey | None = None) -> CommitInfo:
         """Write one commit on the tip changing ``changes`` (repo paths; None deletes).
 
+        ``changes`` may be a function of a reader (``path -> bytes | None`` at the tip being
+        built on): it is called again after every lost race, so a read-modify-write (e.g. the
+        deprecation list) never overwrites what another writer just committed.
         ``must_not_exist``: refuse with VersionExists if that version folder exists on the tip
         (checked again after every lost race). Raises Conflict if the race is lost too often.
         """
-        paths = list(changes)
-        blob_ids = self._write_blobs([c for c in changes.values() if c is not None])
-        it = iter(blob_ids)
-        oids: dict[str, str | None] = {p: (None if changes[p] is None else next(it)) for p in paths}
-        nested = _nest(oids)
+        nested = None if callable(changes) else self._nested_blobs(changes)
         # The date is set here so the CommitInfo can be returned without reading the commit back.
         when = int(time.time())
         date = f"@{when} +0000"
@@ -354,6 +358,13 @@ class GitTemplateStore:
                         extra={"version": str(must_not_exist)},
                     )
                 base_tree = f"{old}^{{tree}}" if old is not None else None
+                if callable(changes):
+                    def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
+                        got = cat.get(f"{old}:{path}") if old is not None else None
+                        return got[2] if got is not None and got[1] == "blob" else None
+
+                    nested = self._nested_blobs(changes(read))
+                assert nested is not None
                 mk = _MkTree(self.path)
                 try:
                     tree = self._build_tree(cat, mk, base_tree, nested)
@@ -531,7 +542,7 @@ class GitTemplateStore:
             dep_keys = list(deprecated_oids)
             for tk, data in zip(dep_keys, cat.many([deprecated_oids[k] for k in dep_keys]),
                                 strict=True):
-                deprecations[tk] = _load_deprecations(data)
+                deprecations[tk] = load_deprecations(data)
             for key, data in zip(keys, cat.many(oids), strict=True):
                 found = commits.get(str(key))
                 info: CommitInfo | None
@@ -555,14 +566,15 @@ class GitTemplateStore:
     def deprecations(self, key: TemplateKey) -> dict[str, Any]:
         """``version -> {"reason", "by", "at"}`` from the template's deprecated.json."""
         data = self.read_file(f"{key.lg}/{key.slug}/{DEPRECATED_FILE}")
-        return _load_deprecations(data)
+        return load_deprecations(data)
 
     def fsck(self) -> subprocess.CompletedProcess[bytes]:
         """Run ``git fsck --strict`` (for tests and operators)."""
         return self._git("fsck", "--strict", "--no-progress", check=False)
 
 
-def _load_deprecations(data: bytes | None) -> dict[str, Any]:
+def load_deprecations(data: bytes | None) -> dict[str, Any]:
+    """Parse a deprecated.json (``{}`` when absent or unreadable)."""
     import json
 
     if not data:

@@ -6,7 +6,7 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Protocol
 
 import msgspec
@@ -77,9 +77,14 @@ class TemplateStore(Protocol):
     def read_file(self, path: str, commit: str | None = None) -> bytes | None:
         """One file by repository path, or None."""
 
-    def commit_files(self, changes: Mapping[str, bytes | None], *, author: Author, message: str,
+    def commit_files(self, changes: Mapping[str, bytes | None]
+                     | Callable[[Callable[[str], bytes | None]], Mapping[str, bytes | None]], *,
+                     author: Author, message: str,
                      must_not_exist: VersionKey | None = None) -> CommitInfo:
-        """Write one commit changing ``changes`` (None deletes) on the tip, compare-and-swap."""
+        """Write one commit changing ``changes`` (None deletes) on the tip, compare-and-swap.
+
+        ``changes`` may be a function of a reader at the tip, re-run after every lost race.
+        """
 
     def iter_versions(self) -> Iterator[StoredVersion]:
         """Every version at the tip, with the commit that published it (bulk, for reindex)."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -143,4 +145,27 @@ def test_delete_and_empty_repository(store: GitTemplateStore, tmp_path: Path) ->
     store.commit_files({f"{V2.relpath}/{p}": None for p in version_files(V2)}, author=TAMA,
                        message="remove\n")
     assert store.list_versions(V1.template) == ["1.0.0"]
+    fsck_ok(store)
+
+
+def test_read_modify_write_is_redone_after_a_lost_race(store: GitTemplateStore) -> None:
+    publish(store, V1)
+    path = "132241/staff-lunch-survey/deprecated.json"
+    other = GitTemplateStore(store.path)
+    calls: list[bytes | None] = []
+
+    def add(name: str) -> Any:
+        def build(read: Any) -> dict[str, bytes | None]:
+            current = read(path)
+            calls.append(current)
+            if len(calls) == 1:  # another writer commits while we are building
+                other.commit_files({path: b'{"other": 1}\n'}, author=TAMA, message="other\n")
+            merged = {**json.loads(current or b"{}"), name: 1}
+            return {path: json.dumps(merged, sort_keys=True).encode()}
+        return build
+
+    store.commit_files(add("mine"), author=TAMA, message="mine\n")
+    assert calls == [None, b'{"other": 1}\n']
+    assert store.retries == 1
+    assert json.loads(store.read_file(path) or b"") == {"mine": 1, "other": 1}
     fsck_ok(store)
