@@ -144,8 +144,9 @@ class Engine:
         if ctx.f_vac:
             f = OK
         if ctx.swapped:
+            # Under ``not`` the outer backward break is the inner forward one: swap candidates too.
             b, f = f, b
-            cand_b, cand_f = None, None  # local values say nothing about the negation
+            cand_b, cand_f = cand_f, cand_b
         change = Change(pointer=ctx.ptr if ptr is None else ptr, kind=kind, before=before,
                         after=after, backward=b, forward=f,
                         field=_field(ctx.ipath) if field is None else field,
@@ -237,6 +238,8 @@ class Engine:
         for k in dict.fromkeys([*o, *n]):
             if k in ASSERTION_KEYS or k in CONTAINER_KEYS:
                 continue
+            if k == "$id" and ctx.ptr == "" and ctx.depth <= 1:
+                continue  # every version has its own $id; it names the document, not its values
             a, b = o.get(k), n.get(k)
             if (k in o) == (k in n) and json_equal(a, b):
                 continue
@@ -353,7 +356,7 @@ class Engine:
         for is_lower in (True, False):
             get = self._lower if is_lower else self._upper
             bo, bn = get(o, integer_only(ctx.o_types)), get(n, integer_only(ctx.n_types))
-            if bo == bn:
+            if bo == bn or (isinstance(bo, tuple) and isinstance(bn, tuple) and bo[:2] == bn[:2]):
                 continue
             kws = ("minimum", "exclusiveMinimum") if is_lower else ("maximum", "exclusiveMaximum")
             before: Any = {k: o[k] for k in kws if k in o} or None
@@ -529,11 +532,11 @@ class Engine:
                 f = OK
             if name in pn:
                 self.emit("property_added", sub, None, pn[name], b, f, applies="object",
-                          old=o, old_base=ob, new=n, new_base=nb,
+                          old=eo, old_base=ob, new=en, new_base=nb,
                           cand_b=[0, "", None, True, [], {}, Gen("typed", "string")], cand_f=[Gen("sample", "new")])
             else:
                 self.emit("property_removed", sub, po[name], None, b, f, applies="object",
-                          old=o, old_base=ob, new=n, new_base=nb,
+                          old=eo, old_base=ob, new=en, new_base=nb,
                           cand_b=[Gen("sample", "old")], cand_f=[0, "", None, True, [], {}, Gen("typed", "string")])
         obj_extra: dict[str, Any] = {"old": o, "old_base": ob, "new": n, "new_base": nb}
         ro = [r for r in o.get("required", []) if isinstance(r, str)] if isinstance(o.get("required"), list) else []
@@ -827,14 +830,17 @@ class Engine:
             for i, j in pairs:
                 sub = replace(ctx, ptr=f"{p}/{j}", disjunctive=ctx.disjunctive or not conj)
                 self.compare(lo[i], ob, ln[j], nb, sub)
+            # The branch itself is the local schema whose samples can separate the two sides.
             for i in gone:
                 self.emit(f"{snake}_branch_removed", replace(ctx, disjunctive=ctx.disjunctive or not conj),
                           lo[i], None, OK if conj else BR, BR if conj else OK, ptr=f"{p}/{i}",
-                          cand_b=[Gen("sample", "old")], cand_f=[Gen("sample", "new")], **extra)
+                          cand_b=[Gen("sample", "old")], cand_f=[Gen("sample", "new")],
+                          old=lo[i] if not conj else o, old_base=ob, new=n, new_base=nb)
             for j in new_only:
                 self.emit(f"{snake}_branch_added", replace(ctx, disjunctive=ctx.disjunctive or not conj),
                           None, ln[j], BR if conj else OK, OK if conj else BR, ptr=f"{p}/{j}",
-                          cand_b=[Gen("sample", "old")], cand_f=[Gen("sample", "new")], **extra)
+                          cand_b=[Gen("sample", "old")], cand_f=[Gen("sample", "new")],
+                          old=o, old_base=ob, new=ln[j] if not conj else n, new_base=nb)
         if "not" in o or "not" in n:
             p = ctx.ptr + "/not"
             if "not" not in o:
@@ -844,7 +850,7 @@ class Engine:
             else:
                 self.compare(o["not"], ob, n["not"], nb,
                              replace(ctx, ptr=p, swapped=not ctx.swapped, b_vac=ctx.f_vac,
-                                     f_vac=ctx.b_vac, disjunctive=True, title=None, ipath=None))
+                                     f_vac=ctx.b_vac, disjunctive=True, title=None))
         if "if" in o or "if" in n:
             p = ctx.ptr + "/if"
             if "if" not in o:

@@ -331,9 +331,11 @@ class WitnessBuilder:
     # ------------------------------------------------------------------ search
 
     def _candidates(self, p: Pending, accept: str) -> list[Any]:
-        side = self.sides[accept]
-        local = p.old if accept == "old" else p.new
-        lbase = p.old_base if accept == "old" else p.new_base
+        # Under ``not`` values come from the other side's local schema (the negation flips them).
+        source = ("new" if accept == "old" else "old") if p.ctx.swapped else accept
+        side = self.sides[source]
+        local = p.old if source == "old" else p.new
+        lbase = p.old_base if source == "old" else p.new_base
         specific = p.cand_b if accept == "old" else p.cand_f
         out: list[Any] = []
         seen: set[Any] = set()
@@ -384,7 +386,7 @@ class WitnessBuilder:
 
     def find(self, p: Pending, accept: str) -> Witness | None:
         """A checked instance accepted by ``accept`` ("old"/"new") and rejected by the other."""
-        if p.ctx.ipath is None or p.ctx.swapped or self.validations > MAX_VALIDATIONS:
+        if p.ctx.ipath is None or self.validations > MAX_VALIDATIONS:
             return None
         reject = "new" if accept == "old" else "old"
         for value in self._candidates(p, accept):
