@@ -34,6 +34,7 @@ _TRUE = frozenset({"true", "はい", "yes", "y", "1", "○", "〇", "✓", "有"
 _FALSE = frozenset({"false", "いいえ", "no", "n", "0", "×", "✕", "無", "なし"})
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUM_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_NON_WS = re.compile(r"[^ \t\r\n]")
 _LIST_SPLIT = re.compile(r"\s*[,、;；\n]\s*")
 
 
@@ -150,12 +151,17 @@ def iter_json(path: Path, source: str) -> Iterator[Record]:
 
 
 def _iter_array(f: Any, head: bytes, source: str) -> Iterator[Record]:
-    """Decode ``[v, v, ...]`` element by element from chunks (an incremental raw_decode)."""
+    """Decode ``[v, v, ...]`` element by element from chunks (an incremental raw_decode).
+
+    The consumed prefix of the buffer is dropped only once it exceeds a chunk, so each byte is
+    copied a bounded number of times and memory stays at a few chunks.
+    """
     decoder = json.JSONDecoder()
     utf8 = codecs.getincrementaldecoder("utf-8-sig")()
     buf = ""
-    line = 1  # line number at buf[0]
-    col0 = 0  # characters before buf[0] on that line
+    line = 1  # line number at buf[counted]
+    counted = 0  # newlines before this index are already in ``line``
+    col0 = 0  # characters before buf[0] on its line
     eof = False
     number = 0
 
@@ -172,40 +178,48 @@ def _iter_array(f: Any, head: bytes, source: str) -> Iterator[Record]:
         buf += utf8.decode(chunk)
         return True
 
-    def drop(upto: int) -> None:
-        nonlocal buf, line, col0
-        newlines = buf.count("\n", 0, upto)
-        line += newlines
-        col0 = upto - (buf.rfind("\n", 0, upto) + 1) if newlines else col0 + upto
-        buf = buf[upto:]
+    def advance(to: int) -> None:
+        nonlocal line, counted
+        line += buf.count("\n", counted, to)
+        counted = to
+
+    def drop() -> None:
+        nonlocal buf, counted, col0
+        nl = buf.rfind("\n", 0, counted)
+        col0 = counted - (nl + 1) if nl >= 0 else col0 + counted
+        buf = buf[counted:]
+        counted = 0
 
     def error(rule: str, en: str, ja: str, at: int) -> Record:
-        ln = line + buf.count("\n", 0, at)
+        ln = line + buf.count("\n", counted, at)
         nl = buf.rfind("\n", 0, at)
         col = at - nl if nl >= 0 else col0 + at + 1
         return Record(number + 1, ln, error=_issue(rule, en, ja, source, line=ln, column=col, record=number + 1))
 
     def skip_ws(i: int) -> int:
         while True:
-            while i < len(buf) and buf[i] in " \t\r\n":
-                i += 1
-            if i < len(buf) or not more():
+            m = _NON_WS.search(buf, i)
+            if m is not None:
+                return m.start()
+            i = len(buf)
+            if not more():
                 return i
 
     try:
         more()
-        i = skip_ws(0)
-        i += 1  # the "["
+        i = skip_ws(0) + 1  # past the "["
         i = skip_ws(i)
         if i < len(buf) and buf[i] == "]":
             return
         while True:
             i = skip_ws(i)
-            drop(i)
-            i = 0
+            advance(i)
+            if counted > CHUNK:
+                drop()
+                i = 0
             while True:
                 try:
-                    value, end = decoder.raw_decode(buf, 0)
+                    value, end = decoder.raw_decode(buf, i)
                 except json.JSONDecodeError as exc:
                     if more():
                         continue
