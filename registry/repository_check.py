@@ -298,8 +298,8 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
     required: Bump = required_bump(d, mode)
     declared = Version.parse(previous.version).bump_to(mine)
     report.declared_bump, report.compatible = declared, compat.ok
-    if not compat.ok and mode != "NONE":
-        required = "major"
+    # The bump is measured against the previous version only; a transitive mode broken against an
+    # older version is ci.incompatible (no version number can fix it).
     report.required_bump = required
     issues: list[Issue] = []
     if BUMP_ORDER[declared] < BUMP_ORDER[required]:

@@ -6,6 +6,8 @@ merge base with the default branch (``origin/HEAD``, ``origin/main``, ``origin/m
 ``master``), else ``HEAD~1``; with no commit or a single commit, everything is new. The working tree
 is read from disk, untracked files included (ignored files are not).
 
+On the default branch with uncommitted changes (a pre-commit hook, a local run) the base is HEAD.
+
 Exit 0 when there are no errors, 1 on errors, 2 on usage errors (not a git repository),
 3 when ``--base`` names nothing.
 """
@@ -68,7 +70,7 @@ class Git:
         return [p.decode("utf-8", "surrogateescape") for p in data.split(b"\0") if p]
 
 
-def find_base(git: Git, ref: str | None) -> tuple[str, str]:
+def find_base(git: Git, ref: str | None, prefix: str = "") -> tuple[str, str]:
     """(commit or the empty tree, a label for messages) of the comparison base."""
     from registry.errors import NotFound
 
@@ -93,6 +95,12 @@ def find_base(git: Git, ref: str | None) -> tuple[str, str]:
         base = proc.stdout.decode().strip()
         if proc.returncode == 0 and base and base != head:
             return base, f"merge-base(HEAD, {name})"
+    # On the default branch itself (or with none): uncommitted changes are what a pre-commit hook
+    # or a local run checks, so compare with HEAD; a clean tree (CI after a push) checks HEAD's
+    # own commit against its parent.
+    dirty = git.run("status", "--porcelain", "-z", "--untracked-files=all", "--", prefix or ".").stdout
+    if dirty.strip(b"\0"):
+        return head, "HEAD"
     parent = git.commit_of("HEAD~1")
     if parent is not None:
         return parent, "HEAD~1"
@@ -247,7 +255,7 @@ def command(base_ref: str | None, repo_dir: Path, fmt: str, lang: str, registry_
     git = Git(toplevel)
     prefix = repo_dir.relative_to(toplevel).as_posix() if repo_dir != toplevel else ""
     prefix = "" if prefix == "." else prefix
-    base, label = find_base(git, base_ref)
+    base, label = find_base(git, base_ref, prefix)
     base_tree, head_tree, changed = read_trees(git, toplevel, prefix, base)
     # Validation and lint name files relative to the working directory: run them from the top of
     # the work tree so that every file name is what GitHub annotations and SARIF expect.
