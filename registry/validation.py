@@ -733,6 +733,20 @@ def validate_schema_file(path: Path, *, schemas: SchemaSet | None = None) -> lis
     return check_schema(value, schemas, file=display, text=src.text)
 
 
+def validate_template_file(path: Path) -> list[Issue]:
+    """A lone template.json: checked against the template meta-schema (and its upstream)."""
+    display = _display(path)
+    value, src, issues = _load(path, display)
+    if value is _MISSING:
+        return issues
+    root = find_repository_root(path.parent)
+
+    def upstream_exists(name: str, ver: str) -> bool:
+        return root is not None and ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file()
+
+    return _template_issues(value, src, upstream_exists if root is not None else None)
+
+
 def _candidate_folders(root: Path) -> Iterator[Path]:
     """Folders holding a template.json or schema.json below ``root`` (hidden and examples skipped)."""
     for dirpath, dirnames, filenames in os.walk(root):
@@ -753,7 +767,10 @@ def validate_paths(paths: list[Path]) -> list[Issue]:
             if path.suffix != ".json":
                 raise UsageError(f"{path}: give a folder or a .json schema file",
                                  detail_ja=f"{path}: フォルダか .json のスキーマファイルを指定してください")
-            issues.extend(validate_schema_file(path))
+            if path.name == TEMPLATE_FILE:
+                issues.extend(validate_template_file(path))
+            else:
+                issues.extend(validate_schema_file(path))
             continue
         folders = list(_candidate_folders(path))
         if not folders:

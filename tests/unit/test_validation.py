@@ -230,3 +230,39 @@ def test_pure_core_imports_nothing_heavy() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     heavy = [m for m in out if m.split(".")[0] in ("click", "litestar", "sqlmodel", "sqlalchemy", "git", "httpx")]
     assert heavy == []
+
+
+def _write(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def test_refs_to_other_templates_resolve_in_the_repository(tmp_path: Path) -> None:
+    """A form may reuse another template's $defs in the same repository; a missing one is reported."""
+    base = VersionKey("272132", "maternal-handbook-appointment", "1.0.0")
+    other = VersionKey("272132", "maternal-handbook-survey", "1.0.0")
+    _write(tmp_path / base.relpath / "template.json", {"title": "母子健康手帳交付 来所予約", "category": "子育て"})
+    _write(tmp_path / base.relpath / "schema.json", {
+        "$schema": DIALECT, "$id": base.schema_id, "title": "来所予約", "type": "object",
+        "properties": {"pregnancy": {"$ref": "#/$defs/pregnancy"}},
+        "$defs": {"pregnancy": {"title": "妊娠週数", "type": "integer", "minimum": 0, "maximum": 45}}})
+    _write(tmp_path / other.relpath / "template.json", {"title": "事前アンケート", "category": "子育て"})
+    _write(tmp_path / other.relpath / "schema.json", {
+        "$schema": DIALECT, "$id": other.schema_id, "title": "事前アンケート", "type": "object", "required": ["weeks"],
+        "properties": {"weeks": {"$ref": f"/{base.relpath}/schema.json#/$defs/pregnancy"},
+                       "gone": {"$ref": "/272132/no-such-template/1.0.0/schema.json"}}})
+    for kind, values in (("valid", [{"weeks": 10}, {"weeks": 20}]), ("invalid", [{"weeks": 50}, {}])):
+        for i, v in enumerate(values):
+            _write(tmp_path / other.relpath / "examples" / kind / f"{i}.json", v)
+            _write(tmp_path / base.relpath / "examples" / kind / f"{i}.json", {"pregnancy": 10} if kind == "valid"
+                   else {"pregnancy": -1 - i})
+    issues = validate_paths([tmp_path])
+    assert [(i.rule, i.pointer) for i in issues] == [("ref.unresolvable", "/properties/gone/$ref")]
+    assert "272132/no-such-template@1.0.0" in issues[0].message_ja
+
+
+def test_lone_template_file(tmp_path: Path) -> None:
+    """``yoshiki validate template.json`` checks it against the template meta-schema."""
+    path = tmp_path / "template.json"
+    _write(path, {"title": "欠席連絡", "category": "教育", "compatibility": "SOMETIMES"})
+    assert [(i.rule, i.pointer) for i in validate_paths([path])] == [("template.meta", "/compatibility")]
