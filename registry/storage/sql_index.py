@@ -367,6 +367,10 @@ class SqlIndex:
                                    "upstream_template": None, "detail": v["deprecated_reason"]})
             if events:
                 conn.execute(insert(T_EVENTS), events)
+            # Fresh statistics after a bulk load: the planners choose between the text index
+            # and the updated_at order by them.
+            for table in (T_TEMPLATES, T_TAGS, T_VERSIONS):
+                conn.exec_driver_sql(f"ANALYZE {table.name}")
 
     @staticmethod
     def _version_key(table: Table, lg: str, slug: str, version: str) -> ColumnElement[bool]:
