@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from registry.storage.tables import METADATA, include_name
 
+
 def run() -> None:
     """Run the migrations on the given connection."""
     connection: Connection = context.config.attributes["connection"]
