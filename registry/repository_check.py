@@ -295,7 +295,9 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
     except RegistryError:
         # An invalid schema on either side: validation reports it; there is nothing to compare.
         return [], report
-    required: Bump = required_bump(d, mode)
+    # NONE relaxes the mode, not SemVer: data collected under the previous version that the new
+    # one rejects still needs a major version (as the registry's publish says).
+    required: Bump = required_bump(d, "BACKWARD" if mode == "NONE" else mode)
     declared = Version.parse(previous.version).bump_to(mine)
     report.declared_bump, report.compatible = declared, compat.ok
     # The bump is measured against the previous version only; a transitive mode broken against an
@@ -351,9 +353,16 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
 # --------------------------------------------------------------------------- forks
 
 
+_ANNOTATIONS = ("title", "description", "examples", "default", "$comment", "deprecated")
+
+
 def _inline(node: Any, base: str, resolver: Resolver, depth: int = 0,
             active: frozenset[str] = frozenset()) -> Any:
-    """``node`` with every ``$ref`` replaced by its target (recursion and depth bounded)."""
+    """``node`` with every ``$ref`` replaced by its target (recursion and depth bounded).
+
+    A target's keywords are merged into the referring node (siblings win for annotations, such as
+    a renaming ``title``); conflicting assertions keep both, the target under ``allOf``.
+    """
     if depth > _MAX_INLINE_DEPTH:
         return node
     if isinstance(node, list):
@@ -362,25 +371,35 @@ def _inline(node: Any, base: str, resolver: Resolver, depth: int = 0,
         return node
     base = Resolver.base_of(base, node)
     out: dict[str, Any] = {}
+    target: Any = None
     for k, v in node.items():
         if k in ("$id", "$schema", "$anchor", "$comment", "$defs"):
             continue
         if k == "$ref" and isinstance(v, str):
-            target = f"{base}|{v}"
-            if target in active:
-                out[k] = v
-                continue
+            key = f"{base}|{v}"
             try:
                 t_base, t = resolver.resolve(base, v)
             except RegistryError:
                 out[k] = v
                 continue
-            out["allOf"] = [*out.get("allOf", []), _inline(t, t_base, resolver, depth + 1, active | {target})]
+            if key in active:
+                out[k] = v
+                continue
+            target = _inline(t, t_base, resolver, depth + 1, active | {key})
             continue
         if k in ("const", "enum", "default", "examples"):
             out[k] = v
         else:
             out[k] = _inline(v, base, resolver, depth + 1, active)
+    if isinstance(target, dict):
+        clash = [k for k, v in target.items()
+                 if k in out and out[k] != v and k not in _ANNOTATIONS and not k.startswith("x-yoshiki")]
+        if clash:
+            out["allOf"] = [*out.get("allOf", []), target]
+        else:
+            out = {**target, **out}
+    elif target is not None:
+        out["allOf"] = [*out.get("allOf", []), target]
     return out
 
 

@@ -127,7 +127,7 @@ yoshiki:
     paths: [yoshiki-report.md]
 """
 
-YOSHIKI_JSON = {"lint": {"disable": [], "severity": {}}}
+YOSHIKI_JSON: dict[str, Any] = {"lint": {"disable": [], "severity": {}}}
 
 
 def readme(name: str, lg: str) -> str:

@@ -320,7 +320,7 @@ def test_outside_a_git_repository_is_a_usage_error(run_cli: RunCli, tmp_path: Pa
 class _Registry(BaseHTTPRequestHandler):
     """A tiny registry: one version exists."""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         if self.path == f"/api/v1/templates/{LG}/remote-form/versions/1.0.0":
             body = b'{"version": "1.0.0"}'
         elif self.path == f"/api/v1/templates/{LG}/remote-form/versions/1.0.0/schema.json":
