@@ -80,12 +80,18 @@ def explain(keyword: str, details: dict[str, Any], title: str, schema: dict[str,
     t = title
     if keyword == "required":
         return f"『{t}』を入力してください", f"Enter “{t}”."
+    if keyword == "anyOf-required":
+        titles = [f"『{x}』" for x in details["titles"]]
+        return (f"{'、'.join(titles)}のいずれかを入力してください",
+                f"Fill in at least one of {', '.join(f'“{x}”' for x in details['titles'])}.")
     if keyword == "type":
+        # A string shown with quotes: 「"3"」 tells staff the value was text, not a number.
+        got = msgspec.json.encode(instance).decode() if isinstance(instance, str) else show(instance)
         types = details.get("types") or [details.get("expected")]
         types = [str(x) for x in types if x is not None and x != "null"] or ["null"]
         ja = "または".join(_TYPE_JA.get(x, x) for x in types)
         en = " or ".join(_TYPE_EN.get(x, x) for x in types)
-        return f"{t}は{ja}で入力してください（入力値: {show(instance)}）", f"“{t}” must be {en} (got {show(instance)})."
+        return f"{t}は{ja}で入力してください（入力値: {got}）", f"“{t}” must be {en} (got {got})."
     if keyword == "enum":
         options = list(details.get("options") or schema.get("enum") or [])
         return (f"{t}は次のいずれかを選んでください: {_choices(options, schema)}（入力値: {show(instance)}）",

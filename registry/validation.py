@@ -293,6 +293,7 @@ def _compile(schema: Any, schemas: SchemaSet, *, validate_formats: bool) -> json
 _CONSUMING_NAMED = ("properties", "patternProperties", "prefixItems")
 _CONSUMING_SINGLE = ("items", "additionalProperties", "contains", "unevaluatedItems",
                      "unevaluatedProperties", "propertyNames", "additionalItems")
+_ITEM_KEYWORDS = ("items", "contains", "unevaluatedItems", "additionalItems")
 _ANNOTATIONS = ("title", "description", "x-yoshiki-placeholder", "examples", "x-yoshiki-enum-labels")
 
 
@@ -303,6 +304,10 @@ class _Field:
     title: str | None
     schema: dict[str, Any]
     keyword_schema: dict[str, Any]
+    # Schemas applying at the failing instance location, with their base URIs (innermost last).
+    nodes: tuple[tuple[Any, str], ...] = ()
+    # Title of the enclosing array when the failing value is one of its items.
+    container_title: str | None = None
 
 
 class FormValidator:
@@ -360,6 +365,8 @@ class FormValidator:
         node: Any = self.schema
         base = self._resolver.root_uri
         chain: list[Any] = [node]
+        bases: list[str] = [base]
+        container: str | None = None
         start = 0
         i = 0
         try:
@@ -369,10 +376,14 @@ class FormValidator:
                     base, node = self._resolver.resolve(base, node[tok])
                     i += 1
                 elif tok in _CONSUMING_NAMED:
+                    if tok == "prefixItems":
+                        container = _title_in(chain[start:])
                     node = node[tok][tokens[i + 1] if tok != "prefixItems" else int(tokens[i + 1])]
                     start = len(chain)
                     i += 2
                 elif tok in _CONSUMING_SINGLE:
+                    if tok in _ITEM_KEYWORDS:
+                        container = _title_in(chain[start:])
                     node = node[tok]
                     start = len(chain)
                     i += 1
@@ -389,6 +400,7 @@ class FormValidator:
                     break
                 base = Resolver.base_of(base, node)
                 chain.append(node)
+                bases.append(base)
         except (KeyError, IndexError, TypeError, ValueError, RegistryError):
             pass
         merged: dict[str, Any] = {}
@@ -397,22 +409,49 @@ class FormValidator:
                 merged.update({k: n[k] for k in _ANNOTATIONS if k in n})
         title = merged.get("title") if isinstance(merged.get("title"), str) else None
         keyword_schema = chain[-1] if isinstance(chain[-1], dict) else {}
-        return _Field(title, merged, keyword_schema)
+        return _Field(title, merged, keyword_schema, tuple(zip(chain[start:], bases[start:], strict=True)),
+                      container)
 
-    def _property_title(self, container: dict[str, Any], name: str) -> str | None:
-        props = container.get("properties")
-        if not isinstance(props, dict) or not isinstance(props.get(name), dict):
-            return None
-        sub = props[name]
-        if isinstance(sub.get("title"), str):
-            return str(sub["title"])
-        if isinstance(sub.get("$ref"), str):
+    def _property_title(self, field_info: _Field, name: str) -> str | None:
+        """Title of property ``name`` of the object being checked, wherever it is declared.
+
+        ``required`` often sits beside a ``$ref`` or in an if/then while the property is declared
+        in the referenced schema or at the root: search every schema applying to this object.
+        """
+        queue = list(reversed(field_info.nodes))
+        seen: set[int] = set()
+        while queue and len(seen) < 64:
+            node, base = queue.pop(0)
+            if not isinstance(node, dict) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            props = node.get("properties")
+            if isinstance(props, dict) and isinstance(props.get(name), dict):
+                title = self._title_of(props[name], base)
+                if title is not None:
+                    return title
+            if isinstance(node.get("$ref"), str):
+                try:
+                    tbase, target = self._resolver.resolve(base, node["$ref"])
+                    queue.append((target, Resolver.base_of(tbase, target)))
+                except RegistryError:
+                    pass
+            queue.extend((child, Resolver.base_of(base, child)) for child in _in_place_children(node))
+        # An outer schema (an if/then at the root) may declare it: try every node on the way.
+        return None
+
+    def _title_of(self, sub: dict[str, Any], base: str) -> str | None:
+        for _ in range(16):
+            if isinstance(sub.get("title"), str):
+                return str(sub["title"])
+            if not isinstance(sub.get("$ref"), str):
+                return None
             try:
-                _, target = self._resolver.resolve(self._resolver.root_uri, sub["$ref"])
+                base, sub = self._resolver.resolve(base, sub["$ref"])
             except RegistryError:
                 return None
-            if isinstance(target, dict) and isinstance(target.get("title"), str):
-                return str(target["title"])
+            if not isinstance(sub, dict):
+                return None
         return None
 
     def _explain(self, err: Any, file: str | None, record: int | None, line: int | None) -> Issue:
@@ -425,14 +464,43 @@ class FormValidator:
         title = field_info.title
         if keyword == "required":
             name = str(details.get("property"))
-            title = self._property_title(field_info.keyword_schema, name) or name
+            title = self._property_title(field_info, name) or name
             pointer = pointers.child(pointer, name)
-        elif title is None:
-            title = str(instance_path[-1]) if instance_path else (self.root_title or "申請内容")
+        elif keyword == "anyOf":
+            # "email or phone": every alternative only lacks a field → name the fields.
+            names = _required_alternatives(kind.as_dict().get("context") or [])
+            if names:
+                keyword_details = {"titles": [self._property_title(field_info, n) or n for n in names]}
+                ja, en = explain("anyOf-required", keyword_details, title or "", {}, None, err.message)
+                return Issue(rule="data.anyOf", message=en, message_ja=ja, pointer=pointer, file=file,
+                             record=record, line=line)
+        if title is None:
+            if instance_path and isinstance(instance_path[-1], int) and field_info.container_title:
+                title = f"{field_info.container_title}（{instance_path[-1] + 1}番目）"
+            else:
+                title = str(instance_path[-1]) if instance_path else (self.root_title or "申請内容")
         ja, en = explain(keyword, details, title, field_info.schema if keyword != "enum" else
                          {**field_info.keyword_schema, **field_info.schema}, err.instance, err.message)
         return Issue(rule=f"data.{keyword}", message=en, message_ja=ja, pointer=pointer, file=file,
                      record=record, line=line)
+
+
+def _title_in(nodes: list[Any]) -> str | None:
+    """The outermost title among schemas applying at one location."""
+    for n in nodes:
+        if isinstance(n, dict) and isinstance(n.get("title"), str):
+            return str(n["title"])
+    return None
+
+
+def _required_alternatives(context: list[list[Any]]) -> list[str]:
+    """Missing field names when every anyOf branch failed only by ``required``; else []."""
+    names: list[str] = []
+    for branch in context:
+        if not branch or any(e.kind.name != "required" for e in branch):
+            return []
+        names.extend(str(e.kind.as_dict().get("property")) for e in branch)
+    return list(dict.fromkeys(names))
 
 
 def _normalizer(schema: Any, resolver: Resolver) -> Callable[[Any], Any] | None:

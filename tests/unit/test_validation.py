@@ -127,7 +127,7 @@ def test_messages_name_the_field_in_plain_japanese() -> None:
         ("data.required", "/guardian", "『保護者氏名』を入力してください"),
         ("data.enum", "/kind", "区分は次のいずれかを選んでください: 欠席（absent）、遅刻（late）（入力値: early）"),
         ("data.maxLength", "/note", "連絡事項は400文字以内で入力してください"),
-        ("data.type", "/grade", "学年は整数で入力してください（入力値: 3）"),
+        ("data.type", "/grade", "学年は整数で入力してください（入力値: \"3\"）"),
     ]
     assert issues[0].message == "Enter “保護者氏名”."
 
@@ -266,3 +266,17 @@ def test_lone_template_file(tmp_path: Path) -> None:
     path = tmp_path / "template.json"
     _write(path, {"title": "欠席連絡", "category": "教育", "compatibility": "SOMETIMES"})
     assert [(i.rule, i.pointer) for i in validate_paths([path])] == [("template.meta", "/compatibility")]
+
+
+def test_either_field_and_array_items_are_named() -> None:
+    """anyOf of required fields names them; an array item is named by its array and position."""
+    schema = _form({
+        "email": {"title": "メールアドレス", "type": "string"},
+        "phone": {"title": "電話番号", "type": "string"},
+        "menu": {"title": "食べたもの", "type": "array", "items": {"enum": ["bento", "noodles"]}},
+    }, anyOf=[{"required": ["email"]}, {"required": ["phone"]}])
+    form = compile_form(schema, SchemaSet())
+    assert [(i.pointer, i.message_ja) for i in form.check({"menu": ["bento", "pizza"]})] == [
+        ("", "『メールアドレス』、『電話番号』のいずれかを入力してください"),
+        ("/menu/1", "食べたもの（2番目）は次のいずれかを選んでください: bento、noodles（入力値: pizza）"),
+    ]
