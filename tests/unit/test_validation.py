@@ -277,6 +277,6 @@ def test_either_field_and_array_items_are_named() -> None:
     }, anyOf=[{"required": ["email"]}, {"required": ["phone"]}])
     form = compile_form(schema, SchemaSet())
     assert [(i.pointer, i.message_ja) for i in form.check({"menu": ["bento", "pizza"]})] == [
-        ("", "『メールアドレス』、『電話番号』のいずれかを入力してください"),
         ("/menu/1", "食べたもの（2番目）は次のいずれかを選んでください: bento、noodles（入力値: pizza）"),
+        ("", "『メールアドレス』、『電話番号』のいずれかを入力してください"),
     ]
