@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from registry import pointers
 from registry.layout import VersionKey
 from registry.refs import SchemaSet
 from registry.validation import (
@@ -280,3 +283,57 @@ def test_either_field_and_array_items_are_named() -> None:
         ("/menu/1", "食べたもの（2番目）は次のいずれかを選んでください: bento、noodles（入力値: pizza）"),
         ("", "『メールアドレス』、『電話番号』のいずれかを入力してください"),
     ]
+
+
+PROPERTY_FORM = _form({
+    "name": {"title": "氏名", "type": "string", "minLength": 1, "maxLength": 8},
+    "kind": {"title": "区分", "enum": ["欠席", "遅刻", "早退"]},
+    "grade": {"title": "学年", "type": "integer", "minimum": 1, "maximum": 6},
+    "date": {"title": "欠席日", "type": "string", "format": "date"},
+    "tags": {"title": "症状", "type": "array", "items": {"enum": ["発熱", "咳"]}, "uniqueItems": True, "maxItems": 2},
+    "child": {"title": "児童", "type": "object", "required": ["name"], "additionalProperties": False,
+              "properties": {"name": {"title": "児童氏名", "type": "string"}, "class": {"title": "組", "type": "integer"}}},
+}, required=["name", "kind"], additionalProperties=False)
+
+
+VALID_SUBMISSIONS = st.fixed_dictionaries(
+    {"name": st.text(min_size=1, max_size=8), "kind": st.sampled_from(["欠席", "遅刻", "早退"])},
+    optional={
+        "grade": st.integers(1, 6),
+        "date": st.dates().map(lambda d: d.isoformat()),
+        "tags": st.lists(st.sampled_from(["発熱", "咳"]), unique=True, max_size=2),
+        "child": st.fixed_dictionaries({"name": st.text(max_size=5)}, optional={"class": st.integers()}),
+    },
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=VALID_SUBMISSIONS)
+def test_generated_valid_submissions_are_accepted(value: Any) -> None:
+    """Submissions built to the form's rules (any date, any text within limits) are accepted."""
+    assert _PROPERTY_VALIDATOR.check(value) == []
+
+
+ANY_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.text(max_size=10) | st.sampled_from(["欠席", "2024-04-01"]),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(
+        st.sampled_from(["name", "kind", "grade", "date", "tags", "child", "class", "x"]), c, max_size=5),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=ANY_JSON)
+def test_every_rejection_is_explained(value: Any) -> None:
+    """Any value the validator rejects gets at least one Japanese message at a pointer into it."""
+    issues = _PROPERTY_VALIDATOR.check(value)
+    assert (issues == []) == _PROPERTY_VALIDATOR.is_valid(value)
+    for issue in issues:
+        assert issue.rule.startswith("data.")
+        assert issue.message_ja
+        assert issue.message
+        parent = issue.pointer[: issue.pointer.rfind("/")] if issue.rule == "data.required" else issue.pointer
+        pointers.resolve(value, parent)  # raises if the pointer is not in the submission
+
+
+_PROPERTY_VALIDATOR = compile_form(PROPERTY_FORM, SchemaSet())
