@@ -101,23 +101,17 @@ def _event_trailer(event: str) -> str:
             "deprecate": "deprecated"}.get(event, event)
 
 
-def _parse_trailers(message: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for line in message.splitlines():
-        name, sep, value = line.partition(": ")
-        if sep and name.startswith("Yoshiki-"):
-            out[name] = value.strip()
-    return out
-
-
 class _CatFile:
     """One ``git cat-file --batch`` process for the duration of an operation."""
 
-    def __init__(self, git_dir: Path) -> None:
+    def __init__(self, git_dir: Path, *, buffered: bool = False) -> None:
+        # --buffer: git does not flush after each object (only for bulk reads, never interactive).
         self._proc = subprocess.Popen(
-            ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+            ["git", f"--git-dir={git_dir}", "cat-file", "--batch", *(["--buffer"] if buffered else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            bufsize=1 << 20,
         )
+        self._buffered = buffered
         assert self._proc.stdin is not None
         assert self._proc.stdout is not None
         self._in: IO[bytes] = self._proc.stdin
@@ -147,7 +141,10 @@ class _CatFile:
             try:
                 for oid in oids:
                     self._in.write(oid.encode() + b"\n")
-                self._in.flush()
+                if self._buffered:
+                    self._in.close()  # a buffered cat-file flushes its output at end of input
+                else:
+                    self._in.flush()
             except BrokenPipeError:  # pragma: no cover - reader died; reported below
                 pass
 
@@ -486,11 +483,19 @@ class GitTemplateStore:
         One ``git log`` reading trailers; versions written without trailers (e.g. by hand in a
         clone) fall back to one ``git log --diff-filter=A`` over template.json additions.
         """
-        out = self._git("log", f"--format={_LOG_FORMAT}", self.ref).stdout.decode()
+        # Only the trailers are asked for (git parses them): no message bodies to split in Python.
+        fmt = ("%x1e%H%x00%an%x00%ae%x00%aI%x00%(trailers:key=Yoshiki-Version,key=Yoshiki-Bump,"
+               "key=Yoshiki-Event,separator=%x01)")
+        out = self._git("log", f"--format={fmt}", self.ref).stdout.decode()
         found: dict[str, tuple[CommitInfo, dict[str, str]]] = {}
-        for info in _parse_log(out):  # newest first: the oldest claim wins
-            trailers = _parse_trailers(info.message)
+        for rec in out.split(_RECORD):  # newest first: the oldest claim wins
+            fields = rec.split(_FIELD)
+            if len(fields) < 5 or not fields[4]:
+                continue
+            trailers = dict(t.partition(": ")[::2] for t in fields[4].strip().split("\x01"))
             if TRAILER_VERSION in trailers and trailers.get(TRAILER_EVENT) != "deprecated":
+                info = CommitInfo(commit=fields[0].strip(), author_name=fields[1],
+                                  author_email=fields[2], date=fields[3])
                 found[trailers[TRAILER_VERSION]] = (info, trailers)
         return found
 
@@ -519,12 +524,16 @@ class GitTemplateStore:
         tip = self.tip()
         if tip is None:
             return
+        # git log runs in a thread while ls-tree and cat-file run: three processes, two cores.
+        commits_box: list[dict[str, tuple[CommitInfo, dict[str, str]]]] = []
+        log_thread = threading.Thread(target=lambda: commits_box.append(self.version_commits()))
+        log_thread.start()
         listing = self._git("ls-tree", "-r", "-z", "--full-tree", tip).stdout
         keys: list[VersionKey] = []
         oids: list[str] = []
         deprecated_oids: dict[tuple[str, str], str] = {}
         for entry in listing.split(b"\0"):
-            if not entry.endswith(b".json"):
+            if not entry.endswith((b"/template.json", b"/deprecated.json")):
                 continue
             meta, _, raw_path = entry.partition(b"\t")
             parts = raw_path.decode("utf-8", "surrogateescape").split("/")
@@ -535,15 +544,19 @@ class GitTemplateStore:
                     oids.append(meta.split()[2].decode())
             elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
                 deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
-        commits = self.version_commits()
         fallback: dict[str, CommitInfo] | None = None
         deprecations: dict[tuple[str, str], dict[str, Any]] = {}
-        with _CatFile(self.path) as cat:
+        with _CatFile(self.path, buffered=True) as cat:
             dep_keys = list(deprecated_oids)
-            for tk, data in zip(dep_keys, cat.many([deprecated_oids[k] for k in dep_keys]),
-                                strict=True):
-                deprecations[tk] = load_deprecations(data)
-            for key, data in zip(keys, cat.many(oids), strict=True):
+            # One pass, deprecation lists first (a buffered cat-file answers at end of input).
+            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids)
+            for tk in dep_keys:
+                deprecations[tk] = load_deprecations(next(blobs))
+            log_thread.join()
+            if not commits_box:
+                raise GitError("git log failed while reading the repository")
+            commits = commits_box[0]
+            for key, data in zip(keys, blobs, strict=True):
                 found = commits.get(str(key))
                 info: CommitInfo | None
                 bump: str | None = None
