@@ -201,7 +201,9 @@ def _engine_for(url: str) -> Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     parsed = make_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        # No server-side prepared statements: a generic plan cannot see the LIKE pattern and so
+        # cannot tell a selective trigram search from a scan; plan every search with its values.
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"prepare_threshold": None})
     if parsed.get_backend_name() != "sqlite":
         raise UsageError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite:/// or postgresql://",
                          detail_ja="YOSHIKI_DATABASE_URL は sqlite:/// か postgresql:// で指定してください")
