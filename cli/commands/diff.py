@@ -136,10 +136,11 @@ def _groups(d: Diff) -> list[tuple[str, list[Change]]]:
 
 def _group_label(field: str, changes: list[Change], lang: str) -> str:
     title = next((c.title for c in changes if c.title and c.field == field), None)
-    where = field or "/"
     if lang == "ja":
-        return f"■ 『{title}』（{where}）" if title else f"■ {where}" if field else "■ フォーム全体"
-    return f"■ {title} ({where})" if title else f"■ {where}" if field else "■ the form"
+        where = field or "フォーム全体"
+        return f"■ 『{title}』（{where}）" if title else f"■ {where}"
+    where = field or "the form"
+    return f"■ {title} ({where})" if title else f"■ {where}"
 
 
 def summary(d: Diff, lang: str) -> str:

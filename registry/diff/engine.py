@@ -59,6 +59,7 @@ class Ctx:
     b_vac: bool = False  # backward is vacuous here (lenient: old data never has this key)
     f_vac: bool = False
     disjunctive: bool = False  # under anyOf/oneOf/if: a narrowing need not reject any value
+    in_place: bool = False  # inside allOf/anyOf/oneOf/not/then/else/dependentSchemas of the instance
     depth: int = 0
     o_types: frozenset[str] = ALL_TYPES
     n_types: frozenset[str] = ALL_TYPES
@@ -165,6 +166,14 @@ class Engine:
             self.pending = saved
         return combine(c.backward for c in changes), combine(c.forward for c in changes)
 
+    def same(self, o: Any, ob: str, n: Any, nb: str, ctx: Ctx) -> bool:
+        """Do two subschemas accept the same values (textually, or by comparison both ways)?"""
+        if json_equal(o, n, refs_ok=False):
+            return True
+        if (o is None) != (n is None):
+            return False
+        return self.silent(o, ob, n, nb, ctx) == (OK, OK)
+
     def _key(self, side: Side, node: Any, base: str) -> Any:
         ref = side.ref_key(node, base)
         return ("ref", ref) if ref is not None else ("id", id(node))
@@ -179,7 +188,7 @@ class Engine:
         if ctx.depth > MAX_DEPTH:
             self.emit("too_complex", ctx, None, f"nested deeper than {MAX_DEPTH}", UNK, UNK)
             return
-        if json_equal(o, n, refs_ok=(ob == nb)):
+        if json_equal(o, n, refs_ok=False):
             return
         has_ref = (isinstance(o, dict) and "$ref" in o) or (isinstance(n, dict) and "$ref" in n)
         pair = None
@@ -238,8 +247,6 @@ class Engine:
         for k in dict.fromkeys([*o, *n]):
             if k in ASSERTION_KEYS or k in CONTAINER_KEYS:
                 continue
-            if k == "$id" and ctx.ptr == "" and ctx.depth <= 1:
-                continue  # every version has its own $id; it names the document, not its values
             a, b = o.get(k), n.get(k)
             if (k in o) == (k in n) and json_equal(a, b):
                 continue
@@ -510,34 +517,66 @@ class Engine:
             return (matched[0] if len(matched) == 1 else {"allOf": matched}), True
         return s.get("additionalProperties", True), False
 
+    def _declared(self, side: Side, node: dict[str, Any], base: str, depth: int = 0) -> tuple[set[str], list[str]]:
+        """Property names and patterns declared for this instance, in-place branches included."""
+        names = set(self._dict(node, "properties"))
+        pats = list(self._dict(node, "patternProperties"))
+        if depth > 6:
+            return names, pats
+        branches: list[Any] = []
+        for kw in ("allOf", "anyOf", "oneOf"):
+            if isinstance(node.get(kw), list):
+                branches += node[kw]
+        branches += [node[kw] for kw in ("if", "then", "else") if kw in node]
+        branches += list(self._dict(node, "dependentSchemas").values())
+        for b in branches:
+            try:
+                e, eb = side.expand(b, base)
+            except Exception:
+                continue
+            if isinstance(e, dict):
+                more_n, more_p = self._declared(side, e, eb, depth + 1)
+                names |= more_n
+                pats += [x for x in more_p if x not in pats]
+        return names, pats
+
     def objects(self, o: dict[str, Any], ob: str, n: dict[str, Any], nb: str, ctx: Ctx) -> None:
         """properties, required, additionalProperties, patternProperties, propertyNames, …"""
         lenient = not self.policy.is_strict
+        # Object keywords say nothing about non-objects: a side that admits no object is vacuous.
+        ctx = replace(ctx, b_vac=ctx.b_vac or "object" not in ctx.o_types,
+                      f_vac=ctx.f_vac or "object" not in ctx.n_types)
         po, pn = self._dict(o, "properties"), self._dict(n, "properties")
-        ctx_o = replace(ctx, title=None)
+        ctx_o = replace(ctx, title=None, in_place=False)
+        lenient_here = lenient and not ctx.in_place
+        names_o, pats_o = self._declared(self.old, o, ob)
+        names_n, pats_n = self._declared(self.new, n, nb)
         for name in dict.fromkeys([*pn, *po]):
             ip = (*ctx.ipath, ("p", name)) if ctx.ipath is not None else None
             sub = replace(ctx_o, ptr=ctx.ptr + "/properties/" + pointers.escape(name), ipath=ip)
             if name in po and name in pn:
                 self.compare(po[name], ob, pn[name], nb, sub)
                 continue
-            eo, declared_o = self._eff_prop(o, name)
-            en, declared_n = self._eff_prop(n, name)
+            eo, _ = self._eff_prop(o, name)
+            en, _ = self._eff_prop(n, name)
+            # Lenient: is the name declared anywhere in this object's schema (branches included)?
+            declared_o = name in names_o or any(_safe_search(pt, name) for pt in pats_o)
+            declared_n = name in names_n or any(_safe_search(pt, name) for pt in pats_n)
             title = _title_of(pn.get(name, po.get(name)))
             sub = replace(sub, title=title)
             b, f = self.silent(eo, ob, en, nb, sub)
-            if lenient and not declared_o:
+            if lenient_here and not declared_o:
                 b = OK
-            if lenient and not declared_n:
+            if lenient_here and not declared_n:
                 f = OK
             if name in pn:
                 self.emit("property_added", sub, None, pn[name], b, f, applies="object",
                           old=eo, old_base=ob, new=en, new_base=nb,
-                          cand_b=[0, "", None, True, [], {}, Gen("typed", "string")], cand_f=[Gen("sample", "new")])
+                          cand_b=[0, "", "x", None, True, [], {}, Gen("typed", "string")], cand_f=[Gen("sample", "new")])
             else:
                 self.emit("property_removed", sub, po[name], None, b, f, applies="object",
                           old=eo, old_base=ob, new=en, new_base=nb,
-                          cand_b=[Gen("sample", "old")], cand_f=[0, "", None, True, [], {}, Gen("typed", "string")])
+                          cand_b=[Gen("sample", "old")], cand_f=[0, "", "x", None, True, [], {}, Gen("typed", "string")])
         obj_extra: dict[str, Any] = {"old": o, "old_base": ob, "new": n, "new_base": nb}
         ro = [r for r in o.get("required", []) if isinstance(r, str)] if isinstance(o.get("required"), list) else []
         rn = [r for r in n.get("required", []) if isinstance(r, str)] if isinstance(n.get("required"), list) else []
@@ -552,7 +591,12 @@ class Engine:
                 self.emit("required_removed", replace(ctx, title=_title_of(po.get(r))), r, None, OK, BR,
                           ptr=ctx.ptr + "/required", applies="object", cand_f=[Gen("sample", "new")],
                           field=_field(ctx.ipath) + "/" + pointers.escape(r), **obj_extra)
-        self._pattern_and_additional(o, ob, n, nb, ctx, lenient)
+        # Undeclared keys are vacuous under lenient only when no branch declares more names.
+        plain = (names_o == set(po) and names_n == set(pn)
+                 and set(pats_o) == set(self._dict(o, "patternProperties"))
+                 and set(pats_n) == set(self._dict(n, "patternProperties")))
+        self._pattern_and_additional(o, ob, n, nb, replace(ctx, in_place=False), lenient_here,
+                                     lenient_here and plain)
         if "propertyNames" in o or "propertyNames" in n:
             p = ctx.ptr + "/propertyNames"
             if "propertyNames" not in o:
@@ -561,7 +605,7 @@ class Engine:
                 self.emit("property_names_removed", ctx, o["propertyNames"], None, OK, BR, ptr=p, applies="object")
             else:
                 self.compare(o["propertyNames"], ob, n["propertyNames"], nb,
-                             replace(ctx, ptr=p, ipath=None, title=None, o_types=ALL_TYPES, n_types=ALL_TYPES))
+                             replace(ctx, ptr=p, ipath=None, title=None, in_place=False))
         self._bound(o, n, ctx, "minProperties", "min_properties", True, "object")
         self._bound(o, n, ctx, "maxProperties", "max_properties", False, "object")
         dro, drn = self._dict(o, "dependentRequired"), self._dict(n, "dependentRequired")
@@ -577,7 +621,7 @@ class Engine:
         for k in dict.fromkeys([*dsn, *dso]):
             p = ctx.ptr + "/dependentSchemas/" + pointers.escape(k)
             if k in dso and k in dsn:
-                self.compare(dso[k], ob, dsn[k], nb, replace(ctx, ptr=p, disjunctive=True))
+                self.compare(dso[k], ob, dsn[k], nb, replace(ctx, ptr=p, disjunctive=True, in_place=True))
             elif k in dsn:
                 self.emit("dependent_schemas_added", ctx, None, dsn[k], BR, OK, ptr=p, applies="object")
             else:
@@ -587,14 +631,14 @@ class Engine:
                     "dependentSchemas", "unevaluatedProperties", "$ref")
             same = (set(po) == set(pn)
                     and set(self._dict(o, "patternProperties")) == set(self._dict(n, "patternProperties"))
-                    and all(json_equal(o.get(k), n.get(k), refs_ok=ob == nb) and (k in o) == (k in n) for k in deps))
+                    and all((k in o) == (k in n) and self.same(o.get(k), ob, n.get(k), nb, ctx) for k in deps))
             if not same:
                 self.emit("unevaluated_properties_changed", ctx, o.get("unevaluatedProperties"),
                           n.get("unevaluatedProperties"), UNK, UNK,
                           ptr=ctx.ptr + "/unevaluatedProperties", applies="object", **obj_extra)
 
     def _pattern_and_additional(self, o: dict[str, Any], ob: str, n: dict[str, Any], nb: str,
-                                ctx: Ctx, lenient: bool) -> None:
+                                ctx: Ctx, lenient: bool, rest_vacuous: bool) -> None:
         ppo, ppn = self._dict(o, "patternProperties"), self._dict(n, "patternProperties")
         for pat in dict.fromkeys([*ppn, *ppo]):
             p = ctx.ptr + "/patternProperties/" + pointers.escape(pat)
@@ -603,19 +647,24 @@ class Engine:
                 self.compare(ppo[pat], ob, ppn[pat], nb, sub)
                 continue
             only_one = (len(ppo) == 0 and len(ppn) == 1) or (len(ppn) == 0 and len(ppo) == 1)
+            # A pattern applies to named properties too: any that match make the answer unknown.
+            named = [k for k in {**self._dict(o, "properties"), **self._dict(n, "properties")}
+                     if _safe_search(pat, k)]
             if only_one:
                 if pat in ppn:
                     b, f = self.silent(o.get("additionalProperties", True), ob, ppn[pat], nb, sub)
                     b = OK if lenient else b
+                    b = combine([b, UNK]) if named else b
                 else:
                     b, f = self.silent(ppo[pat], ob, n.get("additionalProperties", True), nb, sub)
                     f = OK if lenient else f
+                    f = combine([f, UNK]) if named else f
             else:
                 b, f = UNK, UNK
             kind = "pattern_properties_added" if pat in ppn else "pattern_properties_removed"
             self.emit(kind, ctx, ppo.get(pat), ppn.get(pat), b, f, ptr=p, applies="object")
         ao, an = o.get("additionalProperties", True), n.get("additionalProperties", True)
-        if json_equal(ao, an, refs_ok=ob == nb):
+        if json_equal(ao, an, refs_ok=False):
             return
         p = ctx.ptr + "/additionalProperties"
         names = set(self._dict(o, "properties")) | set(self._dict(n, "properties"))
@@ -623,8 +672,8 @@ class Engine:
         while key in names:
             key += "_"
         ip = (*ctx.ipath, ("x", key)) if ctx.ipath is not None else None
-        sub = replace(ctx, ptr=p, ipath=ip, title=None, b_vac=ctx.b_vac or lenient,
-                      f_vac=ctx.f_vac or lenient)
+        sub = replace(ctx, ptr=p, ipath=ip, title=None, b_vac=ctx.b_vac or rest_vacuous,
+                      f_vac=ctx.f_vac or rest_vacuous)
         if set(ppo) != set(ppn):
             sub = replace(sub, ipath=None)
         extra: dict[str, Any] = {"old": o, "old_base": ob, "new": n, "new_base": nb}
@@ -646,6 +695,8 @@ class Engine:
 
     def arrays(self, o: dict[str, Any], ob: str, n: dict[str, Any], nb: str, ctx: Ctx) -> None:
         """prefixItems/items, contains with min/maxContains, min/maxItems, uniqueItems."""
+        ctx = replace(ctx, b_vac=ctx.b_vac or "array" not in ctx.o_types,
+                      f_vac=ctx.f_vac or "array" not in ctx.n_types, in_place=False)
         pxo = o.get("prefixItems") if isinstance(o.get("prefixItems"), list) else []
         pxn = n.get("prefixItems") if isinstance(n.get("prefixItems"), list) else []
         assert isinstance(pxo, list)
@@ -663,7 +714,7 @@ class Engine:
             else:
                 b, f = self.silent(pxo[i], ob, in_, nb, sub)
                 self.emit("prefix_items_removed", sub, pxo[i], None, b, f, applies="array")
-        if not json_equal(io, in_, refs_ok=ob == nb):
+        if not json_equal(io, in_, refs_ok=False):
             start = max(len(pxo), len(pxn))
             ip = (*ctx.ipath, ("*", start)) if ctx.ipath is not None else None
             sub = replace(ctx, ptr=ctx.ptr + "/items", ipath=ip, title=None)
@@ -683,7 +734,9 @@ class Engine:
         co, cn = o.get("contains"), n.get("contains")
         if co is not None or cn is not None:
             p = ctx.ptr + "/contains"
-            sub = replace(ctx, ptr=p, ipath=None, title=None)
+            # A witness puts the element first; the field reads "/*" (some element).
+            ip = (*ctx.ipath, ("*", 0)) if ctx.ipath is not None else None
+            sub = replace(ctx, ptr=p, ipath=ip, title=None)
             min_n = n.get("minContains", 1)
             min_o = o.get("minContains", 1)
             if co is None:
@@ -691,7 +744,7 @@ class Engine:
             elif cn is None:
                 self.emit("contains_removed", sub, co, None, OK, BR if min_o != 0 else OK, applies="array")
             else:
-                if not json_equal(co, cn, refs_ok=ob == nb):
+                if not self.same(co, ob, cn, nb, sub):
                     if "maxContains" in o or "maxContains" in n:
                         self.emit("contains_changed", sub, co, cn, UNK, UNK, applies="array")
                     else:
@@ -710,7 +763,7 @@ class Engine:
         if "unevaluatedItems" in o or "unevaluatedItems" in n:
             deps = ("items", "prefixItems", "contains", "allOf", "anyOf", "oneOf", "not", "if",
                     "then", "else", "unevaluatedItems", "$ref")
-            if not all(json_equal(o.get(k), n.get(k), refs_ok=ob == nb) and (k in o) == (k in n) for k in deps):
+            if not all((k in o) == (k in n) and self.same(o.get(k), ob, n.get(k), nb, ctx) for k in deps):
                 self.emit("unevaluated_items_changed", ctx, o.get("unevaluatedItems"),
                           n.get("unevaluatedItems"), UNK, UNK, ptr=ctx.ptr + "/unevaluatedItems",
                           applies="array")
@@ -735,7 +788,7 @@ class Engine:
         pairs: list[tuple[int, int]] = []
         for j in list(left_n):
             for i in left_o:
-                if json_equal(olds[i], news[j], refs_ok=ob == nb):
+                if json_equal(olds[i], news[j], refs_ok=False):
                     pairs.append((i, j))
                     left_o.remove(i)
                     left_n.remove(j)
@@ -817,7 +870,7 @@ class Engine:
             if ln is None:
                 self.emit(f"{snake}_removed", ctx, lo, None, OK, BR, ptr=p, cand_f=[Gen("sample", "new")], **extra)
                 continue
-            if json_equal(lo, ln, refs_ok=ob == nb) and ob == nb:
+            if json_equal(lo, ln, refs_ok=False):
                 continue
             if kw == "oneOf" and not (self._disjoint_branches(self.old, lo, ob)
                                       and self._disjoint_branches(self.new, ln, nb)):
@@ -828,7 +881,7 @@ class Engine:
                 continue
             pairs, gone, new_only = self.pair(lo, ob, ln, nb)
             for i, j in pairs:
-                sub = replace(ctx, ptr=f"{p}/{j}", disjunctive=ctx.disjunctive or not conj)
+                sub = replace(ctx, ptr=f"{p}/{j}", disjunctive=ctx.disjunctive or not conj, in_place=True)
                 self.compare(lo[i], ob, ln[j], nb, sub)
             # The branch itself is the local schema whose samples can separate the two sides.
             for i in gone:
@@ -850,7 +903,7 @@ class Engine:
             else:
                 self.compare(o["not"], ob, n["not"], nb,
                              replace(ctx, ptr=p, swapped=not ctx.swapped, b_vac=ctx.f_vac,
-                                     f_vac=ctx.b_vac, disjunctive=True, title=None))
+                                     f_vac=ctx.b_vac, disjunctive=True, title=None, in_place=True))
         if "if" in o or "if" in n:
             p = ctx.ptr + "/if"
             if "if" not in o:
@@ -861,14 +914,14 @@ class Engine:
                 if "then" in o or "else" in o:
                     self.emit("conditional_removed", ctx, {k: o[k] for k in ("if", "then", "else") if k in o},
                               None, OK, BR, ptr=p, cand_f=[Gen("sample", "new")], **extra)
-            elif not json_equal(o["if"], n["if"], refs_ok=ob == nb):
+            elif not self.same(o["if"], ob, n["if"], nb, replace(ctx, ptr=p)):
                 self.emit("conditional_changed", ctx, o["if"], n["if"], UNK, UNK, ptr=p,
                           cand_b=[Gen("sample", "old")], cand_f=[Gen("sample", "new")], **extra)
             else:
                 for kw in ("then", "else"):
                     if kw in o or kw in n:
                         self.compare(o.get(kw, True), ob, n.get(kw, True), nb,
-                                     replace(ctx, ptr=ctx.ptr + "/" + kw, disjunctive=True))
+                                     replace(ctx, ptr=ctx.ptr + "/" + kw, disjunctive=True, in_place=True))
 
 
 def _ref_doc(ref: str) -> str:

@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Any
 from urllib.parse import urljoin
 
+from registry.layout import COMMON_BASE
 from registry.refs import Resolver
 
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
@@ -57,8 +58,8 @@ def canon(value: Any, depth: int = 0) -> Any:
 
 
 def json_equal(a: Any, b: Any, *, refs_ok: bool = True, depth: int = 0) -> bool:
-    """JSON equality of two documents; False when ``refs_ok`` is False and a relative ``$ref``
-    occurs (it would resolve against two different documents), or when nested too deeply."""
+    """JSON equality of two documents; False when ``refs_ok`` is False and a ``$ref`` other than
+    a shared definition occurs (it resolves in two different documents), or when too deep."""
     if depth > MAX_EQ_DEPTH:
         return False
     if isinstance(a, dict):
@@ -83,8 +84,9 @@ def json_equal(a: Any, b: Any, *, refs_ok: bool = True, depth: int = 0) -> bool:
 
 
 def _absolute_ref(ref: Any) -> bool:
-    # "/common/x.json" and full URIs resolve the same from any schema of the registry.
-    return isinstance(ref, str) and (ref.startswith("/") or ref.startswith("https://"))
+    # Only shared definitions resolve to the same document from both schemas: "#/$defs/x" (and
+    # even an absolute URI, when both versions carry the same $id) may not.
+    return isinstance(ref, str) and (ref.startswith("/common/") or ref.startswith(COMMON_BASE))
 
 
 def types_of(schema: dict[str, Any]) -> frozenset[str]:
@@ -173,6 +175,11 @@ class Side:
                     siblings.pop(k)
             if not siblings:
                 node, base = target, tbase
+                continue
+            if (isinstance(target, dict) and "$ref" not in target and not (set(siblings) & set(target))
+                    and (tbase == base or not contains_ref(siblings))):
+                # Disjoint keywords: the conjunction is simply the union of the two objects.
+                node, base = {**target, **siblings}, tbase
                 continue
             # Assertions beside the $ref: both parts hold.
             node = {"allOf": [{"$ref": target_uri}, siblings]}

@@ -38,6 +38,7 @@ class _Nope(Exception):
 
 _MISSING = object()
 _NOPE = object()
+_HERE = object()  # "a sample of whatever schema is at the instance path"
 
 
 def _char(cs: regexes.CharSet) -> str:
@@ -86,12 +87,24 @@ def _pattern_sample(pattern: str) -> str:
     return s
 
 
-def _merge_all_of(side: Side, e: dict[str, Any], base: str, depth: int) -> dict[str, Any]:
-    """Fold allOf branches into one dict, for sampling only (validation checks the result)."""
-    branches = e.get("allOf")
-    if not isinstance(branches, list) or depth > MAX_SAMPLE_DEPTH:
+def _merge_all_of(side: Side, e: dict[str, Any], base: str, depth: int, fold: bool = False) -> dict[str, Any]:
+    """Fold allOf branches into one dict, for sampling only (validation checks the result).
+
+    With ``fold``, also ``if`` + ``then`` and every dependent schema (with its key required), so
+    that samples exercise the conditional parts of a form.
+    """
+    branches = list(e.get("allOf") or []) if isinstance(e.get("allOf"), list) else []
+    if fold:
+        if "if" in e and "then" in e:
+            branches += [e["if"], e["then"]]
+        deps = e.get("dependentSchemas")
+        if isinstance(deps, dict):
+            for k, v in deps.items():
+                branches += [{"required": [k]}, v]
+    if not branches or depth > MAX_SAMPLE_DEPTH:
         return e
-    out = {k: v for k, v in e.items() if k != "allOf"}
+    out = {k: v for k, v in e.items() if k not in ("allOf", "if", "then", "else", "dependentSchemas")
+           or (not fold and k != "allOf")}
     for b in branches:
         try:
             be, bb = side.expand(b, base)
@@ -99,10 +112,14 @@ def _merge_all_of(side: Side, e: dict[str, Any], base: str, depth: int) -> dict[
             continue
         if not isinstance(be, dict):
             continue
-        be = _merge_all_of(side, be, bb, depth + 1)
+        be = _merge_all_of(side, be, bb, depth + 1, fold)
         for k, v in be.items():
             if k == "properties" and isinstance(v, dict):
-                out["properties"] = {**v, **(out.get("properties") or {})}
+                mine = dict(out.get("properties") or {})
+                for name, sub in v.items():
+                    # Both constrain the property: sample their conjunction.
+                    mine[name] = {"allOf": [mine[name], sub]} if name in mine else sub
+                out["properties"] = mine
             elif k == "required" and isinstance(v, list):
                 out["required"] = list(dict.fromkeys([*(out.get("required") or []), *v]))
             else:
@@ -122,6 +139,7 @@ class WitnessBuilder:
         self.validations = 0
         self._samples: dict[tuple[Any, ...], Any] = {}
         self._keep: list[Any] = []  # keeps cached nodes alive so their ids stay unique
+        self.fold = False
 
     # ------------------------------------------------------------------ validation
 
@@ -151,7 +169,7 @@ class WitnessBuilder:
         """A small value valid under ``node`` (best effort; callers validate). Never mutate it."""
         if depth > MAX_SAMPLE_DEPTH:
             raise _Nope
-        key = (side.name, id(node), base, type_hint)
+        key = (side.name, id(node), base, type_hint, self.fold)
         hit = self._samples.get(key, _MISSING)
         if hit is _MISSING:
             try:
@@ -172,7 +190,7 @@ class WitnessBuilder:
             raise _Nope from None
         if e is False or not isinstance(e, dict):
             raise _Nope
-        e = _merge_all_of(side, e, b, depth)
+        e = _merge_all_of(side, e, b, depth, self.fold)
         vals = finite_values(e)
         if vals is not None:
             for v in vals.values():
@@ -291,7 +309,7 @@ class WitnessBuilder:
     def embed(self, side: Side, node: Any, base: str, ipath: tuple[Any, ...], value: Any, depth: int = 0) -> Any:
         """An instance of ``node`` (best effort) holding ``value`` at the instance path."""
         if not ipath:
-            return value
+            return self.sample(side, node, base) if value is _HERE else value
         if depth > 40:
             raise _Nope
         try:
@@ -300,7 +318,7 @@ class WitnessBuilder:
             raise _Nope from None
         if not isinstance(e, dict):
             raise _Nope
-        e = _merge_all_of(side, e, b, depth)
+        e = _merge_all_of(side, e, b, depth, self.fold)
         tok = ipath[0]
         if tok[0] in ("p", "x"):
             try:
@@ -389,17 +407,22 @@ class WitnessBuilder:
         if p.ctx.ipath is None or self.validations > MAX_VALIDATIONS:
             return None
         reject = "new" if accept == "old" else "old"
-        for value in self._candidates(p, accept):
-            for root_side in (accept, reject):
-                side = self.sides[root_side]
-                try:
-                    inst = self.embed(side, side.root, side.root_base, p.ctx.ipath, value)
-                except (_Nope, RecursionError):
-                    continue
-                if self.validations > MAX_VALIDATIONS:
-                    return None
-                if self.valid(accept, inst) is True and self.valid(reject, inst) is False:
-                    return Witness(value=inst, accepted_by="old" if accept == "old" else "new")
+        for fold in (False, True):
+            self.fold = fold
+            try:
+                for value in [*self._candidates(p, accept), _HERE]:
+                    for root_side in (accept, reject):
+                        side = self.sides[root_side]
+                        try:
+                            inst = self.embed(side, side.root, side.root_base, p.ctx.ipath, value)
+                        except (_Nope, RecursionError):
+                            continue
+                        if self.validations > MAX_VALIDATIONS:
+                            return None
+                        if self.valid(accept, inst) is True and self.valid(reject, inst) is False:
+                            return Witness(value=inst, accepted_by="old" if accept == "old" else "new")
+            finally:
+                self.fold = False
         return None
 
 

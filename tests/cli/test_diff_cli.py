@@ -56,7 +56,11 @@ def test_json_contract_exact_keys(run_cli: RunCli, repo: Path) -> None:
     body = json.loads(proc.stdout)  # exactly one JSON object on stdout
     assert {"backward", "forward", "bump", "changes"} <= set(body)
     assert (body["backward"], body["forward"], body["bump"]) == ("breaking", "compatible", "major")
-    [change] = body["changes"]
+    # Every version has its own $id: reported as a cosmetic identifier_changed.
+    ident, change = sorted(body["changes"], key=lambda c: c["kind"] != "identifier_changed")
+    assert (ident["kind"], ident["pointer"], ident["backward"], ident["forward"]) == (
+        "identifier_changed", "/$id", "compatible", "compatible")
+    assert "witness" not in ident
     assert {"pointer", "kind", "before", "after", "backward", "forward", "message", "message_ja",
             "witness"} <= set(change)
     assert change["pointer"] == "/properties/kubun/enum"
@@ -68,11 +72,11 @@ def test_json_contract_exact_keys(run_cli: RunCli, repo: Path) -> None:
     assert change["witness"] == {"value": {"kubun": "早退"}, "accepted_by": "old"}
 
 
-def test_no_witness_key_when_none(run_cli: RunCli, repo: Path) -> None:
+def test_identical_and_added_value(run_cli: RunCli, repo: Path) -> None:
     proc = run_cli("diff", f"{LG}/{SLUG}@1.0.0", f"{LG}/{SLUG}@1.1.0", "--format", "json", cwd=repo)
     body = json.loads(proc.stdout)
     assert (body["backward"], body["forward"], body["bump"]) == ("compatible", "breaking", "minor")
-    [change] = body["changes"]
+    [change] = [c for c in body["changes"] if not c["cosmetic"]]
     assert change["kind"] == "enum_value_added"
     assert change["witness"]["accepted_by"] == "new"
     same = json.loads(run_cli("diff", f"{LG}/{SLUG}@1.0.0", f"{LG}/{SLUG}@1.0.0", "--format", "json",
@@ -106,11 +110,13 @@ def test_text_is_japanese_grouped_by_field_breaking_first(run_cli: RunCli, repo:
         '    例: {"kubun":"早退"} は旧版で有効、新版で無効',
         "  [後方: 互換 / 前方: 互換] annotation_changed /properties/kubun/description: 『区分』の説明・表示（description）"
         "が変わりました。受け付けるデータは変わりません。",
-        "後方互換: 非互換、前方互換: 互換、必要な版の上げ方: メジャー（major、互換性モード BACKWARD、ポリシー lenient）、変更 2 件",
+        "■ 『欠席連絡』（フォーム全体）",
+        "  [後方: 互換 / 前方: 互換] identifier_changed /$id: 『欠席連絡』の識別子（$id）が変わりました。受け付けるデータは変わりません。",
+        "後方互換: 非互換、前方互換: 互換、必要な版の上げ方: メジャー（major、互換性モード BACKWARD、ポリシー lenient）、変更 3 件",
     ]
     en = run_cli("diff", f"{LG}/{SLUG}@1.1.0", path, "--repo", repo, "--lang", "en")
     assert en.stdout.splitlines()[-1] == ("backward: breaking, forward: compatible, required bump: major "
-                                          "(mode BACKWARD, policy lenient), 2 change(s)")
+                                          "(mode BACKWARD, policy lenient), 3 change(s)")
 
 
 def test_fail_on(run_cli: RunCli, repo: Path) -> None:
@@ -132,7 +138,7 @@ def test_policy_switch(run_cli: RunCli, repo: Path) -> None:
     strict = json.loads(run_cli(*args, "--policy", "strict").stdout)
     assert (lenient["backward"], lenient["bump"]) == ("compatible", "minor")
     assert (strict["backward"], strict["bump"]) == ("breaking", "major")
-    assert strict["changes"][0]["kind"] == "property_added"
+    assert [c["kind"] for c in strict["changes"]] == ["property_added"]
 
 
 def test_markdown_and_github(run_cli: RunCli, repo: Path) -> None:

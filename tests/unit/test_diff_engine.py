@@ -428,7 +428,9 @@ def test_common_definitions_resolve_through_the_schema_set() -> None:
            "properties": {"zip": {"$ref": "/common/zip-test.json", "title": "郵便番号"}}}
     new = copy.deepcopy(old)
     new["$id"] = "https://yoshiki.invalid/132241/f/1.1.0/schema.json"
-    assert diff(old, new, old_schemas=schemas, new_schemas=schemas).changes == []
+    same = diff(old, new, old_schemas=schemas, new_schemas=schemas)
+    assert [(c.kind, c.pointer, c.cosmetic) for c in same.changes] == [("identifier_changed", "/$id", True)]
+    assert same.bump == "patch"
     new["properties"]["zip"] = {"title": "郵便番号", "type": "string", "pattern": "^[0-9]{7}$"}
     c = only(diff(old, new, old_schemas=schemas, new_schemas=schemas), "pattern_changed")
     assert (c.pointer, c.title) == ("/properties/zip/pattern", "郵便番号")
