@@ -63,7 +63,22 @@ def summary_of(tally: Any, omitted: int, lang: str) -> str:
     return text + (f" ({omitted} more problem(s) not shown)" if omitted else "")
 
 
-@click.command(help="申請データをフォームで検査する / check submissions (JSON, JSONL, CSV) against a form")
+HELP = """申請データをフォームで検査する / check submissions (JSON, JSONL, CSV) against a form.
+
+TEMPLATE: 版のフォルダ、schema.json、または LG/SLUG@VERSION（--repo のリポジトリ内）。
+a version folder, a schema file, or LG/SLUG@VERSION in --repo.
+
+DATA: .json（1件のオブジェクトか配列）、.jsonl / .ndjson（1行1件）、.csv（1行目が項目名:
+プロパティ名か日本語の項目名、入れ子は child.name のようにドットでつなぐ）。CSV の文字コードは
+UTF-8・BOM 付き UTF-8・CP932(Shift_JIS) を自動判定（--encoding で指定も可）。空のセルは未入力、
+数値・真偽値（はい/いいえ）の列はフォームの型に合わせて変換します。
+
+終了コード / exit: 0 すべて正しい all valid, 1 誤りあり some invalid, 2 指定の誤り usage,
+3 見つからない not found.
+"""
+
+
+@click.command(help=HELP)
 @click.argument("template")
 @click.argument("data", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--repo", type=click.Path(path_type=Path, file_okay=False),

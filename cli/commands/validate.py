@@ -23,7 +23,21 @@ def summary_of(errors: int, warnings: int, lang: str) -> str:
             else "no problems found")
 
 
-@click.command(help="テンプレート・スキーマを検証する / validate templates, repositories or schema files")
+HELP = """テンプレート・スキーマを検証する / validate templates, repositories or schema files.
+
+PATH: 版のフォルダ（<団体コード>/<スラッグ>/<版>）、テンプレートのフォルダ、リポジトリ全体、
+または .json のスキーマファイル。a version folder, a template folder, a whole repository, or a
+plain .json schema file.
+
+検査 / checks: template.json の形式、schema.json が JSON Schema 2020-12 として正しいこと、$ref が
+ローカルで解決できること（循環も検出）、入力例（examples/valid, examples/invalid）の判定、
+団体コード（検査数字）・スラッグ・版番号・$id・upstream。
+
+終了コード / exit: 0 エラーなし（警告は可） no errors, 1 エラーあり errors, 3 見つからない not found.
+"""
+
+
+@click.command(help=HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @format_option("text", "json", "github", "markdown")
 @lang_option
