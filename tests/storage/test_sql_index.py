@@ -471,7 +471,8 @@ def _migrate_and_publish(args: tuple[str, int]) -> None:
 
 
 def test_concurrent_migrations_and_writers(backend_url: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
+    # fork: the parent holds no database connection yet, and spawning costs seconds per process
+    ctx = multiprocessing.get_context("fork")
     with ctx.Pool(4) as pool:
         pool.map(_migrate_and_publish, [(backend_url, w) for w in range(1, 5)])
     index = SqlIndex(backend_url)
