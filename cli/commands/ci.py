@@ -231,7 +231,7 @@ def _version_lines(result: CheckResult, lang: str) -> list[str]:
               show_default=True, help="テンプレートリポジトリのフォルダ / the repository (layout root)")
 @format_option("text", "json", "github", "markdown", "sarif")
 @lang_option
-@click.option("--registry", "registry_url", metavar="URL", envvar="YOSHIKI_REGISTRY",
+@click.option("--registry", "registry_url", metavar="URL",
               help="upstream をこのレジストリでも確認する / also look upstreams up in this registry")
 @click.option("--policy", type=click.Choice(["strict", "lenient"]), default="lenient", show_default=True,
               help="差分の方針 (docs/diff.md) / diff policy")

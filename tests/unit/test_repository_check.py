@@ -199,3 +199,13 @@ def test_the_module_is_pure() -> None:
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_the_policy_reaches_the_diff() -> None:
+    from registry.diff import Policy
+
+    base = version("1.0.0")
+    head = {**base, **version("1.1.0", note={"type": "string", "title": "備考"})}
+    assert rules(base, head, policy=Policy.lenient()) == []
+    # strict: the open object accepted any "note" before, so narrowing it to a string is a break.
+    assert rules(base, head, policy=Policy.strict()) == ["ci.bump-too-small"]
