@@ -20,7 +20,7 @@ from registry.diff.model import (
 )
 from registry.errors import InvalidTemplate, UsageError
 from registry.models import Issue
-from registry.refs import Resolver, SchemaSet
+from registry.refs import SchemaSet
 from registry.versioning import Bump
 
 __all__ = [
@@ -94,8 +94,8 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
         return _too_complex_diff(old, new, mode, policy)
     old_schemas = old_schemas or SchemaSet()
     new_schemas = new_schemas or old_schemas
-    o_side = Side("old", old, Resolver(old, old_schemas))
-    n_side = Side("new", new, Resolver(new, new_schemas))
+    o_side = Side("old", old, old_schemas)
+    n_side = Side("new", new, new_schemas)
     pending = Engine(o_side, n_side, policy).run()
     builder = WitnessBuilder(o_side, n_side, policy, old_schemas, new_schemas) if witnesses else None
     changes: list[Change] = []
@@ -132,15 +132,16 @@ MAX_JSON_DEPTH = 128
 
 def _too_deep(doc: Any) -> bool:
     """Deeper than MAX_JSON_DEPTH (checked without recursion: hostile input must not crash)."""
-    stack = [(doc, 0)]
+    if not isinstance(doc, dict | list):
+        return False
+    stack: list[tuple[Any, int]] = [(doc, 0)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
             return True
-        if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
+        for v in node.values() if isinstance(node, dict) else node:
+            if isinstance(v, dict | list):
+                stack.append((v, depth + 1))
     return False
 
 

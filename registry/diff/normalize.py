@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fractions import Fraction
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 from registry.layout import COMMON_BASE
-from registry.refs import Resolver
+from registry.refs import Resolver, SchemaSet
 
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
 
@@ -131,11 +131,20 @@ def integer_only(types: frozenset[str]) -> bool:
 class Side:
     """One of the two schemas being compared, with its ``$ref`` resolver."""
 
-    def __init__(self, name: str, root: Any, resolver: Resolver) -> None:
+    def __init__(self, name: str, root: Any, schemas: SchemaSet) -> None:
         self.name = name
         self.root = root
-        self.resolver = resolver
-        self.root_base = resolver.root_uri
+        self.schemas = schemas
+        self._resolver: Resolver | None = None
+        root_id = root.get("$id") if isinstance(root, dict) else None
+        self.root_base = urldefrag(urljoin("", root_id))[0] if isinstance(root_id, str) else ""
+
+    @property
+    def resolver(self) -> Resolver:
+        """Built on the first ``$ref``: indexing a document costs time most diffs never need."""
+        if self._resolver is None:
+            self._resolver = Resolver(self.root, self.schemas)
+        return self._resolver
 
     def ref_key(self, node: Any, base: str) -> str | None:
         """The absolute target of a node's ``$ref`` (stable across visits), if it has one."""

@@ -146,14 +146,8 @@ class WitnessBuilder:
     def valid(self, side: str, value: Any) -> bool | None:
         """Validate a whole instance against one side; None when validation is impossible."""
         if side not in self._validators:
-            try:
-                import jsonschema_rs
-
-                self._validators[side] = jsonschema_rs.Draft202012Validator(
-                    self.sides[side].root, validate_formats=self.policy.format_assertion,
-                    retriever=self.schemas[side].retrieve)
-            except Exception:
-                self._validators[side] = None
+            self._validators[side] = _compiled(self.sides[side].root, self.policy.format_assertion,
+                                               self.schemas[side])
         v = self._validators[side]
         if v is None:
             return None
@@ -322,7 +316,8 @@ class WitnessBuilder:
         tok = ipath[0]
         if tok[0] in ("p", "x"):
             try:
-                obj = dict(self._object(side, e, b, depth))
+                got = self.sample(side, node, base, depth, type_hint="object")
+                obj = dict(got) if isinstance(got, dict) else {}
             except _Nope:
                 obj = {}
             name = tok[1]
@@ -335,7 +330,8 @@ class WitnessBuilder:
         prefix = e.get("prefixItems") if isinstance(e.get("prefixItems"), list) else []
         assert isinstance(prefix, list)
         try:
-            arr = list(self._array(side, e, b, depth))
+            got = self.sample(side, node, base, depth, type_hint="array")
+            arr = list(got) if isinstance(got, list) else []
         except _Nope:
             arr = []
         while len(arr) <= idx:
@@ -424,6 +420,36 @@ class WitnessBuilder:
             finally:
                 self.fold = False
         return None
+
+
+_COMPILED: dict[tuple[str, bool, int], Any] = {}
+
+
+def _compiled(schema: Any, formats: bool, schemas: SchemaSet) -> Any:
+    """A validator for a whole schema, reused across diffs (a registry diffs one old version
+    against many new ones; compiling a 500-field form costs more than comparing it)."""
+    import json
+
+    import jsonschema_rs
+
+    try:
+        text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    # The schema set only matters to a schema with references (a cached validator keeps its set
+    # alive, so its id cannot be reused by another set while cached).
+    key = (text, formats, id(schemas) if '"$ref"' in text else 0)
+    if key in _COMPILED:
+        return _COMPILED[key]
+    try:
+        v = jsonschema_rs.Draft202012Validator(schema, validate_formats=formats,
+                                               retriever=schemas.retrieve)
+    except Exception:
+        v = None
+    if len(_COMPILED) >= 16:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[key] = v
+    return v
 
 
 def _type_of(v: Any) -> str:
