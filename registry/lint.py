@@ -495,9 +495,12 @@ class _Linter:
             return
         finding = regexes.find_backtracking(pattern)
         if finding is not None and finding.kind == "exponential":
+            example = finding.example(12)
+            shown = f" Try {example!r}." if example else ""
+            shown_ja = f"例: {example!r} のような入力で照合が終わらなくなります。" if example else ""
             self.add("lint.pattern-redos", ptr,
-                     f"The pattern {pattern!r} is prone to catastrophic backtracking: {finding.reason}.",
-                     f"pattern {pattern!r} は破滅的なバックトラックを起こします。{finding.reason_ja}。")
+                     f"The pattern {pattern!r} is prone to catastrophic backtracking: {finding.reason}.{shown}",
+                     f"pattern {pattern!r} は破滅的なバックトラックを起こします。{finding.reason_ja}。{shown_ja}")
         elif finding is not None:
             self.add("lint.pattern-slow", ptr,
                      f"The pattern {pattern!r} can be slow: {finding.reason}.",

@@ -81,6 +81,21 @@ class CharSet:
         """Set union."""
         return CharSet(self.intervals + other.intervals)
 
+    def intersection(self, other: CharSet) -> CharSet:
+        """Set intersection."""
+        out: list[Interval] = []
+        a, b = self.intervals, other.intervals
+        i = j = 0
+        while i < len(a) and j < len(b):
+            lo, hi = max(a[i][0], b[j][0]), min(a[i][1], b[j][1])
+            if lo <= hi:
+                out.append((lo, hi))
+            if a[i][1] < b[j][1]:
+                i += 1
+            else:
+                j += 1
+        return CharSet(out)
+
     def complement(self) -> CharSet:
         """All real code points not in this set (anchors' sentinels are never included)."""
         out: list[Interval] = []
@@ -586,6 +601,15 @@ class Backtracking:
     kind: Literal["exponential", "polynomial"]
     reason: str
     reason_ja: str
+    # An input that shows it: prefix + pump * n + suffix (exponential findings, when one is found).
+    attack: tuple[str, str, str] | None = None
+
+    def example(self, repeat: int = 24) -> str | None:
+        """A concrete slow input: the pumped part repeated ``repeat`` times, then a failing end."""
+        if self.attack is None:
+            return None
+        prefix, pump, suffix = self.attack
+        return prefix + pump * repeat + suffix
 
 
 def _sccs(nodes: list[tuple[int, ...]], succ: dict[tuple[int, ...], list[tuple[int, ...]]]) -> list[list[tuple[int, ...]]]:
@@ -696,8 +720,101 @@ def _analyse(tree: Node) -> Backtracking | None:
                 "a repeated part can match the same text in more than one way, so a failing "
                 "input makes the matcher try exponentially many splits",
                 "繰り返しの部分が同じ文字列に何通りにも一致するため、一致しない入力で照合の試行が指数的に増えます",
+                _attack(component, pair_succ, diverging, out, sets, prefix),
             )
     return _polynomial(out, sets, accepting)
+
+
+_PREFERRED = CharSet([(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)])
+_FAILING = ["!", "#", "~", " ", "\u3000", "\n", "\x00"]
+
+
+def _sample(chars: CharSet) -> str | None:
+    """A readable character of ``chars`` (ASCII letters and digits first; never a sentinel)."""
+    preferred = _PREFERRED.intersection(chars).intervals
+    if preferred:
+        return chr(preferred[0][0])
+    for lo, hi in chars.intervals:
+        if hi >= 0x20:
+            return chr(max(lo, 0x20))
+    for lo, hi in chars.intervals:
+        if hi >= 0:
+            return chr(max(lo, 0))
+    return None
+
+
+def _attack(component: list[tuple[int, ...]], pair_succ: dict[tuple[int, ...], list[tuple[int, ...]]],
+            diverging: set[tuple[tuple[int, ...], tuple[int, ...]]],
+            out: dict[int, list[tuple[int, int]]], sets: list[CharSet],
+            search_state: int | None) -> tuple[str, str, str] | None:
+    """prefix, pump, suffix for an exponential loop: the pump goes around it two ways."""
+    members = set(component)
+    start = next(node for node in component if node[0] == node[1])
+
+    def read(node: tuple[int, ...]) -> str | None:
+        return _sample(sets[node[0]].intersection(sets[node[1]]))
+
+    # Breadth-first from (start, not yet split) to (start, split) inside the component.
+    parent: dict[tuple[tuple[int, ...], bool], tuple[tuple[tuple[int, ...], bool], str]] = {}
+    todo = [(start, False)]
+    seen = {(start, False)}
+    goal = (start, True)
+    while todo and goal not in seen:
+        nxt_todo = []
+        for node, split in todo:
+            for nxt in pair_succ.get(node, ()):
+                if nxt not in members:
+                    continue
+                ch = read(nxt)
+                if ch is None:
+                    continue
+                state = (nxt, split or nxt[0] != nxt[1] or (node, nxt) in diverging)
+                if state not in seen:
+                    seen.add(state)
+                    parent[state] = ((node, split), ch)
+                    nxt_todo.append(state)
+        todo = nxt_todo
+    if goal not in seen:
+        return None
+    pump = []
+    state = goal
+    while True:
+        prev, ch = parent[state]
+        pump.append(ch)
+        state = prev
+        if state == (start, False):
+            break
+    # The shortest way from the start to the loop.
+    target = start[0]
+    back: dict[int, tuple[int, str]] = {}
+    frontier = [0]
+    reached = {0}
+    while frontier and target not in reached:
+        step = []
+        for p in frontier:
+            for q, _n in out.get(p, ()):
+                ch = _sample(sets[q])
+                if q not in reached and ch is not None:
+                    reached.add(q)
+                    back[q] = (p, ch)
+                    step.append(q)
+        frontier = step
+    if target not in reached:
+        return None
+    prefix = []
+    position = target
+    while position != 0:
+        position, ch = back[position]
+        prefix.append(ch)
+    # A character the pattern never reads makes every path fail at the end.
+    everything = CharSet()
+    for i, chars in enumerate(sets):
+        if i != search_state:  # the search's own "skip anything" loop reads every character
+            everything = everything.union(chars)
+    suffix = next((c for c in _FAILING if not everything.intersects(CharSet.of(c))), None)
+    if suffix is None:
+        return None
+    return "".join(reversed(prefix)), "".join(reversed(pump)), suffix
 
 
 _POLY_BUDGET = 200_000

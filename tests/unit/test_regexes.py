@@ -73,6 +73,37 @@ def test_harmless(pattern: str) -> None:
     assert regexes.find_backtracking(pattern) is None
 
 
+@pytest.mark.parametrize("pattern", EXPONENTIAL)
+def test_the_attack_is_slow_in_an_ecma_backtracking_engine(pattern: str) -> None:
+    """regress backtracks like a browser: the detector's example input really blows up.
+
+    A linear matcher reads 40 repetitions of the pumped part (a few hundred characters) in
+    microseconds; an exponential one passes 2 ms long before (the fastest of three runs, so
+    load on the machine cannot fake it). No ratio of timings is asserted: that would be flaky.
+    """
+    import regress
+
+    finding = regexes.find_backtracking(pattern)
+    assert finding is not None
+    assert finding.attack is not None
+    compiled = regress.Regex(pattern, "u")
+
+    def seconds(repeat: int) -> float:
+        text = finding.example(repeat)
+        assert text is not None
+        best = float("inf")
+        for _ in range(3):  # the fastest of three: scheduling noise only ever adds time
+            start = time.perf_counter()
+            assert compiled.find(text) is None  # the attack must be a failing input
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    repeat = 1
+    while seconds(repeat) < 0.002:
+        repeat += 1
+        assert repeat <= 40, "no blow-up within 40 repetitions"
+
+
 def test_a_finding_is_real_in_python_re() -> None:
     """Python's backtracking re shows the blow-up the detector predicts (and ECMA engines share)."""
     import re
