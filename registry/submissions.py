@@ -393,6 +393,29 @@ def coerce(cell: str, types: frozenset[str], item_types: frozenset[str] = frozen
     return cell
 
 
+def _converter(col: _Column) -> Any:
+    """None for text columns (kept as is), else a function converting a cell by the field's types."""
+    if not col.types or "string" in col.types:
+        return None
+    types, item_types = col.types, col.item_types
+    if types == {"integer"}:
+        match = _INT_RE.fullmatch
+
+        def integer(cell: str) -> Any:
+            text = cell.strip()
+            return int(text) if match(text) else cell
+
+        return integer
+    if types == {"boolean"}:
+
+        def boolean(cell: str) -> Any:
+            low = cell.strip().lower()
+            return True if low in _TRUE else False if low in _FALSE else cell
+
+        return boolean
+    return lambda cell: coerce(cell, types, item_types)
+
+
 def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto") -> Iterator[Record]:
     """One record per data row; the header names the fields; empty cells are absent fields."""
     enc = detect_encoding(path, encoding)
@@ -416,23 +439,34 @@ def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto
                                                 hint_ja="1行目に項目名を書いてください。"))
                 return
             cols = [columns.column(h) for h in header]
+            width = len(cols)
+            # Per column: where the value goes and how it converts, decided once for the file.
+            flat = [(i, c.tokens[0], _converter(c)) for i, c in enumerate(cols) if len(c.tokens) == 1]
+            nested = [(i, c.tokens, _converter(c)) for i, c in enumerate(cols) if len(c.tokens) > 1]
             start = reader.line_num + 1
             for row in reader:
                 number = start
                 start = reader.line_num + 1
-                if not any(cell.strip() for cell in row):
+                if not "".join(row).strip():
                     continue
+                if len(row) < width:
+                    row += [""] * (width - len(row))
                 value: dict[str, Any] = {}
-                for col, cell in zip(cols, row, strict=False):
-                    if cell == "" or not col.tokens:
+                for i, key, conv in flat:
+                    cell = row[i]
+                    if cell != "":
+                        value[key] = conv(cell) if conv is not None else cell
+                for i, tokens, conv in nested:
+                    cell = row[i]
+                    if cell == "":
                         continue
                     target = value
-                    for tok in col.tokens[:-1]:
+                    for tok in tokens[:-1]:
                         nxt = target.get(tok)
                         if not isinstance(nxt, dict):
                             nxt = target[tok] = {}
                         target = nxt
-                    target[col.tokens[-1]] = coerce(cell, col.types, col.item_types)
+                    target[tokens[-1]] = conv(cell) if conv is not None else cell
                 yield Record(number, number, value)
         except UnicodeDecodeError:
             line = physical
