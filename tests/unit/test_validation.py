@@ -242,8 +242,8 @@ def _write(path: Path, value: Any) -> None:
 
 def test_refs_to_other_templates_resolve_in_the_repository(tmp_path: Path) -> None:
     """A form may reuse another template's $defs in the same repository; a missing one is reported."""
-    base = VersionKey("272132", "maternal-handbook-appointment", "1.0.0")
-    other = VersionKey("272132", "maternal-handbook-survey", "1.0.0")
+    base = VersionKey("272094", "maternal-handbook-appointment", "1.0.0")
+    other = VersionKey("272094", "maternal-handbook-survey", "1.0.0")
     _write(tmp_path / base.relpath / "template.json", {"title": "母子健康手帳交付 来所予約", "category": "子育て"})
     _write(tmp_path / base.relpath / "schema.json", {
         "$schema": DIALECT, "$id": base.schema_id, "title": "来所予約", "type": "object",
@@ -253,7 +253,7 @@ def test_refs_to_other_templates_resolve_in_the_repository(tmp_path: Path) -> No
     _write(tmp_path / other.relpath / "schema.json", {
         "$schema": DIALECT, "$id": other.schema_id, "title": "事前アンケート", "type": "object", "required": ["weeks"],
         "properties": {"weeks": {"$ref": f"/{base.relpath}/schema.json#/$defs/pregnancy"},
-                       "gone": {"$ref": "/272132/no-such-template/1.0.0/schema.json"}}})
+                       "gone": {"$ref": "/272094/no-such-template/1.0.0/schema.json"}}})
     for kind, values in (("valid", [{"weeks": 10}, {"weeks": 20}]), ("invalid", [{"weeks": 50}, {}])):
         for i, v in enumerate(values):
             _write(tmp_path / other.relpath / "examples" / kind / f"{i}.json", v)
@@ -261,7 +261,7 @@ def test_refs_to_other_templates_resolve_in_the_repository(tmp_path: Path) -> No
                    else {"pregnancy": -1 - i})
     issues = validate_paths([tmp_path])
     assert [(i.rule, i.pointer) for i in issues] == [("ref.unresolvable", "/properties/gone/$ref")]
-    assert "272132/no-such-template@1.0.0" in issues[0].message_ja
+    assert "272094/no-such-template@1.0.0" in issues[0].message_ja
 
 
 def test_lone_template_file(tmp_path: Path) -> None:
