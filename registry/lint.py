@@ -411,7 +411,7 @@ class _Linter:
                     if title in titles:
                         self.add("lint.title-duplicate", sub_ptr,
                                  f"Fields {titles[title]!r} and {key!r} share the title {title!r}.",
-                                 f"項目 {titles[title]!r} と {key!r} の title がどちらも「{title}」です。")
+                                 f"項目「{titles[title]}」と「{key}」の title がどちらも「{title}」です。")
                     titles.setdefault(title, key)
         for kw in ("patternProperties", "dependentSchemas"):
             group = node.get(kw)
@@ -461,7 +461,7 @@ class _Linter:
         if isinstance(fmt, str) and fmt not in KNOWN_FORMATS:
             self.add("lint.format-unknown", pointers.child(ptr, "format"),
                      f"Format {fmt!r} is not defined by JSON Schema 2020-12; validators ignore it.",
-                     f"format {fmt!r} は JSON Schema 2020-12 にありません。検査されずに通ります。")
+                     f"format「{fmt}」は JSON Schema 2020-12 にありません。検査されずに通ります。")
         for low, high, strict in (("minLength", "maxLength", False), ("minimum", "maximum", False),
                                   ("exclusiveMinimum", "exclusiveMaximum", True),
                                   ("minimum", "exclusiveMaximum", True), ("exclusiveMinimum", "maximum", True),
@@ -482,7 +482,7 @@ class _Linter:
                 if key in seen:
                     self.add("lint.enum-duplicate", pointers.child(ptr, "enum", i),
                              f"The value {_label_key(value)!r} appears twice.",
-                             f"値 {_label_key(value)!r} が二回あります。")
+                             f"値「{_label_key(value)}」が二回あります。")
                 seen.add(key)
         self.check_required(node, ptr, base, ctx)
 
@@ -490,8 +490,8 @@ class _Linter:
         error = regexes.compile_error(pattern, "u")
         if error is not None:
             self.add("lint.pattern-invalid", ptr,
-                     f"The pattern {pattern!r} is not a valid ECMA-262 regular expression: {error}.",
-                     f"pattern {pattern!r} は ECMA-262 の正規表現として不正です（{error}）。")
+                     f"The pattern /{pattern}/ is not a valid ECMA-262 regular expression: {error}.",
+                     f"pattern「{pattern}」は ECMA-262 の正規表現として不正です（{error}）。")
             return
         finding = regexes.find_backtracking(pattern)
         if finding is not None and finding.kind == "exponential":
@@ -499,24 +499,24 @@ class _Linter:
             shown = f" Try {example!r}." if example else ""
             shown_ja = f"例: {example!r} のような入力で照合が終わらなくなります。" if example else ""
             self.add("lint.pattern-redos", ptr,
-                     f"The pattern {pattern!r} is prone to catastrophic backtracking: {finding.reason}.{shown}",
-                     f"pattern {pattern!r} は破滅的なバックトラックを起こします。{finding.reason_ja}。{shown_ja}")
+                     f"The pattern /{pattern}/ is prone to catastrophic backtracking: {finding.reason}.{shown}",
+                     f"pattern「{pattern}」は破滅的なバックトラックを起こします。{finding.reason_ja}。{shown_ja}")
         elif finding is not None:
             self.add("lint.pattern-slow", ptr,
-                     f"The pattern {pattern!r} can be slow: {finding.reason}.",
-                     f"pattern {pattern!r} は遅くなることがあります。{finding.reason_ja}。")
+                     f"The pattern /{pattern}/ can be slow: {finding.reason}.",
+                     f"pattern「{pattern}」は遅くなることがあります。{finding.reason_ja}。")
         if regexes.compile_error(pattern, "v") is not None:
             self.add("lint.pattern-browser", ptr,
-                     f"Browsers cannot use {pattern!r} in an input field (the HTML pattern attribute compiles with the v flag), so they will not check it while the resident types.",
-                     f"pattern {pattern!r} はブラウザの入力欄（HTML の pattern 属性, v フラグ）では使えず、入力中の確認が働きません。")
+                     f"Browsers cannot use /{pattern}/ in an input field (the HTML pattern attribute compiles with the v flag), so they will not check it while the resident types.",
+                     f"pattern「{pattern}」はブラウザの入力欄（HTML の pattern 属性, v フラグ）では使えず、入力中の確認が働きません。")
         if search:
             start, end = regexes.is_anchored(pattern)
             if (start != end) or (not start and (regexes.min_match_length(pattern) or 0) >= 2):
                 self.add("lint.pattern-unanchored", ptr,
-                         f"The pattern {pattern!r} is searched anywhere in the text: "
+                         f"The pattern /{pattern}/ is searched anywhere in the text: "
                          f"{'it has ^ but no $' if start else 'it has $ but no ^' if end else 'it has neither ^ nor $'}, "
                          "so text around a matching part is accepted.",
-                         f"pattern {pattern!r} は部分一致で検査されます（"
+                         f"pattern「{pattern}」は部分一致で検査されます（"
                          f"{'^ はあるが $ がありません' if start else '$ はあるが ^ がありません' if end else '^ も $ もありません'}）。"
                          "一致する部分の前後に何があっても通ります。")
 
@@ -540,7 +540,7 @@ class _Linter:
                 return
             self.add("lint.required-unknown", where,
                      f"{name!r} is required but not defined in properties, so the form has no field for it.",
-                     f"{name!r} が必須ですが properties にないため、入力欄がありません。")
+                     f"「{name}」が必須ですが properties にないため、入力欄がありません。")
 
         if isinstance(required, list):
             for i, name in enumerate(required):
@@ -561,10 +561,10 @@ class _Linter:
             if not has_japanese(title):
                 self.add("lint.title-not-japanese", pointers.child(ptr, "title") if "title" in node else ptr,
                          f"The title {title!r} contains no Japanese.",
-                         f"title {title!r} に日本語（かな・漢字）がありません。")
+                         f"title「{title}」に日本語（かな・漢字）がありません。")
         elif needs_title:
             what = "The form" if site == "root" else f"Field {name!r}" if name else "This field"
-            what_ja = "フォームに" if site == "root" else f"項目 {name!r} に" if name else "この項目に"
+            what_ja = "フォームに" if site == "root" else f"項目「{name}」に" if name else "この項目に"
             self.add("lint.title-missing", ptr, f"{what} has no title.",
                      f"{what_ja} title（日本語の項目名）がありません。")
         # A yes/no answer (「メールで受け取る」) holds no personal data, whatever its title says.
@@ -581,7 +581,7 @@ class _Linter:
                 label = text or name or ""
                 self.add("lint.personal-unmarked", ptr,
                          f"{label!r} looks like personal data ({hit}) but has no \"x-yoshiki-personal\".",
-                         f"{label!r} は個人情報のようですが（{hit}）、\"x-yoshiki-personal\" がありません。")
+                         f"「{label}」は個人情報のようですが（{hit}）、\"x-yoshiki-personal\" がありません。")
         self.check_enum(node, view, ptr)
         types = _types(view)
         bounded_by_pattern = isinstance(view.get("pattern"), str) and \
@@ -593,7 +593,7 @@ class _Linter:
             label = title if isinstance(title, str) else name or ptr
             self.add("lint.max-length", ptr,
                      f"{label!r} is free text with no maxLength.",
-                     f"{label!r} は自由記述ですが maxLength がありません。")
+                     f"「{label}」は自由記述ですが maxLength がありません。")
 
     def check_enum(self, node: dict[str, Any], view: dict[str, Any], ptr: str) -> None:
         enum = view.get("enum")
@@ -625,7 +625,7 @@ class _Linter:
                 where = pointers.child(ptr, kw, i) if kw in node else ptr
                 self.add("lint.enum-labels", where,
                          f"The option {_label_key(value)!r} is a code with no title.",
-                         f"選択肢 {_label_key(value)!r} はコードですが title（表示名）がありません。")
+                         f"選択肢「{_label_key(value)}」はコードですが title（表示名）がありません。")
 
     # --- size: depth and field count, following references ----------------------------------
 

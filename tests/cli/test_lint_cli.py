@@ -49,7 +49,7 @@ def test_warnings_pass_unless_strict(run_cli: RunCli, tmp_path: Path) -> None:
     assert result.returncode == 0
     schema = repo / "132241" / "memo" / "1.0.0" / "schema.json"
     assert result.stdout.splitlines()[0] == (
-        f"{schema}:8:5 #/properties/memo: [警告 lint.max-length] 'メモ' は自由記述ですが maxLength がありません。")
+        f"{schema}:8:5 #/properties/memo: [警告 lint.max-length] 「メモ」は自由記述ですが maxLength がありません。")
     assert run_cli("lint", "--strict", repo).returncode == 1
 
 
