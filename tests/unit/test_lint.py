@@ -201,3 +201,28 @@ def test_lint_imports_no_framework() -> None:
             "'sqlalchemy', 'git') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_KEYS = ["type", "title", "properties", "items", "prefixItems", "required", "enum", "const",
+         "pattern", "patternProperties", "additionalProperties", "$ref", "$defs", "allOf", "anyOf",
+         "oneOf", "if", "then", "else", "not", "maxLength", "minLength", "format", "description",
+         "x-yoshiki-personal", "x-yoshiki-enum-labels", "dependentRequired", "$id", "minimum",
+         "maximum", "a", "name"]
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-3, 500), st.sampled_from(
+    ["object", "string", "array", "氏名", "#", "#/$defs/a", "/common/person-name.json",
+     "^(a+)+$", "(", "date", "x" * 401, "https://yoshiki.invalid/common/nope.json"]))
+_JSON = st.recursive(
+    _SCALARS,
+    lambda children: st.one_of(st.lists(children, max_size=4),
+                               st.dictionaries(st.sampled_from(_KEYS), children, max_size=6)),
+    max_leaves=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_JSON)
+def test_lint_never_crashes_on_any_json(schema: Any) -> None:
+    issues = lint_schema(schema, schemas=SchemaSet())
+    assert all(i.rule in RULES for i in issues)

@@ -168,3 +168,24 @@ def test_large_patterns_are_analysed_quickly() -> None:
     for pattern in patterns:
         regexes.find_backtracking(pattern)
     assert time.perf_counter() - start < 5
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_TOKENS = ["a", "b", "0", "ア", "ー", ".", "\\d", "\\w", "\\s", "\\S", "\\b", "[a-z]", "[^0-9]",
+           "[\\-a]", "[ァ-ヶ]", "\\p{sc=Han}", "\\u3042", "\\x41", "\\n", "(", "(?:", "(?=", "(?<!",
+           "(?<n>", ")", "|", "*", "+", "?", "{2}", "{1,3}", "{2,}", "*?", "^", "$", "\\1", "\\-"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(st.lists(st.sampled_from(_TOKENS), max_size=14).map("".join))
+def test_detector_never_crashes_on_valid_patterns(pattern: str) -> None:
+    if regexes.compile_error(pattern) is not None:
+        return
+    finding = regexes.find_backtracking(pattern)
+    if finding is not None and finding.attack is not None:
+        text = finding.example(2)
+        assert isinstance(text, str)
+    regexes.max_match_length(pattern)
+    regexes.min_match_length(pattern)
