@@ -376,6 +376,13 @@ def test_rebuild_equals_recording_and_is_idempotent(loaded: SqlIndex, backend_ur
     assert loaded.changes(0, 1000) == events  # cursors stay valid: nothing renumbered
     loaded.rebuild(CORPUS)
     assert snapshot(loaded) == before
+    check_search_index(loaded)
+    # the FTS triggers still work after a rebuild: a later publish is found by a 3+ char term
+    loaded.record_version(rec("132241/staff-lunch-survey", "2.0.0", "職員ランチ満足度調査",
+                              "2026-07-01T00:00:00Z", category="職員"))
+    assert names(loaded.search(q="満足度")[0]) == ["132241/staff-lunch-survey"]
+    assert names(loaded.search(q="実態アンケート")[0]) == []
+    check_search_index(loaded)
     assert loaded.verify_token(token) is not None  # tokens survive
     assert [a.action for a in loaded.audit_log(10)] == ["token.create"]  # so does the audit log
 
@@ -392,6 +399,18 @@ def test_rebuild_equals_recording_and_is_idempotent(loaded: SqlIndex, backend_ur
         assert other.changes(0, 1000) == feed
 
 
+def check_search_index(index: SqlIndex) -> None:
+    """SQLite: the FTS5 index agrees with the templates table and its three triggers exist."""
+    if index.dialect != "sqlite":
+        return
+    with index.engine.begin() as conn:
+        conn.execute(text("INSERT INTO templates_fts(templates_fts, rank) "
+                          "VALUES ('integrity-check', 1)"))
+        triggers = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                                     "ORDER BY name")).scalars().all()
+    assert triggers == ["templates_fts_ad", "templates_fts_ai", "templates_fts_au"]
+
+
 def test_rebuild_is_one_transaction(loaded: SqlIndex) -> None:
     before = snapshot(loaded)
     # NOT NULL fails in the database, after the old rows were deleted
@@ -399,6 +418,7 @@ def test_rebuild_is_one_transaction(loaded: SqlIndex) -> None:
     with pytest.raises(IntegrityError, match=r"(?i)null"):
         loaded.rebuild([*CORPUS[:-1], broken])
     assert snapshot(loaded) == before
+    check_search_index(loaded)
 
 
 def test_rebuild_drops_what_git_no_longer_has(loaded: SqlIndex) -> None:
