@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
+import msgspec
+
 from registry import pointers, regexes
 from registry.documents import read_json
 from registry.errors import RegistryError, UsageError
@@ -735,9 +737,8 @@ def _with_positions(issues: list[Issue], file: Path) -> list[Issue]:
     out = []
     for issue in issues:
         pos = source_map.locate(issue.pointer) if source_map is not None else None
-        out.append(Issue(**{**{f: getattr(issue, f) for f in issue.__struct_fields__},
-                            "file": str(file),
-                            "line": pos[0] if pos else None, "column": pos[1] if pos else None}))
+        out.append(msgspec.structs.replace(issue, file=str(file), line=pos[0] if pos else None,
+                                           column=pos[1] if pos else None))
     # In the order a reader meets them in the file.
     out.sort(key=lambda i: (i.line or 0, i.column or 0))
     return out
@@ -750,8 +751,7 @@ def _read(path: Path) -> tuple[Any, list[Issue]]:
     except RegistryError as exc:
         issues = exc.issues or [Issue(rule="file.unreadable", message=exc.detail,
                                       message_ja=exc.detail_ja)]
-        return None, [Issue(**{**{f: getattr(i, f) for f in i.__struct_fields__},
-                               "file": i.file or str(path)}) for i in issues]
+        return None, [msgspec.structs.replace(i, file=i.file or str(path)) for i in issues]
 
 
 def lint_file(path: Path, *, schemas: SchemaSet | None = None,
