@@ -125,6 +125,14 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "下限が上限を超えていて、どの値も受け付けません", "A lower bound exceeds the upper bound; no value is valid",
          "minLength/maxLength, minimum/maximum, minItems/maxItems の値を見直してください。",
          "Fix the minLength/maxLength, minimum/maximum or minItems/maxItems values."),
+    Rule("lint.yoshiki-keyword-value", "error",
+         "x-yoshiki-* の値が正しくありません", "An x-yoshiki-* keyword has a wrong value",
+         "docs/format.md の表のとおりの値にしてください（personal・locked は true/false、widget は textarea, radio, select, checkboxes, date, hidden、normalize は [\"nfkc\", \"trim\"] の中から）。",
+         "Use the values docs/format.md lists (personal/locked: true or false; widget: textarea, radio, select, checkboxes, date, hidden; normalize: a list of nfkc, trim)."),
+    Rule("lint.yoshiki-keyword-unknown", "warning",
+         "知らない x-yoshiki-* キーワードです（綴りの誤り？）", "An unknown x-yoshiki-* keyword (a typo?)",
+         "綴りを確かめてください。綴りを誤った注釈（x-yoshiki-personnal など）は何もしません。",
+         "Check the spelling: a misspelt annotation (x-yoshiki-personnal) silently does nothing."),
     Rule("lint.depth", "error",
          f"入れ子が深すぎます（{MAX_DEPTH} 段まで）", f"Fields nest too deeply (at most {MAX_DEPTH} levels)",
          "項目をまとめ直して入れ子を浅くしてください。", "Flatten the form's structure."),
@@ -157,6 +165,12 @@ PERSONAL_JA = ("氏名", "名前", "フリガナ", "ふりがな", "住所", "�
 # Property-name words that are personal whatever the title says.
 PERSONAL_EN = frozenset({"address", "addr", "phone", "tel", "telephone", "mobile", "email", "mail",
                          "birth", "birthday", "birthdate", "dob", "furigana", "kana", "mynumber"})
+
+WIDGETS = ("textarea", "radio", "select", "checkboxes", "date", "hidden")
+NORMALIZATIONS = ("nfkc", "trim")
+YOSHIKI_KEYWORDS = ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-enum-labels",
+                    "x-yoshiki-widget", "x-yoshiki-normalize", "x-yoshiki-title-en",
+                    "x-yoshiki-placeholder")
 
 _BRANCHES = ("allOf", "anyOf", "oneOf", "then", "else")
 _CONDITIONS = ("if", "not", "contains", "propertyNames")
@@ -299,6 +313,31 @@ def _object_like(view: dict[str, Any]) -> bool:
 
 def _array_like(view: dict[str, Any]) -> bool:
     return "array" in _types(view) or "items" in view or "prefixItems" in view
+
+
+def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, str] | None:
+    """(English, Japanese) of what is wrong with an ``x-yoshiki-*`` value, or None."""
+    if key in ("x-yoshiki-personal", "x-yoshiki-locked"):
+        if not isinstance(value, bool):
+            return "must be true or false", "true か false にしてください"
+    elif key == "x-yoshiki-enum-labels":
+        if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+            return ("must be an object of value → label (strings)",
+                    "「値: 表示名」（表示名は文字列）のオブジェクトにしてください")
+    elif key == "x-yoshiki-widget":
+        if value not in WIDGETS:
+            return (f"must be one of {', '.join(WIDGETS)}, not {json.dumps(value, ensure_ascii=False)}",
+                    f"{', '.join(WIDGETS)} のどれかにしてください（{json.dumps(value, ensure_ascii=False)} は使えません）")
+        types = _types(node)
+        if value == "checkboxes" and types and "array" not in types:
+            return "checkboxes need an array field", "checkboxes は配列（type: array）の項目に使います"
+    elif key == "x-yoshiki-normalize":
+        if not isinstance(value, list) or any(v not in NORMALIZATIONS for v in value):
+            return (f"must be a list of {', '.join(NORMALIZATIONS)}",
+                    f"{', '.join(NORMALIZATIONS)} の配列にしてください")
+    elif not isinstance(value, str):  # title-en, placeholder
+        return "must be a string", "文字列にしてください"
+    return None
 
 
 def _label_key(value: Any) -> str:
@@ -487,6 +526,28 @@ class _Linter:
                              f"値「{_label_key(value)}」が二回あります。")
                 seen.add(key)
         self.check_required(node, ptr, base, ctx)
+        self.check_keywords(node, ptr)
+
+    def check_keywords(self, node: dict[str, Any], ptr: str) -> None:
+        """``x-yoshiki-*`` annotations: known names, values of the documented shape."""
+        import difflib
+
+        for key, value in node.items():
+            if not key.startswith("x-yoshiki-"):
+                continue
+            where = pointers.child(ptr, key)
+            if key not in YOSHIKI_KEYWORDS:
+                close = difflib.get_close_matches(key, YOSHIKI_KEYWORDS, n=1)
+                also = f" Did you mean {close[0]}?" if close else ""
+                also_ja = f"{close[0]} の誤りではありませんか。" if close else ""
+                self.add("lint.yoshiki-keyword-unknown", where,
+                         f"Yoshiki does not know the keyword {key}.{also}",
+                         f"{key} というキーワードはありません。{also_ja}")
+                continue
+            problem = _keyword_problem(key, value, node)
+            if problem is not None:
+                self.add("lint.yoshiki-keyword-value", where, f"{key}: {problem[0]}.",
+                         f"{key}: {problem[1]}。")
 
     def check_pattern(self, pattern: str, ptr: str, *, search: bool) -> None:
         error = regexes.compile_error(pattern, "u")
