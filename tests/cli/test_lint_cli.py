@@ -134,3 +134,24 @@ def test_missing_path_and_bad_option(run_cli: RunCli, tmp_path: Path) -> None:
     assert "ファイルもフォルダもありません" in missing.stderr
     assert run_cli("lint", "--format", "xml", tmp_path).returncode == 2
     assert run_cli("lint").returncode == 2
+
+
+def test_starter_catalogue_has_no_lint_errors(run_cli: RunCli, catalogue: Path) -> None:
+    result = run_cli("lint", "--format", "json", catalogue)
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["counts"]["error"] == 0
+
+
+def test_a_broken_copy_of_every_template_fails(run_cli: RunCli, catalogue_copy: Path) -> None:
+    schemas = sorted(catalogue_copy.rglob("schema.json"))
+    assert schemas
+    for path in schemas:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        schema["properties"]["broken"] = {"type": "string", "maxLength": 10}
+        path.write_text(json.dumps(schema, ensure_ascii=False, indent=2), encoding="utf-8")
+    result = run_cli("lint", "--format", "json", catalogue_copy)
+    assert result.returncode == 1
+    flagged = {(Path(i["file"]), i["pointer"], i["message_ja"]) for i in json.loads(result.stdout)["issues"]
+               if i["rule"] == "lint.title-missing"}
+    assert flagged == {(path, "/properties/broken", "項目「broken」に title（日本語の項目名）がありません。")
+                       for path in schemas}
