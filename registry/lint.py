@@ -713,7 +713,9 @@ class _Linter:
                      f"項目が {state.fields} {'以上' if state.truncated else ''}あります（{MAX_FIELDS} 項目まで）。")
 
     def visit_size(self, node: Any, base: str, ptr: str, local: bool, depth: int,
-                   state: _Measure, stack: tuple[int, ...]) -> None:
+                   state: _Measure, stack: tuple[int, ...],
+                   outer: frozenset[str] = frozenset()) -> None:
+        """Count fields and container depth; ``outer``: names the enclosing object already counted."""
         if not isinstance(node, dict) or state.truncated:
             return
         state.visits += 1
@@ -730,10 +732,18 @@ class _Linter:
         depth += 1 if container else 0
         if depth > MAX_DEPTH and state.too_deep is None:
             state.too_deep = (ptr, depth)
+        props = node.get("properties")
+        names = frozenset(props) if isinstance(props, dict) else frozenset()
+        # A branch or a referenced schema is the same field: same depth, same property names.
+        same_depth = depth - (1 if container else 0)
+        same_names = outer | names
 
         def go(sub: Any, *tokens: str | int) -> None:
             self.visit_size(sub, base, pointers.child(ptr, *tokens) if local else ptr, local,
                             depth, state, stack)
+
+        def same(sub: Any, sub_base: str, sub_ptr: str, sub_local: bool) -> None:
+            self.visit_size(sub, sub_base, sub_ptr, sub_local, same_depth, state, stack, same_names)
 
         ref = node.get("$ref")
         if isinstance(ref, str):
@@ -742,13 +752,11 @@ class _Linter:
             except RegistryError:
                 target = None
             if target is not None:
-                # The referenced node is part of this field: do not count its container level twice.
-                self.visit_size(target, Resolver.base_of(uri, target), ptr, False,
-                                depth - (1 if container else 0), state, stack)
-        props = node.get("properties")
+                same(target, Resolver.base_of(uri, target), ptr, False)
         if isinstance(props, dict):
             for key, sub in props.items():
-                state.fields += 1
+                if key not in outer:  # a branch refining a field is not another field
+                    state.fields += 1
                 go(sub, "properties", key)
         if isinstance(node.get("prefixItems"), list):
             for i, sub in enumerate(node["prefixItems"]):
@@ -759,11 +767,9 @@ class _Linter:
         for kw in ("allOf", "anyOf", "oneOf"):
             if isinstance(node.get(kw), list):
                 for i, sub in enumerate(node[kw]):
-                    self.visit_size(sub, base, pointers.child(ptr, kw, i) if local else ptr, local,
-                                    depth - (1 if container else 0), state, stack)
+                    same(sub, base, pointers.child(ptr, kw, i) if local else ptr, local)
         for kw in ("then", "else"):
-            self.visit_size(node.get(kw), base, pointers.child(ptr, kw) if local else ptr, local,
-                            depth - (1 if container else 0), state, stack)
+            same(node.get(kw), base, pointers.child(ptr, kw) if local else ptr, local)
 
 
 @dataclass
