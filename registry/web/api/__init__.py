@@ -1,0 +1,13 @@
+"""The JSON API under ``/api/v1``: every route handler, in one list for ``create_app``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.web.api import changes, diff, health, lineage, municipalities, templates, versions
+
+ROUTE_HANDLERS: list[Any] = [
+    *templates.HANDLERS, *versions.HANDLERS, *lineage.HANDLERS, *diff.HANDLERS,
+    *changes.HANDLERS, *municipalities.HANDLERS, *health.HANDLERS,
+]
+"""Added to the app by ``registry.web.app.create_app``."""

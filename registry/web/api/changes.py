@@ -1,0 +1,29 @@
+"""``GET /api/v1/changes?after=CURSOR&limit=``: the append-only change feed, oldest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get
+from litestar.params import Parameter
+
+from registry.errors import UsageError
+from registry.service import RegistryService
+from registry.web.dto import ChangeFeed
+
+
+@get("/api/v1/changes", sync_to_thread=True, tags=["changes"])
+def change_feed(service: RegistryService, after: str | None = None,
+                limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> ChangeFeed:
+    """Events (published, forked, pulled, deprecated) after a cursor; poll with ``next_cursor``."""
+    start = 0
+    if after:
+        if not (after.isascii() and after.isdigit() and len(after) <= 18):
+            raise UsageError(f"invalid change cursor {after!r}; use the next_cursor of a previous page",
+                             detail_ja=f"変更フィードのカーソル {after!r} が正しくありません。前のページの next_cursor を使ってください")
+        start = int(after)
+    events = service.index.changes(start, limit)
+    return ChangeFeed(events=events, next_cursor=str(events[-1].id if events else start))
+
+
+HANDLERS = [change_feed]

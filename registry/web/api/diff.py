@@ -1,0 +1,76 @@
+"""``GET /api/v1/templates/{lg}/{slug}/diff?from=&to=``: the diff engine's JSON.
+
+The same fields as ``yoshiki diff --format json``. ``from`` defaults to the version before
+``to``, ``to`` to the latest; either may also name another template's version as
+``LG/SLUG@VERSION`` (a fork against its upstream). The mode is the one the newer side's
+template.json declares.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import get
+from litestar.params import Parameter
+
+from registry.errors import NotFound
+from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey
+from registry.service import RegistryService
+from registry.web.limits import template_key, version_key
+
+BASE = "/api/v1/templates/{lg:str}/{slug:str}"
+
+
+def change_dict(c: Any) -> dict[str, Any]:
+    """A change as JSON (witness only when there is one), as the CLI prints it."""
+    out: dict[str, Any] = {
+        "pointer": c.pointer, "kind": c.kind, "before": c.before, "after": c.after,
+        "backward": c.backward, "forward": c.forward, "message": c.message,
+        "message_ja": c.message_ja, "field": c.field, "title": c.title, "cosmetic": c.cosmetic,
+    }
+    if c.witness is not None:
+        out["witness"] = {"value": c.witness.value, "accepted_by": c.witness.accepted_by}
+    return out
+
+
+def _resolve(lg: str, slug: str, text: str) -> VersionKey:
+    if "@" in text:
+        name, _, version = text.partition("@")
+        other_lg, _, other_slug = name.partition("/")
+        return version_key(other_lg, other_slug, version)
+    return version_key(lg, slug, text)
+
+
+@get(BASE + "/diff", sync_to_thread=True, tags=["versions"])
+def diff_versions(
+    service: RegistryService, lg: str, slug: str,
+    from_: Annotated[str | None, Parameter(query="from")] = None,
+    to: str | None = None,
+) -> dict[str, Any]:
+    """The semantic diff between two versions: verdicts, required bump, changes by pointer."""
+    from registry.diff import diff
+
+    key = template_key(lg, slug)
+    versions = service.store.list_versions(key)
+    if not versions:
+        raise NotFound(f"template {key} does not exist", detail_ja=f"テンプレート {key} はありません")
+    new = _resolve(lg, slug, to) if to else VersionKey(key.lg, key.slug, versions[-1])
+    if from_:
+        old = _resolve(lg, slug, from_)
+    else:
+        earlier = [v for v in versions if v != new.version and versions.index(v) < versions.index(new.version)] \
+            if new.template == key and new.version in versions else []
+        old = VersionKey(key.lg, key.slug, earlier[-1] if earlier else new.version)
+    old_schema = service.get_version(old).schema
+    new_files = service.get_version(new)
+    template = new_files.template if isinstance(new_files.template, dict) else {}
+    mode = str(template.get("compatibility") or "BACKWARD")
+    schemas = service._schemas(service.store.tip())
+    d = diff(old_schema, new_files.schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+    return {"from": str(old), "to": str(new), "backward": d.backward, "forward": d.forward,
+            "bump": d.bump, "mode": d.mode, "policy": d.policy,
+            "changes": [change_dict(c) for c in d.changes]}
+
+
+HANDLERS = [diff_versions]
+__all__ = ["HANDLERS", "SCHEMA_FILE", "TEMPLATE_FILE"]

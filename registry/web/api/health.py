@@ -1,0 +1,20 @@
+"""``GET /healthz``: git and the index answer (cheap: the tip and one feed row)."""
+
+from __future__ import annotations
+
+from litestar import get
+
+from registry.service import RegistryService
+from registry.web.dto import Health
+
+
+@get("/healthz", sync_to_thread=True, tags=["health"])
+def healthz(service: RegistryService) -> Health:
+    """``{"status": "ok"}`` when the repository and the index can be read."""
+    tip = service.store.tip()
+    events = service.index.changes(0, 1)
+    last = events[-1].id if events else 0
+    return Health(status="ok", tip=tip, last_event=last)
+
+
+HANDLERS = [healthz]

@@ -1,0 +1,94 @@
+"""``create_app(settings)``: the Litestar application — JSON API, OpenAPI, problem details.
+
+Composable by design: the API controllers come from ``registry.web.api.ROUTE_HANDLERS``; the
+HTML pages (``registry.web.pages.route_handlers``, when that module exists) and their Jinja
+templates (``registry/web/templates/``, when that folder exists) are added here without any
+other change. Settings are built here from ``YOSHIKI_*`` when not given — never at import time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from litestar import Litestar, Request, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.response import Response
+
+from registry import __version__
+from registry.config import Settings
+from registry.web.problems import EXCEPTION_HANDLERS
+
+if TYPE_CHECKING:
+    from registry.service import RegistryService
+
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+OPENAPI_JSON = "/api/v1/openapi.json"
+
+
+@get(OPENAPI_JSON, include_in_schema=False, sync_to_thread=False)
+def openapi_json(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The OpenAPI document (also served by Litestar at ``/schema/openapi.json``)."""
+    import msgspec
+
+    return Response(msgspec.json.encode(request.app.openapi_schema.to_schema()),
+                    media_type="application/vnd.oai.openapi+json")
+
+
+def page_handlers() -> list[Any]:
+    """The HTML pages' route handlers, when ``registry.web.pages`` exists (issue 7)."""
+    if importlib.util.find_spec("registry.web.pages") is None:
+        return []
+    pages = importlib.import_module("registry.web.pages")
+    return list(getattr(pages, "route_handlers", []))
+
+
+def template_config() -> Any:
+    """Jinja templates from ``registry/web/templates/`` when the folder exists."""
+    if not TEMPLATES_DIR.is_dir():
+        return None
+    from litestar.contrib.jinja import JinjaTemplateEngine
+    from litestar.template.config import TemplateConfig
+
+    return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine)
+
+
+def create_app(settings: Settings | None = None, *, service: RegistryService | None = None) -> Litestar:
+    """The registry's web application over one service (built from ``settings``)."""
+    from registry.service import RegistryService
+    from registry.web.api import ROUTE_HANDLERS
+    from registry.web.auth import install_request_audit
+
+    settings = settings or Settings.from_env()
+    service = service or RegistryService(settings)
+    install_request_audit(service)
+
+    def provide_service() -> RegistryService:
+        return service
+
+    def provide_settings() -> Settings:
+        return settings
+
+    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers()]
+    return Litestar(
+        route_handlers=handlers,
+        dependencies={"service": Provide(provide_service, sync_to_thread=False),
+                      "settings": Provide(provide_settings, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="Yoshiki (様式) registry API", version=__version__,
+            description="自治体の申請フォームのテンプレートを共有するレジストリの API / "
+                        "a registry of form templates shared by Japanese municipalities",
+            path="/schema"),
+        template_config=template_config(),
+        state=State({"service": service, "settings": settings}),
+        signature_namespace={"RegistryService": RegistryService, "Settings": Settings},
+    )
+
+
+__all__ = ["create_app", "page_handlers", "template_config"]

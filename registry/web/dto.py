@@ -1,0 +1,107 @@
+"""What the API reads and writes: msgspec Structs (their JSON Schema goes into OpenAPI)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from registry.service import HistoryEntry, PublishResult, PullResult
+from registry.storage.records import ChangeEvent, TemplateSummary, VersionRecord
+
+__all__ = ["ChangeEvent", "HistoryEntry", "PublishResult", "PullResult", "TemplateSummary",
+           "VersionRecord"]
+
+
+class TemplateList(msgspec.Struct, kw_only=True):
+    """One page of a search: the templates and the cursor of the next page (None at the end)."""
+
+    items: list[TemplateSummary]
+    next_cursor: str | None = None
+
+
+class TemplateDetail(msgspec.Struct, kw_only=True):
+    """A template: its summary, every version, where it comes from and who forked it."""
+
+    template: TemplateSummary
+    versions: list[VersionRecord]
+    upstream_chain: list[str] = msgspec.field(default_factory=list)
+    forks: list[VersionRecord] = msgspec.field(default_factory=list)
+    behind: int | None = None          # upstream releases the fork has not pulled yet
+
+
+class VersionDocument(msgspec.Struct, kw_only=True):
+    """One published version as one immutable document: template.json, schema and examples."""
+
+    key: str                           # "132241/staff-lunch-survey@1.1.0"
+    template: Any
+    schema: Any
+    examples: dict[str, dict[str, Any]]
+
+
+class PublishBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A new version: its number, template.json, schema.json and example submissions."""
+
+    version: str
+    template: Any
+    schema: Any
+    examples: dict[str, dict[str, Any]] = msgspec.field(default_factory=dict)
+
+
+class ForkBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Fork into municipality ``to`` (slug defaults to the source's; version to the latest)."""
+
+    to: str
+    slug: str | None = None
+    version: str | None = None
+    dry_run: bool = False
+
+
+class PullBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Pull upstream: conflict resolutions by pointer, or an edited schema replacing the merge.
+
+    A resolution is "ours", "theirs" or ``{"value": ...}``; template.json fields are named
+    ``template.json#/pointer``.
+    """
+
+    resolutions: dict[str, Any] = msgspec.field(default_factory=dict)
+    schema: Any = None
+    dry_run: bool = False
+
+
+class DeprecateBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Why a version is deprecated."""
+
+    reason: str
+
+
+class Deprecated(msgspec.Struct, kw_only=True):
+    """A deprecation written: the version and the commit."""
+
+    key: str
+    reason: str
+    commit: str
+
+
+class ChangeFeed(msgspec.Struct, kw_only=True):
+    """Change events after a cursor; pass ``next_cursor`` as ``after`` to continue."""
+
+    events: list[ChangeEvent]
+    next_cursor: str
+
+
+class MunicipalityOut(msgspec.Struct, kw_only=True):
+    """A prefecture or municipality and its six-digit code."""
+
+    code: str
+    name: str
+    prefecture: str
+    kind: str
+
+
+class Health(msgspec.Struct, kw_only=True):
+    """The service answers: the repository's tip and the index's latest event."""
+
+    status: str
+    tip: str | None
+    last_event: int

@@ -1,0 +1,46 @@
+"""Run the registry with uvicorn (``yoshiki serve``): seed an empty repository, then serve.
+
+One worker serves the app object built here. Several workers each build their own app from
+the environment (``registry.web.app:create_app`` as a factory), so the data folder and the
+database URL are handed over through ``YOSHIKI_DATA_DIR`` / ``YOSHIKI_DATABASE_URL``; the
+repository is seeded and the index migrated once, in this process, before they start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from registry.config import Settings
+
+
+def prepare(settings: Settings, *, empty: bool = False) -> int:
+    """Migrate the index; seed an empty repository from the packaged catalogue. Returns seeded."""
+    from registry.resources import catalogue_dir
+    from registry.seeding import seed
+    from registry.service import RegistryService
+
+    service = RegistryService(settings)
+    if empty or service.store.tip() is not None:
+        return 0
+    return len(seed(service, catalogue_dir()))
+
+
+def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
+        log_level: str = "info", announce: Callable[[str], None] | None = None) -> None:
+    """Serve until interrupted (blocks)."""
+    import uvicorn
+
+    if announce is not None:
+        announce(f"http://{host}:{port}")
+    if workers <= 1:
+        from registry.web.app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level,
+                    access_log=False)
+        return
+    os.environ["YOSHIKI_DATA_DIR"] = str(settings.data_dir)
+    os.environ["YOSHIKI_DATABASE_URL"] = settings.database_url
+    os.environ["YOSHIKI_REPO_PATH"] = str(settings.repo_path)
+    uvicorn.run("registry.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level=log_level, access_log=False)
