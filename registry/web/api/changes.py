@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 
 from registry.errors import UsageError
-from registry.service import RegistryService
+from registry.web.deps import Service
 from registry.web.dto import ChangeFeed
 
 
 @get("/api/v1/changes", sync_to_thread=True, tags=["changes"])
-def change_feed(service: RegistryService, after: str | None = None,
-                limit: Annotated[int, Parameter(ge=1, le=1000)] = 100) -> ChangeFeed:
+def change_feed(service: Service, after: FromQuery[str | None] = None,
+                limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> ChangeFeed:
     """Events (published, forked, pulled, deprecated) after a cursor; poll with ``next_cursor``."""
     start = 0
     if after:

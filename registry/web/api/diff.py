@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.errors import NotFound
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey
-from registry.service import RegistryService
+from registry.web.deps import Service
 from registry.web.limits import template_key, version_key
 
 BASE = "/api/v1/templates/{lg:str}/{slug:str}"
@@ -33,7 +33,7 @@ def change_dict(c: Any) -> dict[str, Any]:
     return out
 
 
-def _resolve(lg: str, slug: str, text: str) -> VersionKey:
+def _resolve(lg: FromPath[str], slug: FromPath[str], text: str) -> VersionKey:
     if "@" in text:
         name, _, version = text.partition("@")
         other_lg, _, other_slug = name.partition("/")
@@ -43,9 +43,9 @@ def _resolve(lg: str, slug: str, text: str) -> VersionKey:
 
 @get(BASE + "/diff", sync_to_thread=True, tags=["versions"])
 def diff_versions(
-    service: RegistryService, lg: str, slug: str,
-    from_: Annotated[str | None, Parameter(query="from")] = None,
-    to: str | None = None,
+    service: Service, lg: FromPath[str], slug: FromPath[str],
+    from_: Annotated[str | None, QueryParameter(name="from")] = None,
+    to: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     """The semantic diff between two versions: verdicts, required bump, changes by pointer."""
     from registry.diff import diff

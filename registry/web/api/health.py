@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from litestar import get
 
-from registry.service import RegistryService
+from registry.web.deps import Service
 from registry.web.dto import Health
 
 
 @get("/healthz", sync_to_thread=True, tags=["health"])
-def healthz(service: RegistryService) -> Health:
+def healthz(service: Service) -> Health:
     """``{"status": "ok"}`` when the repository and the index can be read."""
     tip = service.store.tip()
     events = service.index.changes(0, 1)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, post
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from registry.config import Settings
 from registry.errors import UsageError
 from registry.municipalities import check_code
-from registry.service import PublishResult, PullResult, RegistryService
+from registry.service import PublishResult, PullResult
 from registry.web.auth import authenticate, authorize, remote_addr
+from registry.web.deps import Config, Service
 from registry.web.dto import ForkBody, PullBody
 from registry.web.limits import check_document, template_key, version_key
 
@@ -23,8 +24,8 @@ def _location(result: PublishResult) -> dict[str, str]:
 
 
 @post(BASE + "/fork", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED)
-def fork(request: Request[Any, Any, Any], service: RegistryService, lg: str, slug: str,
-         data: ForkBody) -> Response[PublishResult]:
+def fork(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
+         data: JSONBody[ForkBody]) -> Response[PublishResult]:
     """Fork a version (default: the latest) into municipality ``to`` (201 + Location)."""
     source = template_key(lg, slug)
     check_code(data.to)
@@ -42,8 +43,8 @@ def fork(request: Request[Any, Any, Any], service: RegistryService, lg: str, slu
 
 
 @post(BASE + "/pull", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED)
-def pull(request: Request[Any, Any, Any], service: RegistryService, settings: Settings,
-         lg: str, slug: str, data: PullBody) -> Response[PullResult]:
+def pull(request: Request[Any, Any, Any], service: Service, settings: Config,
+         lg: FromPath[str], slug: FromPath[str], data: JSONBody[PullBody]) -> Response[PullResult]:
     """Merge the newest upstream version into this fork and publish it (201), or 409 conflicts.
 
     200 when the fork is up to date or for a dry run.

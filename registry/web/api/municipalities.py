@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import get
+from litestar.params import FromQuery
 
 from registry.municipalities import all_municipalities
 from registry.web.dto import MunicipalityOut
@@ -10,7 +11,7 @@ from registry.web.dto import MunicipalityOut
 
 @get("/api/v1/municipalities", sync_to_thread=False, tags=["municipalities"],
      cache_control=None)
-def list_municipalities(prefecture: str | None = None) -> list[MunicipalityOut]:
+def list_municipalities(prefecture: FromQuery[str | None] = None) -> list[MunicipalityOut]:
     """Every prefecture and municipality; ``prefecture`` filters by name (東京都) or 2-digit code (13)."""
     out = []
     for m in all_municipalities():

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import get
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from registry.errors import NotFound, UsageError
-from registry.service import HistoryEntry, RegistryService
+from registry.service import HistoryEntry
+from registry.web.deps import Service
 from registry.web.dto import TemplateDetail, TemplateList
 from registry.web.limits import template_key
 
@@ -17,14 +18,14 @@ BASE = "/api/v1/templates"
 
 @get(BASE, sync_to_thread=True, tags=["templates"])
 def search_templates(
-    service: RegistryService,
-    q: str | None = None,
-    municipality: str | None = None,
-    category: str | None = None,
-    tag: str | None = None,
-    prefecture: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+    service: Service,
+    q: FromQuery[str | None] = None,
+    municipality: FromQuery[str | None] = None,
+    category: FromQuery[str | None] = None,
+    tag: FromQuery[str | None] = None,
+    prefecture: FromQuery[str | None] = None,
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
 ) -> TemplateList:
     """Search templates (Japanese text; filters by municipality, category, tag, prefecture)."""
     items, next_cursor = service.search(q or None, municipality=municipality or None,
@@ -35,7 +36,7 @@ def search_templates(
 
 
 @get(BASE + "/{lg:str}/{slug:str}", sync_to_thread=True, tags=["templates"])
-def get_template(service: RegistryService, lg: str, slug: str) -> TemplateDetail:
+def get_template(service: Service, lg: FromPath[str], slug: FromPath[str]) -> TemplateDetail:
     """A template: summary, versions, upstream chain, forks, releases behind its upstream."""
     key = template_key(lg, slug)
     summary = service.index.get_template(key.lg, key.slug)
@@ -53,7 +54,7 @@ def get_template(service: RegistryService, lg: str, slug: str) -> TemplateDetail
 
 
 @get(BASE + "/{lg:str}/{slug:str}/history", sync_to_thread=True, tags=["templates"])
-def template_history(service: RegistryService, lg: str, slug: str) -> list[HistoryEntry]:
+def template_history(service: Service, lg: FromPath[str], slug: FromPath[str]) -> list[HistoryEntry]:
     """The template's versions from git: author, date, event, bump, changelog, deprecation."""
     return service.history(template_key(lg, slug))
 

@@ -17,14 +17,15 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
-from registry.config import Settings
 from registry.errors import InvalidTemplate
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.models import Issue
 from registry.service import PublishResult, RegistryService
 from registry.web.auth import authenticate, authorize, remote_addr
+from registry.web.deps import Config, Service
 from registry.web.dto import DeprecateBody, Deprecated, PublishBody, VersionDocument
 from registry.web.limits import check_document, template_key, version_key
 
@@ -84,16 +85,16 @@ def _immutable(request: Request[Any, Any, Any], body: bytes, etag: str,
 @get(BASE + "/versions/{version:str}", sync_to_thread=True, tags=["versions"],
      response_description="template.json, schema.json and the examples of one version",
      responses={})
-def get_version(request: Request[Any, Any, Any], service: RegistryService, lg: str, slug: str,
-                version: str) -> Response[bytes]:
+def get_version(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
+                version: FromPath[str]) -> Response[bytes]:
     """One version as one immutable JSON document (``VersionDocument``)."""
     entry = _cached(service, version_key(lg, slug, version))
     return _immutable(request, entry.document, entry.document_etag, "application/json")
 
 
 @get(BASE + "/versions/{version:str}/schema.json", sync_to_thread=True, tags=["versions"])
-def get_schema(request: Request[Any, Any, Any], service: RegistryService, lg: str, slug: str,
-               version: str) -> Response[bytes]:
+def get_schema(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
+               version: FromPath[str]) -> Response[bytes]:
     """The version's schema.json, byte for byte as stored."""
     entry = _cached(service, version_key(lg, slug, version))
     return _immutable(request, entry.schema, entry.schema_etag, "application/schema+json")
@@ -127,8 +128,8 @@ def version_files(body: PublishBody) -> dict[str, bytes]:
 
 
 @post(BASE + "/versions", sync_to_thread=True, tags=["versions"], status_code=HTTP_201_CREATED)
-def publish(request: Request[Any, Any, Any], service: RegistryService, settings: Settings,
-            lg: str, slug: str, data: PublishBody, dry_run: bool = False) -> Response[PublishResult]:
+def publish(request: Request[Any, Any, Any], service: Service, settings: Config,
+            lg: FromPath[str], slug: FromPath[str], data: JSONBody[PublishBody], dry_run: FromQuery[bool] = False) -> Response[PublishResult]:
     """Publish a new version (201 + Location); ``?dry_run=true`` checks only (200)."""
     key = version_key(lg, slug, data.version)
     actor = authenticate(request, service)
@@ -148,8 +149,8 @@ def publish(request: Request[Any, Any, Any], service: RegistryService, settings:
 
 @post(BASE + "/versions/{version:str}/deprecate", sync_to_thread=True, tags=["versions"],
       status_code=HTTP_200_OK)
-def deprecate(request: Request[Any, Any, Any], service: RegistryService, lg: str, slug: str,
-              version: str, data: DeprecateBody) -> Deprecated:
+def deprecate(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
+              version: FromPath[str], data: JSONBody[DeprecateBody]) -> Deprecated:
     """Flag a version deprecated with a reason (it stays readable)."""
     key = version_key(lg, slug, version)
     actor = authenticate(request, service)
