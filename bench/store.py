@@ -114,8 +114,11 @@ def bench_reindex(work: Path, n: int) -> tuple[float, float, float]:
     data = work / f"reindex-{n}"
     settings = Settings.for_data_dir(data)
     started = time.perf_counter()
-    generate(settings.repo_path, n)
+    if not (settings.repo_path / "HEAD").exists():  # --keep DIR reuses a generated repository
+        generate(settings.repo_path, n)
     gen = time.perf_counter() - started
+    for stale in data.glob("index.sqlite3*"):
+        stale.unlink()
     service = RegistryService(settings)
     t0 = time.perf_counter()
     records = service.records()
@@ -155,6 +158,7 @@ def bench_publish(work: Path, writers: int, per_writer: int) -> float:
     from registry.service import RegistryService
 
     data = work / f"publish-{writers}"
+    shutil.rmtree(data, ignore_errors=True)
     settings = Settings.for_data_dir(data)
     service = RegistryService(settings)  # creates the repository and migrates the index once
     ctx = mp.get_context("spawn")
@@ -201,7 +205,7 @@ def bench_search(index: Any, label: str, n_queries: int) -> tuple[float, float]:
             kwargs["municipality"] = rng.choice(["132241", "011002", "271403"])
         else:
             kwargs["q"] = rng.choice(QUERIES)
-            kwargs["prefecture"] = "13"
+            kwargs["prefecture"] = "東京都"
         t0 = time.perf_counter()
         _items, cursor = index.search(**kwargs)
         if cursor and kind == 0:

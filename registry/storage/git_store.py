@@ -25,6 +25,7 @@ maps every version to the commit that published it with one ``git log`` and no t
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import random
 import subprocess
@@ -42,6 +43,7 @@ from registry.storage.ports import Author, CommitInfo, StoredVersion
 from registry.versioning import Version, sort_versions
 
 MAIN_REF = "refs/heads/main"
+WRITERS_LOCK = "yoshiki-writers.lock"
 DEPRECATED_FILE = "deprecated.json"
 TRAILER_VERSION = "Yoshiki-Version"
 TRAILER_BUMP = "Yoshiki-Bump"
@@ -229,7 +231,7 @@ class _MkTree:
             self._proc.stderr.close()
 
 
-Changes = dict[str, "Changes | str | None"]
+Changes = dict[str, "Changes | str | tuple[str, str] | None"]
 ChangeBuilder = Callable[[Callable[[str], bytes | None]], Mapping[str, bytes | None]]
 
 
@@ -313,6 +315,8 @@ class GitTemplateStore:
                     entries[name] = ("040000", new)
             elif change is None:
                 entries.pop(name, None)
+            elif isinstance(change, tuple):  # a subtree written beforehand
+                entries[name] = change
             else:
                 entries[name] = ("100644", change)
         if not entries:
@@ -343,50 +347,87 @@ class GitTemplateStore:
                "GIT_COMMITTER_NAME": self.committer_name,
                "GIT_COMMITTER_EMAIL": self.committer_email}
         iso = datetime.fromtimestamp(when, UTC).isoformat()
-        for attempt in range(self.max_retries + 1):
-            with _CatFile(self.path) as cat:
-                head = cat.get(self.ref)
-                old = head[0] if head is not None and head[1] == "commit" else None
-                if must_not_exist is not None and old is not None and \
-                        cat.get(f"{old}:{must_not_exist.relpath}") is not None:
-                    raise VersionExists(
-                        f"{must_not_exist} is already published; a published version never changes — publish a new version number",
-                        detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
-                        extra={"version": str(must_not_exist)},
-                    )
-                base_tree = f"{old}^{{tree}}" if old is not None else None
-                if callable(changes):
-                    def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
-                        got = cat.get(f"{old}:{path}") if old is not None else None
-                        return got[2] if got is not None and got[1] == "blob" else None
+        # The helpers are started before the writers' lock is taken, so that the critical
+        # section (tip → trees → commit → update-ref) spawns only commit-tree and update-ref.
+        cat, mk = _CatFile(self.path), _MkTree(self.path)
+        try:
+            if nested is not None and must_not_exist is not None:
+                # A new version folder does not depend on the tip: write its tree before the lock.
+                node: Any = nested
+                *parents, leaf = must_not_exist.relpath.split("/")
+                for part in parents:
+                    node = node.get(part) if isinstance(node, dict) else None
+                if isinstance(node, dict) and isinstance(node.get(leaf), dict):
+                    folder = self._build_tree(cat, mk, None, node[leaf])
+                    if folder is not None:
+                        node[leaf] = ("040000", folder)
+            with self._writers_lock():
+                for attempt in range(self.max_retries + 1):
+                    if attempt:  # fresh readers after a lost race: nothing cached survives
+                        cat.close()
+                        mk.close()
+                        cat, mk = _CatFile(self.path), _MkTree(self.path)
+                    head = cat.get(self.ref)
+                    old = head[0] if head is not None and head[1] == "commit" else None
+                    if must_not_exist is not None and old is not None and \
+                            cat.get(f"{old}:{must_not_exist.relpath}") is not None:
+                        raise VersionExists(
+                            f"{must_not_exist} is already published; a published version never changes — publish a new version number",
+                            detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
+                            extra={"version": str(must_not_exist)},
+                        )
+                    base_tree = f"{old}^{{tree}}" if old is not None else None
+                    if callable(changes):
+                        def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
+                            got = cat.get(f"{old}:{path}") if old is not None else None
+                            return got[2] if got is not None and got[1] == "blob" else None
 
-                    nested = self._nested_blobs(changes(read))
-                assert nested is not None
-                mk = _MkTree(self.path)
-                try:
+                        nested = self._nested_blobs(changes(read))
+                    assert nested is not None
                     tree = self._build_tree(cat, mk, base_tree, nested)
-                finally:
-                    mk.close()
-            if tree is None:
-                raise GitError("a commit may not empty the repository")
-            args = ["commit-tree", "--no-gpg-sign", tree]
-            if old is not None:
-                args += ["-p", old]
-            new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
-            self.fault("before-update-ref")
-            zero = "0" * len(new)
-            proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
-                             old or zero, check=False)
-            if proc.returncode == 0:
-                return CommitInfo(commit=new, author_name=author.display, author_email=author.email,
-                                  date=iso, message=message.strip("\n"))
-            self.retries += 1
-            # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
-            time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
+                    if tree is None:
+                        raise GitError("a commit may not empty the repository")
+                    args = ["commit-tree", "--no-gpg-sign", tree]
+                    if old is not None:
+                        args += ["-p", old]
+                    new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
+                    self.fault("before-update-ref")
+                    zero = "0" * len(new)
+                    proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
+                                     old or zero, check=False)
+                    if proc.returncode == 0:
+                        return CommitInfo(commit=new, author_name=author.display,
+                                          author_email=author.email, date=iso,
+                                          message=message.strip("\n"))
+                    self.retries += 1
+                    # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
+                    time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
+        finally:
+            cat.close()
+            mk.close()
         raise Conflict(
             f"the repository kept changing; gave up after {self.max_retries} attempts — try again",
             detail_ja=f"リポジトリへの書き込みが {self.max_retries} 回競合しました。もう一度お試しください",
         )
+
+    @contextlib.contextmanager
+    def _writers_lock(self) -> Iterator[None]:
+        """Queue this host's writers (flock) so they do not spin on lost compare-and-swaps.
+
+        Only an optimisation: correctness is update-ref's compare-and-swap, which also guards
+        writers on other hosts or filesystems where flock does nothing. The kernel drops the
+        lock when a process dies, so a killed writer never blocks the others.
+        """
+        try:
+            fd = os.open(self.path / WRITERS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
     # -- reads ------------------------------------------------------------------------------
     def commit_info(self, commit: str) -> CommitInfo:
