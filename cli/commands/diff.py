@@ -105,16 +105,40 @@ def _verdicts(c: Change, lang: str) -> str:
     return f"backward: {c.backward} / forward: {c.forward}"
 
 
+def _at_field(value: Any, field: str) -> tuple[bool, Any]:
+    """The part of a witness at the change's field ("*" is the first element)."""
+    node = value
+    for token in field.split("/")[1:] if field else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, list) and node:
+            node = node[0] if token == "*" or not token.isdigit() else node[min(int(token), len(node) - 1)]
+        elif isinstance(node, dict) and token in node:
+            node = node[token]
+        else:
+            return False, None
+    return True, node
+
+
 def _witness_line(c: Change, lang: str) -> str | None:
     if c.witness is None:
         return None
     v = _dump(c.witness.value)
-    if len(v) > 200:
-        v = v[:197] + "..."
+    if len(v) > 160:
+        v = v[:157] + "..."
+    found, part = _at_field(c.witness.value, c.field)
+    focus = f"{c.field} = {_dump(part)}" if c.field and found else ""
     if lang == "ja":
         side, other = ("旧版", "新版") if c.witness.accepted_by == "old" else ("新版", "旧版")
+        if focus:
+            return f"    例: {focus} の申請データは{side}で有効、{other}で無効（全体: {v}）"
+        if c.field and c.kind.startswith("required_"):
+            return f"    例: {c.field} のない申請データは{side}で有効、{other}で無効（全体: {v}）"
         return f"    例: {v} は{side}で有効、{other}で無効"
     side, other = ("old", "new") if c.witness.accepted_by == "old" else ("new", "old")
+    if not focus and c.field and c.kind.startswith("required_"):
+        return f"    e.g. data without {c.field} is valid under the {side} version and invalid under the {other} (whole: {v})"
+    if focus:
+        return f"    e.g. data with {focus} is valid under the {side} version and invalid under the {other} (whole: {v})"
     return f"    e.g. {v} is valid under the {side} version and invalid under the {other}"
 
 

@@ -315,11 +315,14 @@ class Engine:
                           cand_b=vals[:3] if is_removed else None,
                           cand_f=None if is_removed else vals[:3], **extra)
                 continue
+            labels = (o if is_removed else n).get("x-yoshiki-enum-labels")
             for v in vals:
                 self.emit(kind, ctx, v if is_removed else None, None if is_removed else v,
                           BR if is_removed else OK, OK if is_removed else BR, ptr=ptr,
                           cand_b=[v] if is_removed else None, cand_f=None if is_removed else [v],
                           **extra)
+                if isinstance(labels, dict) and isinstance(v, str) and isinstance(labels.get(v), str):
+                    self.pending[-1].change.value_label = labels[v]
 
     # numbers -------------------------------------------------------------
 

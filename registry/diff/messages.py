@@ -155,8 +155,11 @@ def render(change: Change) -> tuple[str, str]:
         special = False
     out = []
     for lang, tmpl in (("en", en_t), ("ja", ja_t)):
+        v = _value(concerned, lang)
+        if change.value_label and change.value_label != concerned:
+            v += f"（{change.value_label}）" if lang == "ja" else f" ({change.value_label})"
         text = tmpl.format(f=field_label(change, lang), b=_value(change.before, lang),
-                           a=_value(change.after, lang), v=_value(concerned, lang), k=key)
+                           a=_value(change.after, lang), v=v, k=key)
         extra = []
         if change.cosmetic:
             extra.append(CONSEQUENCE["cosmetic"])

@@ -68,6 +68,8 @@ class Change(msgspec.Struct, kw_only=True):
     cosmetic: bool = False
     # True when the change alters behaviour without altering validity (a non-annotation default).
     behavioural: bool = False
+    # The display label of an enum value (x-yoshiki-enum-labels), for messages.
+    value_label: str | None = None
 
 
 class Diff(msgspec.Struct, kw_only=True):

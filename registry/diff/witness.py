@@ -55,36 +55,45 @@ def _char(cs: regexes.CharSet) -> str:
     raise _Nope
 
 
-def _from_regex(node: regexes.Node, depth: int = 0) -> str:
+def _from_regex(node: regexes.Node, depth: int = 0, longer: int = 0) -> str:
+    """A string the pattern matches: the first alternative, each repetition ``longer`` times
+    beyond its minimum (within its maximum)."""
     if depth > 100:
         raise _Nope
     if node.kind == "chars":
         assert node.chars is not None
         return _char(node.chars)
     if node.kind == "seq":
-        return "".join(_from_regex(c, depth + 1) for c in node.children)
+        return "".join(_from_regex(c, depth + 1, longer) for c in node.children)
     if node.kind == "alt":
-        return _from_regex(node.children[0], depth + 1) if node.children else ""
+        return _from_regex(node.children[0], depth + 1, longer) if node.children else ""
     if node.kind == "repeat":
         if node.min > 200:
             raise _Nope
-        return _from_regex(node.children[0], depth + 1) * node.min if node.children else ""
+        count = node.min + longer if node.max is None else min(node.max, node.min + longer)
+        return "".join(_from_regex(node.children[0], depth + 1, longer) for _ in range(count)) if node.children else ""
     return ""
 
 
 @functools.lru_cache(maxsize=1024)
-def _pattern_sample_cached(pattern: str) -> str | None:
+def _pattern_sample_cached(pattern: str, longer: int) -> str | None:
     try:
-        return _from_regex(regexes.parse(pattern))
+        return _from_regex(regexes.parse(pattern), longer=longer)
     except Exception:
         return None
 
 
-def _pattern_sample(pattern: str) -> str:
-    s = _pattern_sample_cached(pattern)
-    if s is None:
+def _pattern_sample(pattern: str, min_len: int = 0, max_len: int | None = None) -> str:
+    """A sample of the pattern, grown until it fits the length bounds when it can."""
+    first = _pattern_sample_cached(pattern, 0)
+    if first is None:
         raise _Nope
-    return s
+    s = first
+    for extra in range(9):
+        if min_len <= len(s) and (max_len is None or len(s) <= max_len):
+            return s
+        s = _pattern_sample_cached(pattern, extra + 1) or s
+    return first
 
 
 def _merge_all_of(side: Side, e: dict[str, Any], base: str, depth: int, fold: bool = False) -> dict[str, Any]:
@@ -240,7 +249,8 @@ class WitnessBuilder:
         s = ""
         pat = e.get("pattern")
         if isinstance(pat, str):
-            s = _pattern_sample(pat)
+            lo0, hi0 = e.get("minLength"), e.get("maxLength")
+            s = _pattern_sample(pat, lo0 if isinstance(lo0, int) else 0, hi0 if isinstance(hi0, int) else None)
         elif isinstance(e.get("format"), str) and e["format"] in FORMAT_SAMPLES:
             s = FORMAT_SAMPLES[e["format"]]
         lo, hi = e.get("minLength"), e.get("maxLength")
