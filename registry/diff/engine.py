@@ -26,6 +26,7 @@ from registry.diff.normalize import (
     IDENTIFIER_KEYS,
     Side,
     TooComplex,
+    canon,
     finite_values,
     integer_only,
     json_equal,
@@ -283,8 +284,12 @@ class Engine:
         return Gen("typed", t)  # resolved by the witness builder against the local schema
 
     def values(self, o: dict[str, Any], n: dict[str, Any], ctx: Ctx, loc: tuple[Any, ...]) -> None:
-        """``enum`` and ``const`` as finite sets of JSON values."""
-        vo, vn = finite_values(o), finite_values(n)
+        """``enum`` and ``const`` as finite sets of JSON values (only those the type admits)."""
+        vo, vn = _admitted(finite_values(o), ctx.o_types), _admitted(finite_values(n), ctx.n_types)
+        if vo is None and vn is not None:
+            vo = _implied(ctx.o_types)
+        if vn is None and vo is not None:
+            vn = _implied(ctx.n_types)
         if vo is None and vn is None:
             return
         p_o = ctx.ptr + ("/const" if "const" in o and "enum" not in o else "/enum")
@@ -925,6 +930,40 @@ class Engine:
                     if kw in o or kw in n:
                         self.compare(o.get(kw, True), ob, n.get(kw, True), nb,
                                      replace(ctx, ptr=ctx.ptr + "/" + kw, disjunctive=True, in_place=True))
+
+
+def _json_type(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, int) or (isinstance(v, float) and v.is_integer()):
+        return "integer"
+    if isinstance(v, float):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    return "array" if isinstance(v, list) else "object"
+
+
+def _admitted(vals: dict[Any, Any] | None, types: frozenset[str]) -> dict[Any, Any] | None:
+    # A value the type excludes is not in the value set, whatever enum says.
+    if vals is None or types == ALL_TYPES:
+        return vals
+    return {k: v for k, v in vals.items() if _json_type(v) in types}
+
+
+def _implied(types: frozenset[str]) -> dict[Any, Any] | None:
+    # "boolean"/"null" types are finite sets of their own.
+    if types and types <= {"boolean", "null"}:
+        out: dict[Any, Any] = {}
+        if "boolean" in types:
+            out[canon(True)] = True
+            out[canon(False)] = False
+        if "null" in types:
+            out[canon(None)] = None
+        return out
+    return None
 
 
 def _ref_doc(ref: str) -> str:
