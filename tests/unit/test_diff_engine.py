@@ -559,3 +559,52 @@ def test_engine_imports_nothing_heavy() -> None:
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert json.loads(out.stdout.strip().replace("'", '"')) == []
+
+
+# --------------------------------------------------------------------------- witnesses in context
+
+
+def test_enum_label_names_the_value() -> None:
+    old = form({"period": {"title": "利用期間", "type": "string", "enum": ["year", "long-vacations"],
+                           "x-yoshiki-enum-labels": {"year": "通年", "long-vacations": "長期休業期間のみ"}}})
+    new = copy.deepcopy(old)
+    new["properties"]["period"]["enum"] = ["year"]
+    c = only(diff(old, new), "enum_value_removed")
+    assert c.message_ja.startswith("『利用期間』の選択肢「long-vacations」（長期休業期間のみ）が削除されました。")
+
+
+def test_witness_fits_a_pattern_with_length_bounds() -> None:
+    phone = {"title": "電話番号", "type": "string", "pattern": "^0[0-9]{1,4}-[0-9]{1,4}-[0-9]{3,4}$",
+             "minLength": 12, "maxLength": 13}
+    old = form({"phone": phone, "kubun": KUBUN}, ["phone", "kubun"])
+    new = copy.deepcopy(old)
+    new["properties"]["kubun"]["enum"] = ["欠席"]
+    c = next(c for c in diff(old, new).changes if c.kind == "enum_value_removed")
+    assert c.witness is not None
+    assert c.witness.value["phone"] == "0000-000-0000"
+    assert_witness(c, old, new)
+
+
+def test_witness_satisfies_the_condition_of_a_then_change() -> None:
+    base = {"type": "object", "properties": {"reason": {"enum": ["病気", "その他"]}, "detail": {"type": "string"},
+                                              "tel": {"type": "string"}},
+            "if": {"properties": {"reason": {"const": "その他"}}, "required": ["reason"]}}
+    old = {**base, "then": {"required": ["detail"]}}
+    new = {**base, "then": {"required": ["detail", "tel"]}}
+    c = only(diff(old, new), "required_added")
+    assert (c.pointer, c.backward) == ("/then/required", "breaking")
+    assert c.witness is not None
+    assert c.witness.value["reason"] == "その他"
+    assert_witness(c, old, new)
+
+
+def test_lenient_sees_names_declared_in_branches() -> None:
+    # "detail" is declared at the root: under lenient, new data may carry it, so dropping the
+    # else-branch's limit on it is forward-breaking (not hidden as "undeclared").
+    base = {"type": "object", "properties": {"reason": {"enum": ["病気", "その他"]}, "detail": {"type": "string"}},
+            "if": {"properties": {"reason": {"const": "その他"}}, "required": ["reason"]},
+            "then": {"required": ["detail"]}}
+    old = {**base, "else": {"properties": {"detail": {"maxLength": 0}}}}
+    d = diff(old, base, LENIENT)
+    assert d.forward == "breaking"
+    assert_witness(d.changes[0], old, base)
