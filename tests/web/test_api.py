@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 import pytest
-from conftest import Tokens, publish_body
 from litestar.testing import TestClient
+from webapp import Tokens, publish_body
 
 from registry.config import Settings
 from registry.service import RegistryService

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.web.api import changes, diff, health, lineage, municipalities, templates, versions
+from registry.web.api import (
+    account,
+    changes,
+    diff,
+    health,
+    lineage,
+    municipalities,
+    templates,
+    versions,
+)
 
 ROUTE_HANDLERS: list[Any] = [
     *templates.HANDLERS, *versions.HANDLERS, *lineage.HANDLERS, *diff.HANDLERS,
-    *changes.HANDLERS, *municipalities.HANDLERS, *health.HANDLERS,
+    *changes.HANDLERS, *municipalities.HANDLERS, *account.HANDLERS, *health.HANDLERS,
 ]
 """Added to the app by ``registry.web.app.create_app``."""

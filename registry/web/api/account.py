@@ -1,0 +1,33 @@
+"""``GET /api/v1/whoami``: what the request's token stands for (``yoshiki login`` checks it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get
+
+from registry.municipalities import name_of
+from registry.web.auth import authenticate
+from registry.web.deps import Service
+
+
+class Account(msgspec.Struct, kw_only=True):
+    """The account behind a token (never the token)."""
+
+    name: str
+    municipality: str
+    municipality_name: str
+    admin: bool
+
+
+@get("/api/v1/whoami", sync_to_thread=True, tags=["account"])
+def whoami(request: Request[Any, Any, Any], service: Service) -> Account:
+    """The token's account and municipality; 401 without a live token."""
+    actor = authenticate(request, service)
+    return Account(name=actor.name, municipality=actor.municipality,
+                   municipality_name=name_of(actor.municipality) if actor.municipality else "",
+                   admin=actor.admin)
+
+
+HANDLERS = [whoami]
