@@ -295,7 +295,7 @@ def policy_from(name: str, format_assertion: bool) -> Any:
 
 
 MODE_CHOICE = click.Choice(["BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRANSITIVE",
-                            "FORWARD_TRANSITIVE", "FULL_TRANSITIVE"], case_sensitive=False)
+                            "FORWARD_TRANSITIVE", "FULL_TRANSITIVE"])
 
 
 @click.command(help="二つのスキーマの意味的な差分（後方・前方互換性、版の上げ方）/ semantic diff of two schemas")
