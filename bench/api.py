@@ -5,7 +5,9 @@
 Starts ``yoshiki serve`` (seeded with the starter catalogue) on a free loopback port, and next to
 it a static-file floor: the same version document served by ``python -m http.server``. Each
 scenario runs ``--concurrency`` connections (httpx.AsyncClient, keep-alive) for ``--seconds`` and
-prints requests/s and latency p50/p99, with the ratio to the static floor. Then publish
+prints requests/s and latency p50/p99, with the ratio to the static floor. The load comes from
+``wrk`` (Debian package ``wrk``) when it is installed, else from httpx.AsyncClient (which
+saturates a core by itself and then measures the client more than the server). Then publish
 throughput over HTTP (one new template per request, sequential). The load generator runs on the
 same 2 cores as the server: figures are for comparison between rows, not absolute capacity.
 """
@@ -16,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import shutil
 import socket
 import statistics
@@ -102,6 +105,31 @@ async def load(url: str, seconds: float, concurrency: int) -> tuple[float, float
     return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000, errors
 
 
+def wrk_load(url: str, seconds: float, concurrency: int) -> tuple[float, float, float, int]:
+    """The same figures measured by wrk (2 threads, keep-alive)."""
+    out = subprocess.run(["wrk", "-t2", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency", url],
+                         capture_output=True, text=True, check=True).stdout
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def ms(text: str) -> float:
+        m = re.fullmatch(r"([0-9.]+)(us|ms|s)", text)
+        return float(m.group(1)) * units[m.group(2)] if m else float("nan")
+
+    rps = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = int(bad.group(1)) if bad else 0
+    return rps, p50, p99, errors
+
+
+def measure(url: str, seconds: float, concurrency: int) -> tuple[float, float, float, int]:
+    """wrk when installed, else the httpx load generator."""
+    if shutil.which("wrk"):
+        return wrk_load(url, seconds, concurrency)
+    return asyncio.run(load(url, seconds, concurrency))
+
+
 def publish_throughput(url: str, token: str, count: int) -> float:
     """Publishes per second over HTTP (one new template each, sequential)."""
     folder = ROOT / "tests" / "data" / "web" / "132241" / "event-survey" / "1.0.0"
@@ -145,15 +173,15 @@ def main() -> None:
         static_url = f"http://127.0.0.1:{sport}/doc.json"
         wait(static_url, static)
         try:
-            rows.append(("static floor (http.server) doc.json", *asyncio.run(load(static_url, args.seconds, args.concurrency))))
+            rows.append(("static floor (http.server) doc.json", *measure(static_url, args.seconds, args.concurrency)))
         finally:
             stop(static)
         for workers in (1, 2):
             if workers == 2:
                 url, proc = serve(data_dir, 2)
             try:
-                rows.append((f"GET version document, {workers} worker(s)", *asyncio.run(load(url + DOC, args.seconds, args.concurrency))))
-                rows.append((f"GET search アンケート, {workers} worker(s)", *asyncio.run(load(url + SEARCH, args.seconds, args.concurrency))))
+                rows.append((f"GET version document, {workers} worker(s)", *measure(url + DOC, args.seconds, args.concurrency)))
+                rows.append((f"GET search アンケート, {workers} worker(s)", *measure(url + SEARCH, args.seconds, args.concurrency)))
                 if workers == 1:
                     token = subprocess.run(
                         [sys.executable, "-m", "cli", "admin", "token", "create", "--municipality", "132241",
@@ -165,7 +193,8 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     floor = rows[0][1]
-    print(f"{args.concurrency} connections, {args.seconds:.0f} s each (load generator on the same machine)")
+    tool = "wrk" if shutil.which("wrk") else "httpx"
+    print(f"{args.concurrency} connections, {args.seconds:.0f} s each, load by {tool} on the same machine")
     print(f"{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs static':>10}")
     for name, rps, p50, p99, errs in rows:
         print(f"{name:44} {rps:8.0f} {p50:8.1f} {p99:8.1f} {errs:7d} {rps / floor:9.2f}x")
