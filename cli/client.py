@@ -172,3 +172,25 @@ class Client:
 def echo_json(value: Any) -> None:
     """Print one JSON document to stdout."""
     click.echo(msgspec.json.encode(value).decode())
+
+
+def remote_schema(registry: str, arg: str) -> tuple[Any, Any, dict[str, Any] | None]:
+    """``LG/SLUG@VERSION`` from a registry: (schema, SchemaSet loading references from it, template).
+
+    Used by ``yoshiki diff --registry``: the diff runs here, on the documents the registry serves,
+    so every option and output format of the local diff applies unchanged. Referenced templates
+    are fetched from the same registry on demand (never from anywhere else).
+    """
+    from registry.layout import VersionKey
+    from registry.refs import SchemaSet
+
+    client = Client(registry)
+    key = VersionKey.parse(arg)
+
+    def fetch(k: VersionKey) -> Any:
+        return json.loads(client.request(
+            "GET", f"/api/v1/templates/{k.lg}/{k.slug}/versions/{k.version}/schema.json", raw=True))
+
+    doc = client.get(f"/api/v1/templates/{key.lg}/{key.slug}/versions/{key.version}")
+    template = doc.get("template")
+    return doc["schema"], SchemaSet(fetch), template if isinstance(template, dict) else None

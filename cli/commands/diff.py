@@ -77,6 +77,14 @@ def load(arg: str, repo: Path | None) -> Loaded:
     return Loaded(read_json(file), SchemaSet.for_folder(root), arg, file, template)
 
 
+def _remote(arg: str, registry: str) -> Loaded:
+    """``LG/SLUG@VERSION`` fetched from a registry (``--registry``, docs/api.md)."""
+    from cli.client import remote_schema
+
+    schema, schemas, template = remote_schema(registry, arg)
+    return Loaded(schema, schemas, arg, None, template)
+
+
 def change_dict(c: Change) -> dict[str, Any]:
     """The JSON form of a change (the CLI contract: witness only when there is one)."""
     out: dict[str, Any] = {
@@ -313,16 +321,21 @@ MODE_CHOICE = click.Choice(["BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRA
 @click.option("--mode", type=MODE_CHOICE, default=None,
               help="互換性モード（既定: NEW の template.json の compatibility、なければ BACKWARD）")
 @click.option("--no-witness", is_flag=True, help="反例（witness）を作らない / skip witnesses")
+@click.option("--registry", default=None,
+              help="LG/SLUG@VERSION をこのレジストリから取得する / fetch LG/SLUG@VERSION from this registry (docs/api.md)")
 @lang_option
 @traceback_option
 @guarded
 def command(old: str, new: str, fmt: str, policy_name: str, format_assertion: bool,
             repo: Path | None, fail_on: str | None, mode: str | None, no_witness: bool,
-            lang: str, show_traceback: bool) -> int:
+            registry: str | None, lang: str, show_traceback: bool) -> int:
     """Diff OLD and NEW."""
     from registry.diff import diff, mode_directions
 
-    lo, ln = load(old, repo), load(new, repo)
+    if registry:
+        lo, ln = _remote(old, registry), _remote(new, registry)
+    else:
+        lo, ln = load(old, repo), load(new, repo)
     if mode is None:
         declared = (ln.template or {}).get("compatibility")
         mode = declared if isinstance(declared, str) else "BACKWARD"

@@ -72,6 +72,19 @@ def walkthrough(reg: Registry, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "公開しました: 132250/event-survey@1.1.2" in r.stdout
 
+    # What changed upstream, computed by the same diff as offline, on the registry's documents.
+    r = reg.cli("diff", "132241/event-survey@1.0.0", "132241/event-survey@1.1.0", "--registry", reg.url,
+                "--format", "json", env=inagi)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert (d["backward"], d["forward"], d["bump"], d["old"], d["new"]) == (
+        "compatible", "breaking", "minor", "132241/event-survey@1.0.0", "132241/event-survey@1.1.0")
+    assert [c["pointer"] for c in d["changes"]] == ["/properties/comment", "/$id"]
+    r = reg.cli("diff", "132241/event-survey@1.2.0", "132250/event-survey@1.1.2", "--registry", reg.url,
+                env=inagi)
+    assert r.returncode == 0, r.stderr
+    assert "/properties/count/title" in r.stdout
+
     # 稲城市's token cannot publish under 多摩市.
     r = reg.cli("publish", SURVEY / "1.2.0", env=inagi)
     assert r.returncode == 5
