@@ -1,5 +1,5 @@
 """Fixtures of the end-to-end tests (defined in served.py)."""
 
-from served import registry
+from served import module_registry, registry
 
-__all__ = ["registry"]
+__all__ = ["module_registry", "registry"]

@@ -108,3 +108,13 @@ def registry(tmp_path: Path) -> Iterator[Registry]:
         yield reg
     finally:
         stop(reg)
+
+
+@pytest.fixture(scope="module")
+def module_registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """One seeded registry shared by a module's tests (each uses its own names and tokens)."""
+    reg = start(tmp_path_factory.mktemp("registry"), empty=False)
+    try:
+        yield reg
+    finally:
+        stop(reg)

@@ -6,7 +6,6 @@ bodies reach validation and the store, not only the token check.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+def served(module_registry: Registry) -> Registry:
     """A seeded registry for the whole module."""
-    reg = start(tmp_path_factory.mktemp("fuzz"), empty=False)
-    try:
-        yield reg
-    finally:
-        stop(reg)
+    return module_registry
 
 
 @pytest.fixture(scope="module")
