@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_304_NOT_MODIFIED
 
@@ -83,8 +84,8 @@ def _immutable(request: Request[Any, Any, Any], body: bytes, etag: str,
 
 
 @get(BASE + "/versions/{version:str}", sync_to_thread=True, tags=["versions"],
-     response_description="template.json, schema.json and the examples of one version",
-     responses={})
+     responses={200: ResponseSpec(data_container=VersionDocument, generate_examples=False,
+                                  description="template.json, schema.json and the examples (immutable)")})
 def get_version(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
                 version: FromPath[str]) -> Response[bytes]:
     """One version as one immutable JSON document (``VersionDocument``)."""
