@@ -18,7 +18,7 @@ from cli.options import guarded, lang_option, traceback_option
 
 @click.command(help="レジストリを起動する / run the registry (API at /api/v1, OpenAPI at /schema)")
 @click.option("--host", default="127.0.0.1", show_default=True, help="待ち受けるアドレス / bind address")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True,
               help="ポート / port")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="データフォルダー (既定 YOSHIKI_DATA_DIR, ~/.local/share/yoshiki) / data folder")
