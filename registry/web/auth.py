@@ -58,10 +58,20 @@ def authenticate(request: Request[Any, Any, Any], service: RegistryService) -> A
     return author_of(info)
 
 
-def authorize(actor: Author, lg: str) -> None:
-    """Forbidden (403) unless ``actor`` may write templates of municipality ``lg``."""
+def authorize(actor: Author, lg: str, request: Request[Any, Any, Any] | None = None,
+              service: RegistryService | None = None) -> None:
+    """Forbidden (403) unless ``actor`` may write templates of municipality ``lg``.
+
+    A refused attempt by a valid token is audited (action ``denied``): a city's token used
+    against another city is worth knowing about. Requests without a valid token are not, so
+    anonymous traffic cannot grow the audit log.
+    """
     if actor.admin or actor.municipality == lg:
         return
+    if request is not None and service is not None:
+        service.index.audit(actor.display, "denied", f"{request.method} {request.url.path}",
+                            f"municipality {lg}",
+                            request.client.host if request.client else None)
     raise Forbidden(f"{actor.display} may not write templates of municipality {lg} ({name_of(lg)})",
                     detail_ja=f"{actor.display} は {name_of(lg)}（{lg}）のテンプレートを書き込めません")
 

@@ -193,9 +193,13 @@ def test_401_revoked_token(client: TestClient[Any], tokens: Tokens, service: Reg
     assert problem(r)["detail"] == "the token is unknown or revoked"
 
 
-def test_403_other_municipality(client: TestClient[Any], tokens: Tokens) -> None:
+def test_403_other_municipality(client: TestClient[Any], tokens: Tokens, service: RegistryService) -> None:
     r = client.post(SURVEY + "/versions", json=publish_body("1.0.0"), headers=tokens.inagi)
     assert r.status_code == 403
+    entry = service.index.audit_log(1)[0]  # type: ignore[attr-defined]
+    assert (entry.actor, entry.action, entry.target, entry.detail, entry.remote_addr) == (
+        "総務課 (稲城市 132250)", "denied", "POST /api/v1/templates/132241/event-survey/versions",
+        "municipality 132241", "testclient")
     assert problem(r) == {
         "type": "https://yoshiki.invalid/problems/forbidden",
         "title": "権限がありません / Forbidden", "status": 403, "code": "forbidden",

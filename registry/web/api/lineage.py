@@ -33,7 +33,7 @@ def fork(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], s
     if data.version is not None:
         version_key(lg, slug, data.version)
     actor = authenticate(request, service)
-    authorize(actor, target.lg)
+    authorize(actor, target.lg, request, service)
     with remote_addr(request):
         result = service.fork(source, data.version, to_lg=target.lg, to_slug=target.slug,
                               actor=actor, dry_run=data.dry_run)
@@ -51,7 +51,7 @@ def pull(request: Request[Any, Any, Any], service: Service, settings: Config,
     """
     key = template_key(lg, slug)
     actor = authenticate(request, service)
-    authorize(actor, key.lg)
+    authorize(actor, key.lg, request, service)
     resolutions: dict[str, Any] = {}
     for pointer, choice in data.resolutions.items():
         if choice in ("ours", "theirs"):

@@ -134,7 +134,7 @@ def publish(request: Request[Any, Any, Any], service: Service, settings: Config,
     """Publish a new version (201 + Location); ``?dry_run=true`` checks only (200)."""
     key = version_key(lg, slug, data.version)
     actor = authenticate(request, service)
-    authorize(actor, key.lg)
+    authorize(actor, key.lg, request, service)
     check_document(data.schema, settings, "schema")
     check_document(data.template, settings, "template")
     for named in data.examples.values():
@@ -155,7 +155,7 @@ def deprecate(request: Request[Any, Any, Any], service: Service, lg: FromPath[st
     """Flag a version deprecated with a reason (it stays readable)."""
     key = version_key(lg, slug, version)
     actor = authenticate(request, service)
-    authorize(actor, key.lg)
+    authorize(actor, key.lg, request, service)
     with remote_addr(request):
         info = service.deprecate(key, data.reason, actor)
     return Deprecated(key=str(key), reason=data.reason, commit=info.commit)
