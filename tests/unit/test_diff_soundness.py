@@ -15,7 +15,7 @@ installed Hypothesis), kept only when the source side accepts them. Under ``leni
 carrying declared properties count (docs/diff.md: submissions carry only properties their version
 declares); under ``strict`` objects also get extra keys named anywhere in either schema.
 
-Settings: ``max_examples=150`` per test, up to 12 values per direction per example, no deadline
+Settings: ``max_examples=150`` per test, up to 8 values per direction per example, no deadline
 (a CI machine's first example pays for imports), no example database (CI runs are independent);
 run with ``--hypothesis-seed=N`` to reproduce.
 """
@@ -38,7 +38,7 @@ from registry.refs import Resolver, SchemaSet
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "templates_repo"
-VALUES_PER_DIRECTION = 12
+VALUES_PER_DIRECTION = 8
 SETTINGS = settings(max_examples=150, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                            HealthCheck.data_too_large])
