@@ -105,3 +105,38 @@ class Health(msgspec.Struct, kw_only=True):
     status: str
     tip: str | None
     last_event: int
+
+
+class ProblemIssue(msgspec.Struct, kw_only=True):
+    """One issue of a problem: where (file, JSON pointer) and what, in Japanese and English."""
+
+    rule: str
+    message: str
+    message_ja: str
+    pointer: str | None = None
+    file: str | None = None
+    severity: str = "error"
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem (``application/problem+json``); extra members depend on ``code``."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    detail_ja: str
+    instance: str | None = None
+    issues: list[ProblemIssue] | None = None
+
+
+def problem_responses(*statuses: int) -> dict[int, Any]:
+    """OpenAPI ``responses`` documenting problem+json answers with these statuses."""
+    from litestar.openapi.datastructures import ResponseSpec
+
+    text = {400: "malformed request", 401: "no valid token", 403: "another municipality",
+            404: "not found", 409: "exists or conflicts", 413: "too large or too deep",
+            422: "invalid or incompatible"}
+    return {s: ResponseSpec(data_container=Problem, media_type="application/problem+json",
+                            description=text[s], generate_examples=False) for s in statuses}

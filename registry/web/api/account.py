@@ -10,6 +10,7 @@ from litestar import Request, get
 from registry.municipalities import name_of
 from registry.web.auth import authenticate
 from registry.web.deps import Service
+from registry.web.dto import problem_responses
 
 
 class Account(msgspec.Struct, kw_only=True):
@@ -21,7 +22,8 @@ class Account(msgspec.Struct, kw_only=True):
     admin: bool
 
 
-@get("/api/v1/whoami", sync_to_thread=True, tags=["account"])
+@get("/api/v1/whoami", sync_to_thread=True, tags=["account"],
+     responses=problem_responses(401))
 def whoami(request: Request[Any, Any, Any], service: Service) -> Account:
     """The token's account and municipality; 401 without a live token."""
     actor = authenticate(request, service)

@@ -9,10 +9,11 @@ from litestar.params import FromQuery, QueryParameter
 
 from registry.errors import UsageError
 from registry.web.deps import Service
-from registry.web.dto import ChangeFeed
+from registry.web.dto import ChangeFeed, problem_responses
 
 
-@get("/api/v1/changes", sync_to_thread=True, tags=["changes"])
+@get("/api/v1/changes", sync_to_thread=True, tags=["changes"],
+     responses=problem_responses(400))
 def change_feed(service: Service, after: FromQuery[str | None] = None,
                 limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100) -> ChangeFeed:
     """Events (published, forked, pulled, deprecated) after a cursor; poll with ``next_cursor``."""

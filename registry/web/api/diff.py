@@ -16,6 +16,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.errors import NotFound
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.web.deps import Service
+from registry.web.dto import problem_responses
 from registry.web.limits import template_key, version_key
 
 BASE = "/api/v1/templates/{lg:str}/{slug:str}"
@@ -41,7 +42,8 @@ def _resolve(lg: FromPath[str], slug: FromPath[str], text: str) -> VersionKey:
     return version_key(lg, slug, text)
 
 
-@get(BASE + "/diff", sync_to_thread=True, tags=["versions"])
+@get(BASE + "/diff", sync_to_thread=True, tags=["versions"],
+     responses=problem_responses(400, 404))
 def diff_versions(
     service: Service, lg: FromPath[str], slug: FromPath[str],
     from_: Annotated[str | None, QueryParameter(name="from")] = None,

@@ -13,7 +13,7 @@ from registry.municipalities import check_code
 from registry.service import PublishResult, PullResult
 from registry.web.auth import authenticate, authorize, remote_addr
 from registry.web.deps import Config, Service
-from registry.web.dto import ForkBody, PullBody
+from registry.web.dto import ForkBody, PullBody, problem_responses
 from registry.web.limits import check_document, template_key, version_key
 
 BASE = "/api/v1/templates/{lg:str}/{slug:str}"
@@ -23,7 +23,8 @@ def _location(result: PublishResult) -> dict[str, str]:
     return {"Location": f"/api/v1/templates/{result.template}/versions/{result.version}"}
 
 
-@post(BASE + "/fork", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED)
+@post(BASE + "/fork", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED,
+     responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
 def fork(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
          data: JSONBody[ForkBody]) -> Response[PublishResult]:
     """Fork a version (default: the latest) into municipality ``to`` (201 + Location)."""
@@ -42,7 +43,8 @@ def fork(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], s
     return Response(result, status_code=HTTP_201_CREATED, headers=_location(result))
 
 
-@post(BASE + "/pull", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED)
+@post(BASE + "/pull", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED,
+     responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
 def pull(request: Request[Any, Any, Any], service: Service, settings: Config,
          lg: FromPath[str], slug: FromPath[str], data: JSONBody[PullBody]) -> Response[PullResult]:
     """Merge the newest upstream version into this fork and publish it (201), or 409 conflicts.

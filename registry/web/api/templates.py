@@ -10,13 +10,14 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from registry.errors import NotFound, UsageError
 from registry.service import HistoryEntry
 from registry.web.deps import Service
-from registry.web.dto import TemplateDetail, TemplateList
+from registry.web.dto import TemplateDetail, TemplateList, problem_responses
 from registry.web.limits import template_key
 
 BASE = "/api/v1/templates"
 
 
-@get(BASE, sync_to_thread=True, tags=["templates"])
+@get(BASE, sync_to_thread=True, tags=["templates"],
+     responses=problem_responses(400))
 def search_templates(
     service: Service,
     q: FromQuery[str | None] = None,
@@ -35,7 +36,8 @@ def search_templates(
     return TemplateList(items=items, next_cursor=next_cursor)
 
 
-@get(BASE + "/{lg:str}/{slug:str}", sync_to_thread=True, tags=["templates"])
+@get(BASE + "/{lg:str}/{slug:str}", sync_to_thread=True, tags=["templates"],
+     responses=problem_responses(400, 404))
 def get_template(service: Service, lg: FromPath[str], slug: FromPath[str]) -> TemplateDetail:
     """A template: summary, versions, upstream chain, forks, releases behind its upstream."""
     key = template_key(lg, slug)
@@ -53,7 +55,8 @@ def get_template(service: Service, lg: FromPath[str], slug: FromPath[str]) -> Te
                           upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind)
 
 
-@get(BASE + "/{lg:str}/{slug:str}/history", sync_to_thread=True, tags=["templates"])
+@get(BASE + "/{lg:str}/{slug:str}/history", sync_to_thread=True, tags=["templates"],
+     responses=problem_responses(400, 404))
 def template_history(service: Service, lg: FromPath[str], slug: FromPath[str]) -> list[HistoryEntry]:
     """The template's versions from git: author, date, event, bump, changelog, deprecation."""
     return service.history(template_key(lg, slug))

@@ -27,7 +27,13 @@ from registry.models import Issue
 from registry.service import PublishResult, RegistryService
 from registry.web.auth import authenticate, authorize, remote_addr
 from registry.web.deps import Config, Service
-from registry.web.dto import DeprecateBody, Deprecated, PublishBody, VersionDocument
+from registry.web.dto import (
+    DeprecateBody,
+    Deprecated,
+    PublishBody,
+    VersionDocument,
+    problem_responses,
+)
 from registry.web.limits import check_document, template_key, version_key
 
 BASE = "/api/v1/templates/{lg:str}/{slug:str}"
@@ -84,7 +90,8 @@ def _immutable(request: Request[Any, Any, Any], body: bytes, etag: str,
 
 
 @get(BASE + "/versions/{version:str}", sync_to_thread=True, tags=["versions"],
-     responses={200: ResponseSpec(data_container=VersionDocument, generate_examples=False,
+     responses={**problem_responses(400, 404),
+                200: ResponseSpec(data_container=VersionDocument, generate_examples=False,
                                   description="template.json, schema.json and the examples (immutable)")})
 def get_version(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
                 version: FromPath[str]) -> Response[bytes]:
@@ -93,7 +100,8 @@ def get_version(request: Request[Any, Any, Any], service: Service, lg: FromPath[
     return _immutable(request, entry.document, entry.document_etag, "application/json")
 
 
-@get(BASE + "/versions/{version:str}/schema.json", sync_to_thread=True, tags=["versions"])
+@get(BASE + "/versions/{version:str}/schema.json", sync_to_thread=True, tags=["versions"],
+     responses=problem_responses(400, 404))
 def get_schema(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
                version: FromPath[str]) -> Response[bytes]:
     """The version's schema.json, byte for byte as stored."""
@@ -128,7 +136,8 @@ def version_files(body: PublishBody) -> dict[str, bytes]:
     return files
 
 
-@post(BASE + "/versions", sync_to_thread=True, tags=["versions"], status_code=HTTP_201_CREATED)
+@post(BASE + "/versions", sync_to_thread=True, tags=["versions"], status_code=HTTP_201_CREATED,
+     responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
 def publish(request: Request[Any, Any, Any], service: Service, settings: Config,
             lg: FromPath[str], slug: FromPath[str], data: JSONBody[PublishBody], dry_run: FromQuery[bool] = False) -> Response[PublishResult]:
     """Publish a new version (201 + Location); ``?dry_run=true`` checks only (200)."""
@@ -149,7 +158,8 @@ def publish(request: Request[Any, Any, Any], service: Service, settings: Config,
 
 
 @post(BASE + "/versions/{version:str}/deprecate", sync_to_thread=True, tags=["versions"],
-      status_code=HTTP_200_OK)
+      status_code=HTTP_200_OK,
+     responses=problem_responses(400, 401, 403, 404))
 def deprecate(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
               version: FromPath[str], data: JSONBody[DeprecateBody]) -> Deprecated:
     """Flag a version deprecated with a reason (it stays readable)."""
