@@ -14,6 +14,7 @@ import socket
 from collections.abc import Callable
 
 from registry.config import Settings
+from registry.errors import UsageError
 
 
 def prepare(settings: Settings, *, empty: bool = False) -> int:
@@ -30,16 +31,23 @@ def prepare(settings: Settings, *, empty: bool = False) -> int:
 
 def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
         log_level: str = "info", announce: Callable[[str], None] | None = None) -> None:
-    """Serve until interrupted (blocks)."""
+    """Bind, announce, serve until interrupted (blocks). A port in use is a UsageError."""
     import uvicorn
 
+    try:
+        sock = tcp_socket(host, port)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; choose another --port",
+                         detail_ja=f"{host}:{port} で待ち受けできません（{exc.strerror or exc}）。別の --port を指定してください") from None
     if announce is not None:
         announce(f"http://{host}:{port}")
     if workers <= 1:
         from registry.web.app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level,
-                    access_log=False)
+        config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level,
+                                access_log=False)
+        with contextlib.suppress(KeyboardInterrupt):
+            uvicorn.Server(config).run(sockets=[sock])
         return
     from uvicorn.supervisors import Multiprocess
 
@@ -49,11 +57,11 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
     config = uvicorn.Config("registry.web.app:create_app", factory=True, host=host, port=port,
                             workers=workers, log_level=log_level, access_log=False)
     with contextlib.suppress(KeyboardInterrupt):
-        Multiprocess(config, sockets=[tcp_socket(host, port)]).run()
+        Multiprocess(config, sockets=[sock]).run()
 
 
 def tcp_socket(host: str, port: int) -> socket.socket:
-    """The listening socket the workers share, created with ``IPPROTO_TCP``.
+    """The listening socket (shared by the workers), created with ``IPPROTO_TCP``.
 
     uvicorn's own (``socket.socket(family)``) has protocol 0, and asyncio sets TCP_NODELAY only
     on connections of a socket whose protocol is IPPROTO_TCP: without it every response waits

@@ -59,7 +59,16 @@ class Registry:
 
 def start(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None = None,
           workers: int = 1) -> Registry:
-    """Start ``yoshiki serve`` and wait until /healthz answers."""
+    """Start ``yoshiki serve`` and wait until /healthz answers (a new port if one was taken)."""
+    for _ in range(3):
+        reg = _start_once(tmp_path, empty=empty, extra_env=extra_env, workers=workers)
+        if reg is not None:
+            return reg
+    raise AssertionError("no free port for yoshiki serve after 3 attempts")
+
+
+def _start_once(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None,
+                workers: int) -> Registry | None:
     port = free_port()
     data_dir = tmp_path / "registry-data"
     env = {**os.environ, "PYTHONUTF8": "1", "XDG_CONFIG_HOME": str(tmp_path / "config"),
@@ -70,14 +79,18 @@ def start(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None = Non
             "--workers", str(workers)]
     if empty:
         args.append("--empty")
-    log = (tmp_path / "serve.log").open("w")
+    log_path = tmp_path / "serve.log"
+    log = log_path.open("w")
     proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             log.close()
-            raise AssertionError("yoshiki serve exited:\n" + (tmp_path / "serve.log").read_text())
+            text = log_path.read_text()
+            if "address already in use" in text.lower():
+                return None  # another process took the port between free_port() and bind
+            raise AssertionError("yoshiki serve exited:\n" + text)
         try:
             if httpx.get(url + "/healthz", timeout=1).status_code == 200:
                 return Registry(url, data_dir, proc, env, log)
@@ -86,7 +99,7 @@ def start(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None = Non
     proc.kill()
     proc.wait()
     log.close()
-    raise AssertionError("yoshiki serve did not answer in 60 s:\n" + (tmp_path / "serve.log").read_text())
+    raise AssertionError("yoshiki serve did not answer in 60 s:\n" + log_path.read_text())
 
 
 def stop(registry: Registry) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Any
 
 from registry.config import Settings
 from registry.resources import catalogue_dir
@@ -36,3 +37,13 @@ def test_worker_socket_is_tcp_so_responses_are_not_delayed() -> None:
         assert sock.get_inheritable()
     finally:
         sock.close()
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path, run_cli: Any) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = run_cli("serve", "--port", str(port), "--data-dir", tmp_path, "--empty")
+    assert r.returncode == 2
+    assert r.stderr == f"エラー: 127.0.0.1:{port} で待ち受けできません（Address already in use）。別の --port を指定してください\n"
