@@ -359,3 +359,22 @@ def test_hostile_requests_change_nothing(published: TestClient[Any], tokens: Tok
     assert r.status_code in (400, 404, 409, 413, 422), (r.status_code, r.text)
     assert problem(r)["status"] == r.status_code
     assert (service.store.tip(), service.index.changes(0, 1000), service.records()) == before
+
+
+def test_search_pages_with_a_cursor(published: TestClient[Any], tokens: Tokens) -> None:
+    client = published
+    assert client.post(SURVEY + "/fork", json={"to": "132250"}, headers=tokens.inagi).status_code == 201
+    first = client.get(API, params={"q": "講座", "limit": 1}).json()
+    assert len(first["items"]) == 1
+    assert first["next_cursor"]
+    second = client.get(API, params={"q": "講座", "limit": 1, "cursor": first["next_cursor"]}).json()
+    assert second["next_cursor"] is None
+    assert {(t["lg"], t["slug"]) for t in first["items"] + second["items"]} == {
+        ("132241", "event-survey"), ("132250", "event-survey")}
+    assert [t["lg"] for t in client.get(API, params={"municipality": "132250"}).json()["items"]] == ["132250"]
+    r = client.get(API, params={"cursor": "not-a-cursor"})
+    assert r.status_code == 400
+    assert problem(r)["detail"] == "invalid page cursor 'not-a-cursor'; start again without a cursor"
+    r = client.get("/api/v1/changes", params={"after": "-1"})
+    assert r.status_code == 400
+    assert problem(r)["code"] == "usage"
