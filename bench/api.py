@@ -3,7 +3,8 @@
     .venv/bin/python bench/api.py [--seconds 5] [--concurrency 32] [--publishes 30]
 
 Starts ``yoshiki serve`` (seeded with the starter catalogue) on a free loopback port, and next to
-it a static-file floor: the same version document served by ``python -m http.server``. Each
+it two floors: the same version document served by ``python -m http.server`` (a plain file
+server) and by a bare ASGI app under uvicorn (the same server stack without framework or store). Each
 scenario runs ``--concurrency`` connections (httpx.AsyncClient, keep-alive) for ``--seconds`` and
 prints requests/s and latency p50/p99, with the ratio to the static floor. The load comes from
 ``wrk`` (Debian package ``wrk``) when it is installed, else from httpx.AsyncClient (which
@@ -33,6 +34,21 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 DOC = "/api/v1/templates/132241/staff-lunch-survey/versions/1.1.0"
 SEARCH = "/api/v1/templates?q=%E3%82%A2%E3%83%B3%E3%82%B1%E3%83%BC%E3%83%88"  # アンケート
+
+
+FLOOR_APP = """
+from pathlib import Path
+
+BODY = (Path(__file__).parent / "doc.json").read_bytes()
+HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(BODY)).encode())]
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    await send({"type": "http.response.body", "body": BODY})
+"""
 
 
 def free_port() -> int:
@@ -176,6 +192,18 @@ def main() -> None:
             rows.append(("static floor (http.server) doc.json", *measure(static_url, args.seconds, args.concurrency)))
         finally:
             stop(static)
+        # A second floor: the same bytes from a bare ASGI app under uvicorn (no framework, no git).
+        (static_dir / "floor.py").write_text(FLOOR_APP, encoding="utf-8")
+        aport = free_port()
+        asgi = subprocess.Popen([sys.executable, "-m", "uvicorn", "floor:app", "--app-dir", str(static_dir),
+                                 "--port", str(aport), "--log-level", "warning", "--no-access-log"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        asgi_url = f"http://127.0.0.1:{aport}/doc.json"
+        wait(asgi_url, asgi)
+        try:
+            rows.append(("ASGI floor (bare uvicorn app) same bytes", *measure(asgi_url, args.seconds, args.concurrency)))
+        finally:
+            stop(asgi)
         for workers in (1, 2):
             if workers == 2:
                 url, proc = serve(data_dir, 2)
@@ -192,12 +220,12 @@ def main() -> None:
                 stop(proc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    floor = rows[0][1]
+    floor, asgi_floor = rows[0][1], rows[1][1]
     tool = "wrk" if shutil.which("wrk") else "httpx"
     print(f"{args.concurrency} connections, {args.seconds:.0f} s each, load by {tool} on the same machine")
-    print(f"{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs static':>10}")
+    print(f"{'scenario':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'vs static':>10} {'vs ASGI':>8}")
     for name, rps, p50, p99, errs in rows:
-        print(f"{name:44} {rps:8.0f} {p50:8.1f} {p99:8.1f} {errs:7d} {rps / floor:9.2f}x")
+        print(f"{name:44} {rps:8.0f} {p50:8.1f} {p99:8.1f} {errs:7d} {rps / floor:9.2f}x {rps / asgi_floor:7.2f}x")
     print(f"publish over HTTP (sequential, new template each): {per_s:.1f} publishes/s "
           f"({1000 / per_s:.0f} ms each, {args.publishes} publishes)")
 
