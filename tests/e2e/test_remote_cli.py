@@ -100,3 +100,24 @@ def test_admin_tokens(registry: Registry) -> None:
                         *data).returncode == 3
     r = registry.cli("admin", "token", "create", "--municipality", "132249", *data)
     assert r.returncode == 3
+
+
+def test_pull_dry_run_then_with_an_edited_schema(registry: Registry, tmp_path: Path) -> None:
+    # The catalogue: 稲城市's staff-lunch-survey forks 多摩市's 1.0.0; 多摩市 has published 1.1.0.
+    inagi = {"YOSHIKI_TOKEN": registry.token("132250", "人事課")}
+    tip = registry.git("rev-parse", "main")
+    r = registry.cli("pull", "132250/staff-lunch-survey", "--dry-run", "--format", "json", env=inagi)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert (out["base_version"], out["theirs_version"], out["published"]["dry_run"]) == ("1.0.0", "1.1.0", True)
+    assert registry.git("rev-parse", "main") == tip
+    registry.cli("get", "132250/staff-lunch-survey@1.0.0", "-o", tmp_path, env=inagi)
+    edited = tmp_path / "edited.json"
+    shutil.copy(tmp_path / "132250" / "staff-lunch-survey" / "1.0.0" / "schema.json", edited)
+    r = registry.cli("pull", "132250/staff-lunch-survey", "--schema", edited, env=inagi)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0] == "132241/staff-lunch-survey 1.0.0 → 1.1.0 を取り込みました"
+    r = registry.cli("show", "132250/staff-lunch-survey", "--format", "json")
+    detail = json.loads(r.stdout)
+    assert detail["behind"] == 0
+    assert detail["upstream_chain"] == ["132241/staff-lunch-survey@1.1.0"]
