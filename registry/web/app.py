@@ -51,7 +51,7 @@ def template_config() -> Any:
     """Jinja templates from ``registry/web/templates/`` when the folder exists."""
     if not TEMPLATES_DIR.is_dir():
         return None
-    from litestar.contrib.jinja import JinjaTemplateEngine
+    from litestar.plugins.jinja import JinjaTemplateEngine
     from litestar.template.config import TemplateConfig
 
     return TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine)

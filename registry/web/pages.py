@@ -1,0 +1,427 @@
+"""HTML pages for municipal staff: search, municipality, template, preview, print, diff, login.
+
+Thin controllers over ``RegistryService`` rendering Jinja templates from ``templates/``. Every
+page works without JavaScript; POST forms carry a CSRF token (``registry.web.session``). Errors
+of the service (not found, forbidden, conflicts) render as Japanese HTML pages here rather than
+problem+json, through the router's own exception handlers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from anyio import to_thread
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+
+from registry.errors import Conflict, RegistryError, Unauthenticated, UsageError
+from registry.layout import TemplateKey, VersionKey
+from registry.municipalities import all_municipalities, name_of
+from registry.service import RegistryService
+from registry.web import forms, i18n, session
+from registry.web.problems import status_for
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+_KEYS: dict[str, bytes] = {}
+
+VERDICT_JA = {
+    "backward": {
+        "compatible": "これまでに受け付けた申請データは新しい版でも有効です",
+        "breaking": "これまでに受け付けた申請データの一部は新しい版では無効になります",
+        "unknown": "これまでに受け付けた申請データが新しい版でも有効かは自動では判定できません",
+    },
+    "forward": {
+        "compatible": "新しい版で受け付ける申請データは古い版でも有効です",
+        "breaking": "新しい版で受け付ける申請データの一部は古い版では無効です",
+        "unknown": "新しい版の申請データが古い版でも有効かは自動では判定できません",
+    },
+}
+BUMP_JA = {"none": "変更なし（版を上げる必要はありません）", "patch": "パッチ（例: 1.0.0 → 1.0.1）",
+           "minor": "マイナー（例: 1.0.0 → 1.1.0）", "major": "メジャー（例: 1.0.0 → 2.0.0）"}
+EVENT_JA = {"published": "公開", "fork": "フォーク", "pull": "取り込み", "imported": "登録"}
+
+
+# -- plumbing -------------------------------------------------------------------------------
+def _service(request: Request[Any, Any, Any]) -> RegistryService:
+    svc: RegistryService = request.app.state["service"]
+    return svc
+
+
+def _key(request: Request[Any, Any, Any]) -> bytes:
+    data_dir = str(request.app.state["settings"].data_dir)
+    if data_dir not in _KEYS:
+        _KEYS[data_dir] = session.secret_key(Path(data_dir))
+    return _KEYS[data_dir]
+
+
+def _session(request: Request[Any, Any, Any]) -> session.Session | None:
+    return session.current(request, _service(request), _key(request))
+
+
+def render(request: Request[Any, Any, Any], name: str, context: dict[str, Any], *,
+           status: int = 200, cookies: list[Cookie] | None = None) -> Template:
+    """A page with the chrome's context: language, session, CSRF token, translator."""
+    lang = i18n.lang_of(request.query_params, request.cookies)
+    token, csrf_cookie = session.csrf_token(request)
+    jar = list(cookies or [])
+    if csrf_cookie is not None:
+        jar.append(csrf_cookie)
+    if request.query_params.get("lang") in i18n.LANGS:
+        jar.append(Cookie(key=i18n.LANG_COOKIE, value=lang, samesite="lax", path="/",
+                          max_age=365 * 86400))
+    ctx = {"lang": lang, "t": i18n.translator(lang), "user": _session(request),
+           "csrf": token, "csrf_field": session.CSRF_FIELD, "path": request.url.path,
+           "name_of": name_of, **context}
+    return Template(template_name=name, context=ctx, status_code=status, cookies=jar,
+                    media_type="text/html")
+
+
+async def _form(request: Request[Any, Any, Any]) -> Any:
+    return await request.form()
+
+
+def _check_csrf(request: Request[Any, Any, Any], data: Any) -> None:
+    if not session.csrf_ok(request, data.get(session.CSRF_FIELD)):
+        raise HTTPException(status_code=403, detail="CSRF")
+
+
+def _require_login(request: Request[Any, Any, Any]) -> session.Session:
+    user = _session(request)
+    if user is None:
+        raise Unauthenticated("log in first", detail_ja="ログインしてください")
+    return user
+
+
+def _author(user: session.Session) -> Any:
+    from registry.storage.records import TokenInfo
+    from registry.web.auth import author_of
+
+    return author_of(TokenInfo(municipality=user.municipality, name=user.name, admin=user.admin))
+
+
+def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A RegistryError or HTTP error as a Japanese HTML page."""
+    if isinstance(exc, RegistryError):
+        status, title, detail = status_for(exc), exc.title, exc.detail_ja
+        issues = exc.issues
+    elif isinstance(exc, HTTPException):
+        status = exc.status_code
+        title = {404: "ページが見つかりません / Not found",
+                 403: "操作を受け付けられませんでした / Forbidden"}.get(status, "エラー / Error")
+        detail = ("フォームの有効期限が切れたか、不正な送信です。ページを開き直してもう一度お試しください。"
+                  if exc.detail == "CSRF" else
+                  "お探しのページは見つかりませんでした。アドレスをご確認ください。" if status == 404 else
+                  str(exc.detail))
+        issues = []
+    else:
+        raise exc
+    return render(request, "error.html", {"title": title, "detail": detail, "issues": issues,
+                                          "status": status}, status=status)
+
+
+# -- search and municipality ----------------------------------------------------------------
+@get("/", sync_to_thread=True)
+def home(request: Request[Any, Any, Any]) -> Template:
+    """トップ / 検索: search box, filters, recent and most-forked templates."""
+    svc = _service(request)
+    q = (request.query_params.get("q") or "").strip() or None
+    category = request.query_params.get("category") or None
+    municipality = request.query_params.get("municipality") or None
+    prefecture = request.query_params.get("prefecture") or None
+    everything, _ = svc.search(limit=100)
+    categories = sorted({s.category for s in everything})
+    towns = sorted({(s.lg, s.municipality_name or name_of(s.lg)) for s in everything})
+    prefs = sorted({m.prefecture for m in all_municipalities() if m.code in {lg for lg, _ in towns}})
+    searched = any((q, category, municipality, prefecture))
+    results = svc.search(q, municipality=municipality, category=category,
+                         prefecture=prefecture, limit=50)[0] if searched else []
+    recent = sorted(everything, key=lambda s: s.updated_at, reverse=True)[:6]
+    forked = [s for s in sorted(everything, key=lambda s: (-s.fork_count, s.title)) if s.fork_count][:6]
+    return render(request, "home.html", {
+        "q": q or "", "category": category or "", "municipality": municipality or "",
+        "prefecture": prefecture or "", "categories": categories, "towns": towns, "prefs": prefs,
+        "searched": searched, "results": results, "recent": recent, "forked": forked})
+
+
+@get("/m/{lg:str}", sync_to_thread=True)
+def municipality_page(request: Request[Any, Any, Any], lg: FromPath[str]) -> Template:
+    """自治体ページ: its templates, its forks of others', others' forks of its own."""
+    from registry.municipalities import check_code
+
+    town = check_code(lg)
+    svc = _service(request)
+    own, _ = svc.search(municipality=lg, limit=100)
+    originals = [s for s in own if not s.upstream_template]
+    forks_of_others = [s for s in own if s.upstream_template]
+    forked_by_others = [(s, f) for s in originals for f in svc.index.forks_of(lg, s.slug) if f.lg != lg]
+    return render(request, "municipality.html", {
+        "town": town, "originals": originals, "forks_of_others": forks_of_others,
+        "forked_by_others": forked_by_others})
+
+
+# -- template --------------------------------------------------------------------------------
+def _template_context(request: Request[Any, Any, Any], lg: str, slug: str) -> dict[str, Any]:
+    svc = _service(request)
+    key = TemplateKey(lg, slug)
+    history = svc.history(key)
+    latest = history[-1].version
+    files = svc.get_version(VersionKey(lg, slug, latest))
+    lineage = svc.lineage(key)
+    summary = svc.index.get_template(lg, slug)
+    fields = forms.widgets(files.schema, svc._schemas(svc.store.tip()))
+    user = _session(request)
+    upstream = files.template.get("upstream") if isinstance(files.template, dict) else None
+    behind = svc.behind(key) if upstream and user and (user.admin or user.municipality == lg) else 0
+    return {"lg": lg, "slug": slug, "town": name_of(lg), "history": list(reversed(history)),
+            "latest": latest, "template": files.template, "schema": files.schema,
+            "lineage": lineage, "summary": summary, "fields": fields, "upstream": upstream,
+            "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg),
+            "can_pull": bool(upstream and behind and user and (user.admin or user.municipality == lg)),
+            "event_ja": EVENT_JA}
+
+
+@get("/t/{lg:str}/{slug:str}", sync_to_thread=True)
+def template_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Template:
+    """テンプレートページ: metadata, versions, lineage, fields, fork and pull buttons."""
+    return render(request, "template.html", _template_context(request, lg, slug))
+
+
+@post("/t/{lg:str}/{slug:str}/fork")
+async def fork_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
+    """このテンプレートを使う: fork the latest version into the session's municipality."""
+    data = await _form(request)
+    _check_csrf(request, data)
+    user = _require_login(request)
+    if not user.municipality:
+        raise UsageError("an admin token has no municipality to fork into",
+                         detail_ja="管理者トークンにはフォーク先の自治体がありません")
+    target = (data.get("slug") or "").strip() or None
+    result = await to_thread.run_sync(functools.partial(
+        _service(request).fork, TemplateKey(lg, slug), to_lg=user.municipality, to_slug=target,
+        actor=_author(user)))
+    new = VersionKey.parse(f"{result.template}@{result.version}")
+    return Redirect(f"/t/{new.lg}/{new.slug}?forked=1", status_code=303)
+
+
+@post("/t/{lg:str}/{slug:str}/pull")
+async def pull_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
+    """更新を取り込む: merge upstream; conflicts shown by field to resolve ours/theirs."""
+    data = await _form(request)
+    _check_csrf(request, data)
+    user = _require_login(request)
+    resolutions = {k[2:]: v for k, v in data.items() if k.startswith("r:") and v in ("ours", "theirs")}
+    try:
+        result = await to_thread.run_sync(functools.partial(
+            _service(request).pull, TemplateKey(lg, slug), actor=_author(user),
+            resolutions=resolutions or None))
+    except Conflict as exc:
+        if "conflicts" not in exc.extra:
+            raise
+        ctx = _template_context(request, lg, slug)
+        titles = {w.pointer: w.title for top in ctx["fields"] for w in top.walk()}
+        conflicts = []
+        for c in exc.extra["conflicts"]:
+            field = c["pointer"].replace("/properties/", "/")
+            conflicts.append({**c, "key": f"{c['file']}#{c['pointer']}",
+                              "title": _title_for(titles, field, c["pointer"]),
+                              "show": {side: _pretty(c[side]) if side in c else "（なし）"
+                                       for side in ("base", "ours", "theirs")}})
+        return render(request, "pull.html", {**ctx, "conflicts": conflicts, "info": exc.extra},
+                      status=409)
+    if result.up_to_date:
+        return Redirect(f"/t/{lg}/{slug}?uptodate=1", status_code=303)
+    return Redirect(f"/t/{lg}/{slug}?pulled=1", status_code=303)
+
+
+def _title_for(titles: dict[str, str], field: str, pointer: str) -> str:
+    while field:
+        if field in titles:
+            return titles[field]
+        field = field.rsplit("/", 1)[0]
+    return pointer or "（全体）"
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)
+
+
+# -- preview and print -----------------------------------------------------------------------
+def _form_parts(request: Request[Any, Any, Any], lg: str, slug: str, version: str) -> tuple[Any, Any, list[forms.Widget]]:
+    svc = _service(request)
+    files = svc.get_version(VersionKey(lg, slug, version))
+    schemas = svc._schemas(svc.store.tip())
+    return files, schemas, forms.widgets(files.schema, schemas)
+
+
+@get("/t/{lg:str}/{slug:str}/{version:str}/preview", sync_to_thread=True)
+def preview_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
+    """フォームのプレビュー: the form as a resident sees it."""
+    files, _, fields = _form_parts(request, lg, slug, version)
+    return render(request, "preview.html", {
+        "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
+        "fields": fields, "values": {}, "errors": {}, "checked": False, "general": []})
+
+
+@post("/t/{lg:str}/{slug:str}/{version:str}/preview")
+async def preview_check(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
+    """The preview submitted: validated like check-data, messages beside fields, nothing stored."""
+    from registry.validation import compile_form
+
+    data = await _form(request)
+    _check_csrf(request, data)
+    files, schemas, fields = await to_thread.run_sync(_form_parts, request, lg, slug, version)
+    value = forms.form_value(fields, data)
+    issues = await to_thread.run_sync(compile_form(files.schema, schemas).check, value)
+    errors: dict[str, list[str]] = {}
+    general: list[str] = []
+    for issue in issues:
+        name = forms.name_of_pointer(fields, issue.pointer)
+        if name is None:
+            general.append(issue.message_ja)
+        else:
+            errors.setdefault(name, []).append(issue.message_ja)
+    return render(request, "preview.html", {
+        "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
+        "fields": fields, "values": forms.entered(fields, data), "errors": errors,
+        "checked": True, "general": general}, status=200 if not issues else 422)
+
+
+@get("/t/{lg:str}/{slug:str}/{version:str}/print", sync_to_thread=True)
+def print_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
+    """印刷用: the same form as an A4 paper form."""
+    files, _, fields = _form_parts(request, lg, slug, version)
+    return render(request, "print.html", {"lg": lg, "slug": slug, "version": version,
+                                          "town": name_of(lg), "files": files, "fields": fields})
+
+
+# -- diff ------------------------------------------------------------------------------------
+def pretty_lines(value: Any, pointer: str = "", indent: int = 0, key: str | None = None,
+                 last: bool = True) -> list[tuple[str, str]]:
+    """``json.dumps(value, indent=2)``'s lines, each with the JSON pointer it shows."""
+    pad = "  " * indent
+    head = pad + (json.dumps(key, ensure_ascii=False) + ": " if key is not None else "")
+    comma = "" if last else ","
+    if isinstance(value, dict) and value:
+        out = [(head + "{", pointer)]
+        items = list(value.items())
+        for i, (k, v) in enumerate(items):
+            esc = str(k).replace("~", "~0").replace("/", "~1")
+            out += pretty_lines(v, f"{pointer}/{esc}", indent + 1, str(k), i == len(items) - 1)
+        return [*out, (pad + "}" + comma, pointer)]
+    if isinstance(value, list) and value:
+        out = [(head + "[", pointer)]
+        for i, v in enumerate(value):
+            out += pretty_lines(v, f"{pointer}/{i}", indent + 1, None, i == len(value) - 1)
+        return [*out, (pad + "]" + comma, pointer)]
+    return [(head + json.dumps(value, ensure_ascii=False) + comma, pointer)]
+
+
+def side_by_side(old: Any, new: Any, pointers: set[str]) -> list[dict[str, Any]]:
+    """Rows of the two pretty-printed schemas aligned by difflib, changed lines marked."""
+    left, right = pretty_lines(old), pretty_lines(new)
+
+    def hit(ptr: str) -> bool:
+        return any(ptr == p or ptr.startswith(p + "/") for p in pointers if p)
+
+    rows: list[dict[str, Any]] = []
+    matcher = difflib.SequenceMatcher(a=[t for t, _ in left], b=[t for t, _ in right], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        for k in range(max(i2 - i1, j2 - j1)):
+            a = left[i1 + k] if i1 + k < i2 else None
+            b = right[j1 + k] if j1 + k < j2 else None
+            rows.append({
+                "tag": tag,
+                "a_no": i1 + k + 1 if a else None, "a": a[0] if a else "",
+                "b_no": j1 + k + 1 if b else None, "b": b[0] if b else "",
+                "changed": tag != "equal",
+                "hit": bool(a and hit(a[1])) or bool(b and hit(b[1])),
+            })
+    return rows
+
+
+@get("/t/{lg:str}/{slug:str}/diff", sync_to_thread=True)
+def diff_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Template:
+    """差分ページ: changes by field with verdicts in words, bump, side-by-side schemas."""
+    from registry.diff import diff
+
+    svc = _service(request)
+    versions = svc.store.list_versions(TemplateKey(lg, slug))
+    if not versions:
+        from registry.errors import NotFound
+
+        raise NotFound(f"template {lg}/{slug} does not exist", detail_ja=f"テンプレート {lg}/{slug} はありません")
+    to = request.query_params.get("to") or versions[-1]
+    default_from = versions[versions.index(to) - 1] if to in versions and versions.index(to) > 0 else to
+    frm = request.query_params.get("from") or default_from
+    old = svc.get_version(VersionKey(lg, slug, frm))
+    new = svc.get_version(VersionKey(lg, slug, to))
+    mode = str(new.template.get("compatibility") or "BACKWARD") if isinstance(new.template, dict) else "BACKWARD"
+    schemas = svc._schemas(svc.store.tip())
+    d = diff(old.schema, new.schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+    groups: dict[str, list[Any]] = {}
+    for c in d.changes:
+        label = c.title or c.field or c.pointer or "（フォーム全体）"
+        groups.setdefault(label, []).append(c)
+    rows = side_by_side(old.schema, new.schema, {c.pointer for c in d.changes})
+    return render(request, "diff.html", {
+        "lg": lg, "slug": slug, "town": name_of(lg), "versions": versions, "frm": frm, "to": to,
+        "diff": d, "groups": groups, "rows": rows, "verdict_ja": VERDICT_JA, "bump_ja": BUMP_JA,
+        "title": new.template.get("title", slug) if isinstance(new.template, dict) else slug,
+        "pretty": _pretty})
+
+
+# -- login -----------------------------------------------------------------------------------
+@get("/login", sync_to_thread=True)
+def login_form(request: Request[Any, Any, Any]) -> Template:
+    """ログイン: paste a token once."""
+    return render(request, "login.html", {"failed": False})
+
+
+@post("/login")
+async def login(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A pasted token becomes a session cookie (the token itself is not kept)."""
+    data = await _form(request)
+    _check_csrf(request, data)
+    made = session.login_cookie(request, _service(request), _key(request), str(data.get("token") or ""))
+    if made is None:
+        return render(request, "login.html", {"failed": True}, status=401)
+    _, cookie = made
+    return Redirect("/me", status_code=303, cookies=[cookie])
+
+
+@post("/logout")
+async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
+    """End the session."""
+    data = await _form(request)
+    _check_csrf(request, data)
+    return Redirect("/", status_code=303, cookies=[session.logout_cookie(request)])
+
+
+@get("/me", sync_to_thread=True)
+def me(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The session's municipality and its tokens' names (never the tokens)."""
+    user = _session(request)
+    if user is None:
+        return Redirect("/login", status_code=303)
+    tokens = _service(request).index.list_tokens(user.municipality)
+    return render(request, "me.html", {"tokens": tokens})
+
+
+route_handlers: list[Any] = [
+    Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
+                                     preview_page, preview_check, print_page, diff_page,
+                                     login_form, login, logout, me],
+           exception_handlers={RegistryError: error_page, HTTPException: error_page},
+           include_in_schema=False),
+    create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+]
+
+__all__ = ["error_page", "pretty_lines", "render", "route_handlers", "side_by_side"]
