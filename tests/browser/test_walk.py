@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from conftest import Served
-
 pytestmark = pytest.mark.browser
 
 BAD_POSTAL_JA = "郵便番号は 123-4567 の形式で入力してください（入力値: 1234567）"
@@ -29,7 +27,7 @@ def fill_library_form(page: Any, postal: str) -> None:
     page.get_by_label("カードを受け取る図書館").select_option("中央図書館")
 
 
-def test_staff_walk(served: Served, browser: Any, shots: Path) -> None:
+def test_staff_walk(served: Any, browser: Any, shots: Path) -> None:
     context = browser.new_context(locale="ja-JP", viewport={"width": 1100, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -69,7 +67,8 @@ def test_staff_walk(served: Served, browser: Any, shots: Path) -> None:
         assert "f-address-postal_code-error" in (postal.get_attribute("aria-describedby") or "")
         # Beside the field: the message sits within the field's own box, just above the input.
         box, field_box = error.bounding_box(), postal.bounding_box()
-        assert box is not None and field_box is not None
+        assert box is not None
+        assert field_box is not None
         assert 0 <= field_box["y"] - (box["y"] + box["height"]) < 40
         assert postal.input_value() == "1234567"  # what was entered is kept
         assert "『勤務先・学校名』を入力してください" in page.content()
@@ -126,7 +125,7 @@ def test_staff_walk(served: Served, browser: Any, shots: Path) -> None:
         context.close()
 
 
-def test_every_input_has_a_label(served: Served, browser: Any) -> None:
+def test_every_input_has_a_label(served: Any, browser: Any) -> None:
     """An axe-style check: every visible input of the pages has an accessible name."""
     page = browser.new_page()
     try:
