@@ -99,6 +99,10 @@ def test_staff_walk(served: Any, browser: Any, shots: Path) -> None:
         assert page.locator(".badge.breaking").count() >= 1
         assert page.locator("td.code.del").count() >= 1
         page.screenshot(path=str(shots / "07-diff.png"), full_page=True)
+        page.screenshot(path=str(shots / "07-diff-top.png"))
+        page.locator("#side-h").scroll_into_view_if_needed()
+        page.locator("tr.hit").first.scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "07-diff-side.png"))
 
         # Log in as 稲城市 and fork 多摩市's public comment form.
         token = served.token("132250", "総務課")
