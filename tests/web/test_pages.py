@@ -11,6 +11,7 @@ import pytest
 from litestar.testing import TestClient
 
 from registry.config import Settings
+from registry.layout import VersionKey
 from registry.seeding import seed
 from registry.service import RegistryService
 from registry.web import session
@@ -271,3 +272,58 @@ def test_not_found_pages_in_japanese(client: TestClient[Any]) -> None:
     assert "テンプレート 132241/no-such-form はありません" in r.text
     assert client.get("/t/272272/library-registration/9.9.9/preview").status_code == 404
     assert client.get("/m/999999").status_code in (400, 404)
+
+
+EVENT_SURVEY = Path(__file__).resolve().parents[1] / "data" / "web" / "132241" / "event-survey" / "1.0.0"
+
+
+def _publish_with_title(registry: Registry, lg: str, slug: str, version: str, title: str,
+                        *, upstream: dict[str, str] | None = None) -> None:
+    """Publish event-survey under ``lg/slug@version`` with 満足度's title changed."""
+    import json
+
+    from registry.storage.records import TokenInfo
+    from registry.web.auth import author_of
+
+    files = {p.relative_to(EVENT_SURVEY).as_posix(): p.read_bytes()
+             for p in EVENT_SURVEY.rglob("*") if p.is_file()}
+    schema = json.loads(files["schema.json"])
+    schema["$id"] = f"https://yoshiki.invalid/{lg}/{slug}/{version}/schema.json"
+    schema["properties"]["satisfaction"]["title"] = title
+    template = json.loads(files["template.json"])
+    if upstream:
+        template["upstream"] = upstream
+    files["schema.json"] = json.dumps(schema, ensure_ascii=False).encode()
+    files["template.json"] = json.dumps(template, ensure_ascii=False).encode()
+    actor = author_of(TokenInfo(municipality=lg, name="test"))
+    registry.service.publish(files, actor=actor, key=VersionKey(lg, slug, version))
+
+
+def test_pull_conflicts_resolved_by_field(client: TestClient[Any], registry: Registry) -> None:
+    from registry.layout import TemplateKey
+    from registry.storage.records import TokenInfo
+    from registry.web.auth import author_of
+
+    _publish_with_title(registry, "132241", "conflict-survey", "1.0.0", "満足度")
+    registry.service.fork(TemplateKey("132241", "conflict-survey"), to_lg="132250",
+                          actor=author_of(TokenInfo(municipality="132250", name="test")))
+    _publish_with_title(registry, "132250", "conflict-survey", "1.0.1", "稲城市の満足度",
+                        upstream={"template": "132241/conflict-survey", "version": "1.0.0"})
+    _publish_with_title(registry, "132241", "conflict-survey", "1.0.1", "多摩市の満足度")
+    login(client, registry.inagi)
+    page = client.get("/t/132250/conflict-survey")
+    r = client.post("/t/132250/conflict-survey/pull", data={"csrf_token": csrf_of(page.text)})
+    assert r.status_code == 409
+    assert "競合があります" in r.text
+    assert ("<legend>稲城市の満足度 <code>schema.json#/properties/satisfaction/title</code></legend>"
+            in r.text)
+    assert "<h3>共通の元（1.0.0）</h3><pre>&#34;満足度&#34;</pre>" in r.text
+    assert "<pre>&#34;多摩市の満足度&#34;</pre>" in r.text
+    keys = set(re.findall(r'name="(r:[^"]+)"', r.text))
+    assert keys == {"r:schema.json#/properties/satisfaction/title"}
+    r = client.post("/t/132250/conflict-survey/pull",
+                    data={"csrf_token": csrf_of(r.text), **dict.fromkeys(keys, "theirs")},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    after = registry.service.get_version(VersionKey("132250", "conflict-survey", "1.0.2"))
+    assert after.schema["properties"]["satisfaction"]["title"] == "多摩市の満足度"
