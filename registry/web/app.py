@@ -47,6 +47,14 @@ def page_handlers() -> list[Any]:
     return list(getattr(pages, "route_handlers", []))
 
 
+def page_exception_handlers() -> dict[Any, Any]:
+    """The pages' app-wide handlers (a Japanese 404 page for browsers), when pages exist."""
+    if importlib.util.find_spec("registry.web.pages") is None:
+        return {}
+    pages = importlib.import_module("registry.web.pages")
+    return dict(getattr(pages, "exception_handlers", {}))
+
+
 def template_config() -> Any:
     """Jinja templates from ``registry/web/templates/`` when the folder exists."""
     if not TEMPLATES_DIR.is_dir():
@@ -78,7 +86,7 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
         route_handlers=handlers,
         dependencies={"service": Provide(provide_service, sync_to_thread=False),
                       "settings": Provide(provide_settings, sync_to_thread=False)},
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, **page_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="Yoshiki (様式) registry API", version=__version__,
@@ -91,4 +99,4 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     )
 
 
-__all__ = ["create_app", "page_handlers", "template_config"]
+__all__ = ["create_app", "page_exception_handlers", "page_handlers", "template_config"]

@@ -415,6 +415,18 @@ def me(request: Request[Any, Any, Any]) -> Response[Any]:
     return render(request, "me.html", {"tokens": tokens})
 
 
+def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """App-wide: a browser's 404 outside the API is a Japanese page; the rest stays problem+json."""
+    from registry.web.problems import http_exception_handler
+
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if exc.status_code == 404 and wants_html and not request.url.path.startswith("/api/"):
+        return error_page(request, exc)
+    return http_exception_handler(request, exc)
+
+
+exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
+
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
@@ -424,4 +436,4 @@ route_handlers: list[Any] = [
     create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
 ]
 
-__all__ = ["error_page", "pretty_lines", "render", "route_handlers", "side_by_side"]
+__all__ = ["error_page", "exception_handlers", "pretty_lines", "render", "route_handlers", "side_by_side", "unmatched_path"]

@@ -272,6 +272,11 @@ def test_not_found_pages_in_japanese(client: TestClient[Any]) -> None:
     assert "テンプレート 132241/no-such-form はありません" in r.text
     assert client.get("/t/272272/library-registration/9.9.9/preview").status_code == 404
     assert client.get("/m/999999").status_code in (400, 404)
+    page = client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert page.status_code == 404
+    assert "お探しのページは見つかりませんでした" in page.text
+    api = client.get("/api/v1/no-such", headers={"Accept": "text/html"})
+    assert api.headers["content-type"].startswith("application/problem+json")
 
 
 EVENT_SURVEY = Path(__file__).resolve().parents[1] / "data" / "web" / "132241" / "event-survey" / "1.0.0"
