@@ -13,6 +13,7 @@ import functools
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from anyio import to_thread
 from litestar import Request, Response, Router, get, post
@@ -77,7 +78,11 @@ def render(request: Request[Any, Any, Any], name: str, context: dict[str, Any], 
     if request.query_params.get("lang") in i18n.LANGS:
         jar.append(Cookie(key=i18n.LANG_COOKIE, value=lang, samesite="lax", path="/",
                           max_age=365 * 86400))
-    ctx = {"lang": lang, "t": i18n.translator(lang), "user": _session(request),
+    other = "ja" if lang == "en" else "en"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    lang_url = request.url.path + "?" + urlencode([*query, ("lang", other)])
+    ctx = {"lang": lang, "other_lang": other, "lang_url": lang_url,
+           "t": i18n.translator(lang), "user": _session(request),
            "csrf": token, "csrf_field": session.CSRF_FIELD, "path": request.url.path,
            "name_of": name_of, **context}
     return Template(template_name=name, context=ctx, status_code=status, cookies=jar,

@@ -82,6 +82,8 @@ def test_english_switch_is_remembered(client: TestClient[Any]) -> None:
     assert '<html lang="en">' in r.text
     assert "Recently published" in r.text
     assert client.get("/").text.count("Recently published") == 1
+    page = client.get("/", params={"q": "欠席"})
+    assert 'href="/?q=%E6%AC%A0%E5%B8%AD&amp;lang=ja" lang="ja"' in page.text
 
 
 def test_municipality_page_shows_forks_both_ways(client: TestClient[Any]) -> None:
