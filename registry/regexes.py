@@ -24,11 +24,19 @@ The detector (``find_backtracking``) works on our own parse of the pattern:
 4. **Polynomial** (reported separately): infinite degree of ambiguity — states ``p ≠ q`` with
    ``p → p``, ``p → q`` and ``q → q`` all reading one word (``\\d+\\d+x``, and, because a pattern
    is *searched*, an unanchored ``\\s+$``).
-5. A loop only hurts when the match can be made to fail after it: if any state of the loop can
-   end the match (the pattern has nothing mandatory after it, e.g. unanchored ``(a+)+``), the
-   matcher succeeds at once and the loop is not reported.
+5. A loop only hurts when the match can be made to fail after it. If a state the matcher can
+   reach while reading the pumped text can end the match (nothing mandatory follows, e.g.
+   unanchored ``(a+)+``), it succeeds at once and the loop is not reported. Otherwise an attack
+   input is built — a prefix reaching the loop, a "pump" read around the loop two ways, and a
+   final character — and kept only if a linear set simulation of the automaton *rejects* it;
+   ``Backtracking.example(n)`` returns it (tests check it really is slow in regress, an
+   ECMA-262 backtracking engine).
 
-What it does **not** detect or model: back-references and look-arounds are treated as matching
+What it does **not** detect or model: the order in which a backtracking matcher tries
+alternatives — a pattern that can also succeed by a lower-priority path (``^((\\w*)*x)?``
+without ``$``) is taken as harmless, though a browser explores the slow path first; engine
+short-cuts (a required literal checked up front) that make some reported inputs fast in one
+engine; back-references and look-arounds are treated as matching
 the empty string (a back-reference can add ambiguity we do not see); ``^`` is honoured only at
 the start of every alternative, ``\\b``/``\\B`` never; counted repetitions above
 ``_EXPAND_LIMIT`` are treated as unbounded (``x{1,100}`` as ``x+``), which can over-report a
@@ -575,7 +583,9 @@ class _Automaton:
             lo = _EXPAND_LIMIT
         if hi == 0:
             return _Frag(Counter(), Counter(), 1)
-        parts: list[_Thunk] = [lambda: self.iteration(body) for _ in range(lo)]
+        # ECMA-262 checks for empty iterations only once the minimum is reached: the required
+        # copies may match the empty string, the optional ones may not.
+        parts: list[_Thunk] = [lambda: self.build(body) for _ in range(lo)]
         if hi is None:
             parts.append(lambda: self.star(body))
         else:
@@ -660,19 +670,19 @@ def _sccs(nodes: list[tuple[int, ...]], succ: dict[tuple[int, ...], list[tuple[i
 def _analyse(tree: Node) -> Backtracking | None:
     automaton = _Automaton()
     searched = not _anchored(tree, "start")
-    prefix = automaton.new_position(ANY) if searched else None
+    search_state = automaton.new_position(ANY) if searched else None
     frag = automaton.build(tree)
     start_first = Counter(frag.first)
-    if prefix is not None:
-        automaton.edges[(prefix, prefix)] = 1
-        automaton.link(Counter({prefix: 1}), frag.first)
-        start_first[prefix] = 1
+    if search_state is not None:
+        automaton.edges[(search_state, search_state)] = 1
+        automaton.link(Counter({search_state: 1}), frag.first)
+        start_first[search_state] = 1
     automaton.link(Counter({0: 1}), start_first)
     accepting = set(frag.last)
     if frag.empty:
         accepting.add(0)
-        if prefix is not None:
-            accepting.add(prefix)
+        if search_state is not None:
+            accepting.add(search_state)
     sets = automaton.sets
     out: dict[int, list[tuple[int, int]]] = {}
     for (p, q), n in automaton.edges.items():
@@ -713,16 +723,74 @@ def _analyse(tree: Node) -> Backtracking | None:
         has_diag = any(p == q for p, q in component)
         off_diag = any(p != q for p, q in component)
         split = any(a in members and b in members for a, b in diverging)
-        if has_diag and (off_diag or split) and (len(component) > 1 or
-                                                  component[0] in pair_succ.get(component[0], [])):
-            return Backtracking(
-                "exponential",
-                "a repeated part can match the same text in more than one way, so a failing "
-                "input makes the matcher try exponentially many splits",
-                "繰り返しの部分が同じ文字列に何通りにも一致するため、一致しない入力で照合の試行が指数的に増えます",
-                _attack(component, pair_succ, diverging, out, sets, prefix),
-            )
+        if not (has_diag and (off_diag or split) and (len(component) > 1 or
+                                                      component[0] in pair_succ.get(component[0], []))):
+            continue
+        pumped = _pump(component, pair_succ, diverging, out, sets)
+        if pumped is not None:
+            alphabet = CharSet.of(*set(pumped[1]))
+        else:
+            alphabet = CharSet()
+            for p, q in component:
+                alphabet = alphabet.union(sets[p].intersection(sets[q]))
+        # Every state the matcher can reach while reading the pumped text: if one of them can
+        # end the match, it succeeds at once and the loop is harmless.
+        alive = {state for pair in component for state in pair}
+        todo_states = list(alive)
+        while todo_states:
+            state = todo_states.pop()
+            for after, _n in out.get(state, ()):
+                if after not in alive and sets[after].intersects(alphabet):
+                    alive.add(after)
+                    todo_states.append(after)
+        if alive & accepting:
+            continue
+        readable = CharSet()
+        for state in alive:
+            for after, _n in out.get(state, ()):
+                if after != search_state:
+                    readable = readable.union(sets[after])
+        attack: tuple[str, str, str] | None = None
+        if pumped is not None:
+            # Characters no live state can read first; then any: the end may still be missing.
+            candidates = [c for c in _FAILING if not readable.intersects(CharSet.of(c))]
+            spare = _sample(readable.complement())
+            candidates += [spare] if spare is not None else []
+            candidates += [c for c in _FAILING if c not in candidates]
+            # Only an input the pattern rejects makes the matcher try every split; one it
+            # accepts ends the search at the first match. No failing input: not reported.
+            suffix = next((c for c in candidates
+                           if not _matches(out, sets, accepting, pumped[0] + pumped[1] * 3 + c)), None)
+            if suffix is None:
+                continue
+            attack = (pumped[0], pumped[1], suffix)
+        return Backtracking(
+            "exponential",
+            "a repeated part can match the same text in more than one way, so a failing "
+            "input makes the matcher try exponentially many splits",
+            "繰り返しの部分が同じ文字列に何通りにも一致するため、一致しない入力で照合の試行が指数的に増えます",
+            attack,
+        )
     return _polynomial(out, sets, accepting)
+
+
+def _matches(out: dict[int, list[tuple[int, int]]], sets: list[CharSet], accepting: set[int],
+             text: str) -> bool:
+    """Whether the automaton finds a match in ``text`` (set simulation: linear, never backtracks).
+
+    Look-arounds and ``\\b`` count as always true here, so the automaton accepts at least what
+    the pattern accepts: "no match" here means no match in a browser either.
+    """
+    current = {0}
+    for ch in [*text, None]:
+        if current & accepting:
+            return True
+        code = _END if ch is None else ord(ch)
+        point = CharSet([(code, code)])
+        current = {q for p in current for q, _n in out.get(p, ()) if sets[q].intersects(point)}
+        if not current:
+            return False
+    return bool(current & accepting)
 
 
 _PREFERRED = CharSet([(0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A)])
@@ -743,11 +811,10 @@ def _sample(chars: CharSet) -> str | None:
     return None
 
 
-def _attack(component: list[tuple[int, ...]], pair_succ: dict[tuple[int, ...], list[tuple[int, ...]]],
-            diverging: set[tuple[tuple[int, ...], tuple[int, ...]]],
-            out: dict[int, list[tuple[int, int]]], sets: list[CharSet],
-            search_state: int | None) -> tuple[str, str, str] | None:
-    """prefix, pump, suffix for an exponential loop: the pump goes around it two ways."""
+def _pump(component: list[tuple[int, ...]], pair_succ: dict[tuple[int, ...], list[tuple[int, ...]]],
+          diverging: set[tuple[tuple[int, ...], tuple[int, ...]]],
+          out: dict[int, list[tuple[int, int]]], sets: list[CharSet]) -> tuple[str, str] | None:
+    """(prefix, pump) for an exponential loop: the pump goes around it two different ways."""
     members = set(component)
     start = next(node for node in component if node[0] == node[1])
 
@@ -806,15 +873,7 @@ def _attack(component: list[tuple[int, ...]], pair_succ: dict[tuple[int, ...], l
     while position != 0:
         position, ch = back[position]
         prefix.append(ch)
-    # A character the pattern never reads makes every path fail at the end.
-    everything = CharSet()
-    for i, chars in enumerate(sets):
-        if i != search_state:  # the search's own "skip anything" loop reads every character
-            everything = everything.union(chars)
-    suffix = next((c for c in _FAILING if not everything.intersects(CharSet.of(c))), None)
-    if suffix is None:
-        return None
-    return "".join(reversed(prefix)), "".join(reversed(pump)), suffix
+    return "".join(reversed(prefix)), "".join(reversed(pump))
 
 
 _POLY_BUDGET = 200_000
