@@ -277,21 +277,27 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
     earlier = _version_sort(earlier)
     if new is None or not earlier:
         return [], report
-    olds: list[Any] = []
+    pairs: list[tuple[VersionKey, Any]] = []
     for k in earlier:
         p = f"{k.relpath}/{SCHEMA_FILE}"
         doc = _load(base, p) if p in base.paths else _load(head, p)
         if doc is not None:
-            olds.append(doc)
-    if not olds:
+            pairs.append((k, doc))
+    if not pairs:
         return [], report
+    earlier = [k for k, _ in pairs]
     previous = earlier[-1]
     report.previous = previous.version
+    # The mode binds the releases of one major line, as the registry's publish does
+    # (registry/service.py): a new major version is allowed to break it; the bump check below
+    # still requires that major version for any break.
+    line = [(k, doc) for k, doc in pairs if Version.parse(k.version).major == mine.major]
+    compared = line if mode.endswith("_TRANSITIVE") else line[-1:]
+    compared_keys = [k for k, _ in compared]
     schemas = schemas or tree_schemas(head, base)
     try:
-        d = diff(olds[-1], new, policy, mode=mode, old_schemas=schemas, new_schemas=schemas)
-        compat = check_compat(new, olds if mode.endswith("_TRANSITIVE") else olds[-1:], mode, policy,
-                              schemas=schemas)
+        d = diff(pairs[-1][1], new, policy, mode=mode, old_schemas=schemas, new_schemas=schemas)
+        compat = check_compat(new, [doc for _, doc in compared], mode, policy, schemas=schemas)
     except RegistryError:
         # An invalid schema on either side: validation reports it; there is nothing to compare.
         return [], report
@@ -321,13 +327,13 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
                 f"{ja} — この変更には{BUMP_JA[required]}の版上げ（{suggest}）が必要です。{key.version} は {previous.version} からの{BUMP_JA[declared]}の版上げです。",
                 schema_path, pointer=c.pointer, line=line, column=col,
                 hint=(f"Rename the folder to {key.lg}/{key.slug}/{suggest}/ (and its $id)"
-                      + (f"; a deliberate break also needs \"compatibility\": \"NONE\" in template.json (the mode is {mode})." if breaks_mode else ".")),
+                      + (f": within one major version the mode {mode} must hold." if breaks_mode else ".")),
                 hint_ja=(f"フォルダを {key.lg}/{key.slug}/{suggest}/ に（$id も）変更してください"
-                         + (f"。意図した互換性のない変更なら template.json の compatibility を \"NONE\" にしてください（現在は {mode}）。" if breaks_mode else "。"))))
+                         + (f"。同じメジャー版の中では互換性モード {mode} を守る必要があります。" if breaks_mode else "。"))))
         return issues, report
     if not compat.ok and mode != "NONE":
         seen: set[tuple[str, str]] = set()
-        for dd, old_key in zip(compat.diffs, (earlier if mode.endswith("_TRANSITIVE") else earlier[-1:]), strict=False):
+        for dd, old_key in zip(compat.diffs, compared_keys, strict=False):
             for c in dd.changes:
                 if not _is_bad(c, mode) or (c.pointer, c.kind) in seen:
                     continue
@@ -339,10 +345,10 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
                     f"{en} — {key.version} is not {mode}-compatible with {old_key.version}.",
                     f"{ja} — {key.version} は {old_key.version} と互換性モード {mode} を満たしません。",
                     schema_path, pointer=c.pointer, line=line, column=col,
-                    hint=("Keep what earlier versions accepted, or declare \"compatibility\": \"NONE\" in "
-                          "template.json and publish a major version to break on purpose."),
-                    hint_ja=("以前の版が受け付けた入力を受け付けるように戻すか、意図した変更なら template.json の "
-                             "compatibility を \"NONE\" にしてメジャー版として追加してください。")))
+                    hint=("Keep what earlier versions of this major line accepted, or publish the change "
+                          "as a new major version to break on purpose."),
+                    hint_ja=("同じメジャー版の以前の版が受け付けた入力を受け付けるように戻すか、意図した変更なら"
+                             "新しいメジャー版として追加してください。")))
         if not issues:
             issues.append(_issue(
                 "ci.incompatible", f"{key.version} is not {mode}-compatible with its earlier versions.",

@@ -205,21 +205,44 @@ def test_a_resolving_upstream_pointer_passes(run_cli: RunCli, published: Path) -
     assert f"← {LG}/sign-up@1.0.0" in proc.stdout
 
 
-def test_a_transitive_mode_catches_a_break_against_the_first_version(run_cli: RunCli, published: Path) -> None:
-    # 1.0.0 max 10 → 2.0.0 max 5 (a deliberate break: major, NONE) → 2.1.0 max 8: widening
-    # against 2.0.0 (backward compatible), but 10 → 8 narrows what 1.0.0 accepted.
-    write_version(published, "2.0.0", maximum=5, template={"compatibility": "NONE"})
-    commit(published, "2.0.0")
-    write_version(published, "2.1.0", maximum=8)
-    assert ci(run_cli, published).returncode == 0  # BACKWARD: only against 2.0.0
-    write_version(published, "2.1.0", maximum=8, template={"compatibility": "BACKWARD_TRANSITIVE"})
+def test_a_transitive_mode_catches_a_break_against_an_earlier_version(run_cli: RunCli, published: Path) -> None:
+    # Under the lenient policy (submitters send only declared properties) each step is backward
+    # compatible with the one before it: 1.1.0 adds 備考 as text, 1.2.0 drops it (the object stays
+    # open, so old data still passes), 1.3.0 adds 備考 back as a number. Against 1.1.0, data
+    # collected with 備考 as text is rejected: only a transitive mode sees it.
+    note_text = {"note": {"type": "string", "title": "備考", "maxLength": 100}}
+    note_number = {"note": {"type": "integer", "title": "備考"}}
+    write_version(published, "1.1.0", extra=note_text)
+    write_version(published, "1.2.0")
+    commit(published, "1.1.0 and 1.2.0")
+    write_version(published, "1.3.0", extra=note_number)
+    assert ci(run_cli, published).returncode == 0  # BACKWARD: only against 1.2.0
+    folder = write_version(published, "1.3.0", extra=note_number,
+                           template={"compatibility": "BACKWARD_TRANSITIVE"})
     proc = ci(run_cli, published, "--format", "github")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     annotation = next(line for line in proc.stdout.splitlines() if "ci.incompatible" in line)
+    from registry.sourcemap import locate
+
+    pointer = annotation.split("title=ci.incompatible ", 1)[1].split("::", 1)[0]
+    assert pointer.startswith("/properties/note")
+    position = locate((folder / "schema.json").read_text(encoding="utf-8"), pointer)
+    assert position is not None
     assert annotation.startswith(
-        f"::error file={LG}/sign-up/2.1.0/schema.json,line=11,col=7,"
-        "title=ci.incompatible /properties/participants/maximum::")
-    assert "2.1.0 は 1.0.0 と互換性モード BACKWARD_TRANSITIVE を満たしません" in annotation
+        f"::error file={LG}/sign-up/1.3.0/schema.json,line={position[0]},col={position[1]},"
+        f"title=ci.incompatible {pointer}::")
+    assert "1.3.0 は 1.1.0 と互換性モード BACKWARD_TRANSITIVE を満たしません" in annotation
+
+
+def test_a_new_major_version_may_break_the_mode(run_cli: RunCli, published: Path) -> None:
+    # The mode binds one major line (as the registry's publish): 1.0.0 max 10 → 2.0.0 max 5.
+    write_version(published, "2.0.0", maximum=5)
+    proc = ci(run_cli, published)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    write_version(published, "1.1.0", maximum=5)
+    proc = ci(run_cli, published)
+    assert proc.returncode == 1
+    assert "ci.bump-too-small" in proc.stdout
 
 
 def _locked_upstream(repo: Path) -> None:
