@@ -46,7 +46,8 @@ def json(issues: Sequence[Issue], lang: str, summary: str, extra: dict[str, Any]
         "summary": summary,
         "counts": {s: sum(1 for i in issues if i.severity == s) for s in ("error", "warning", "info")},
         **(extra or {}),
-        "issues": list(issues),
+        # every issue carries its severity explicitly (Issue omits defaults when encoded)
+        "issues": [{**msgspec.to_builtins(i), "severity": i.severity} for i in issues],
     }
     return msgspec.json.encode(body).decode()
 

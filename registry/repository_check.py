@@ -291,8 +291,8 @@ def compatibility_issues(key: VersionKey, base: Tree, head: Tree, *, policy: Any
     # The mode binds the releases of one major line, as the registry's publish does
     # (registry/service.py): a new major version is allowed to break it; the bump check below
     # still requires that major version for any break.
-    line = [(k, doc) for k, doc in pairs if Version.parse(k.version).major == mine.major]
-    compared = line if mode.endswith("_TRANSITIVE") else line[-1:]
+    same_major = [(k, doc) for k, doc in pairs if Version.parse(k.version).major == mine.major]
+    compared = same_major if mode.endswith("_TRANSITIVE") else same_major[-1:]
     compared_keys = [k for k, _ in compared]
     schemas = schemas or tree_schemas(head, base)
     try:
