@@ -38,3 +38,18 @@ def test_readme_names_the_two_setup_commands() -> None:
     assert "scripts/dev test" in readme
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "scripts/dev test" in ci, ".ci/run must call the README's test command"
+
+
+def test_readme_ci_examples_are_the_ones_the_tests_run() -> None:
+    """Every ``ci-example`` block in the README is the block tests/cli/test_init.py runs from docs/ci.md."""
+    import re
+
+    def blocks(text: str) -> dict[str, str]:
+        return {m.group(1): m.group(2) for m in
+                re.finditer(r"<!-- (ci-example: [a-z-]+) -->\n```[a-z]*\n(.*?)\n```", text, re.S)}
+
+    readme = blocks((ROOT / "README.md").read_text(encoding="utf-8"))
+    docs = blocks((ROOT / "docs" / "ci.md").read_text(encoding="utf-8"))
+    assert readme, "the README shows no CI example"
+    for marker, body in readme.items():
+        assert body == docs.get(marker), f"README's {marker} differs from docs/ci.md"
