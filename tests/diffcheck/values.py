@@ -233,8 +233,12 @@ def _arrays(flat: list[Located], ctx: Context, depth: int) -> st.SearchStrategy[
     unique = any(s.get("uniqueItems") is True for _, s in flat)
 
     def build(h: list[Any]) -> st.SearchStrategy[Any]:
-        tail = st.lists(element, min_size=max(0, lo - len(h)), max_size=max(0, min(hi, lo + 4) - len(h)),
-                        unique_by=_canonical if unique else None)
+        need = max(0, lo - len(h))
+        tail = st.lists(element, min_size=need, max_size=max(0, min(hi, lo + 4) - len(h)))
+        if unique:
+            # Deduplicate after drawing: st.lists(unique_by=...) raises InvalidArgument when the
+            # elements have fewer distinct values than min_size (e.g. a one-value enum).
+            tail = tail.map(_dedupe).filter(lambda t: len(t) >= need)
         whole = tail.map(lambda t: h + t)
         if contains:
             whole = st.tuples(whole, values(contains[:1], ctx, depth + 1)).map(lambda p: [*p[0], p[1]])
@@ -277,3 +281,15 @@ def _objects(flat: list[Located], ctx: Context, depth: int) -> st.SearchStrategy
         return out
 
     return st.tuples(*parts).map(join)
+
+
+def _dedupe(items: list[Any]) -> list[Any]:
+    """Items without JSON-equal repeats (first kept)."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        key = _canonical(item)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
