@@ -55,7 +55,9 @@ def test_no_server_errors(served: Registry, admin_token: str) -> None:
         check()
     # Every operation was exercised, and some requests got through to a real answer.
     assert len(calls) >= 5 * len(operations)
-    assert {200, 400, 404} <= set(calls), sorted(set(calls))
+    # Which 4xx a random run meets varies (400, 401, 404, 422): require a success and a refusal.
+    assert 200 in calls, sorted(set(calls))
+    assert any(400 <= c < 500 for c in calls), sorted(set(calls))
 
 
 def test_openapi_lists_every_endpoint(served: Registry) -> None:
