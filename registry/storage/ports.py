@@ -124,6 +124,9 @@ class TemplateIndex(Protocol):
     def changes(self, after: int, limit: int) -> list[ChangeEvent]:
         """The change feed after an event id."""
 
+    def last_event_id(self) -> int:
+        """The id of the newest change-feed event (0 when empty)."""
+
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,
               remote_addr: str | None = None) -> None:
         """Append one audit entry."""

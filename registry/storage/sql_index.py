@@ -600,6 +600,12 @@ class SqlIndex:
         with self._read() as conn:
             return [ChangeEvent(**dict(r._mapping)) for r in conn.execute(stmt).all()]
 
+    def last_event_id(self) -> int:
+        """The id of the newest feed event (0 when the feed is empty)."""
+        with self._read() as conn:
+            value = conn.execute(select(func.max(T_EVENTS.c.id))).scalar()
+        return int(value or 0)
+
     # -- audit -------------------------------------------------------------------------------
 
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,

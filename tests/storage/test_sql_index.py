@@ -335,6 +335,7 @@ def test_change_feed(loaded: SqlIndex) -> None:
     assert events[2].actor == "情報政策課"
     assert loaded.changes(events[3].id, 2) == events[4:6]
     assert loaded.changes(events[-1].id, 10) == []
+    assert loaded.last_event_id() == events[-1].id
 
 
 def test_deprecate(loaded: SqlIndex) -> None:

@@ -41,6 +41,8 @@ def test_publish_then_read(published: TestClient[Any], service: RegistryService)
     assert detail["template"]["latest_version"] == "1.0.0"
     assert detail["template"]["municipality_name"] == "多摩市"
     assert [v["version"] for v in detail["versions"]] == ["1.0.0"]
+    last = service.index.changes(0, 1000)[-1].id
+    assert client.get("/healthz").json()["last_event"] == last
     assert detail["versions"][0]["author_name"] == "情報政策課 (多摩市 132241)"
     found = client.get(API, params={"q": "市民講座"}).json()
     assert [(t["lg"], t["slug"]) for t in found["items"]] == [("132241", "event-survey")]
