@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from registry import pointers
 from registry.documents import decode_utf8, parse_json_text
 from registry.errors import (
     Conflict,
@@ -51,6 +50,7 @@ from registry.layout import (
 )
 from registry.models import Issue, has_errors
 from registry.refs import SchemaSet
+from registry.repository_check import Tree, locked_field_issues
 from registry.storage.git_store import (
     DEPRECATED_FILE,
     FaultHook,
@@ -66,9 +66,6 @@ if TYPE_CHECKING:
     from registry.config import Settings
 
 DEFAULT_MODE = "BACKWARD"
-ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "default", "deprecated",
-                         "readOnly", "writeOnly", "$id", "$schema"})
-SET_KEYWORDS = frozenset({"required", "enum", "type"})
 
 
 class PublishResult(msgspec.Struct, kw_only=True):
@@ -158,94 +155,6 @@ def _split_files(files: Mapping[str, bytes], key: VersionKey | None) -> tuple[Ve
     lg, slug, version = next(iter(keys))
     parsed = VersionKey.parse(f"{lg}/{slug}@{version}")
     return parsed, {p.split("/", 3)[3]: d for p, d in files.items()}
-
-
-def _strip_annotations(node: Any) -> Any:
-    """The validation-relevant part of a subschema: annotations dropped, set keywords sorted."""
-    if isinstance(node, dict):
-        out: dict[str, Any] = {}
-        for k, v in node.items():
-            if k in ANNOTATIONS or (k.startswith("x-yoshiki-")):
-                continue
-            if k in SET_KEYWORDS and isinstance(v, list):
-                out[k] = sorted(json.dumps(x, sort_keys=True, ensure_ascii=False) for x in v)
-            elif k in ("properties", "$defs", "patternProperties", "dependentSchemas"):
-                out[k] = {n: _strip_annotations(s) for n, s in v.items()} if isinstance(v, dict) else v
-            elif k in ("const", "enum"):
-                out[k] = v
-            else:
-                out[k] = _strip_annotations(v)
-        return out
-    if isinstance(node, list):
-        return [_strip_annotations(x) for x in node]
-    return node
-
-
-def locked_fields(schema: Any) -> list[str]:
-    """JSON pointers of every subschema marked ``x-yoshiki-locked: true``."""
-    found: list[str] = []
-
-    def walk(node: Any, path: list[str | int]) -> None:
-        if isinstance(node, dict):
-            if node.get("x-yoshiki-locked") is True:
-                found.append(pointers.join(path))
-            for k, v in node.items():
-                if k not in ("const", "enum", "examples", "default"):
-                    walk(v, [*path, k])
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, [*path, i])
-
-    walk(schema, [])
-    return found
-
-
-def locked_field_issues(upstream: Any, fork: Any, upstream_name: str) -> list[Issue]:
-    """Issues for each locked field of ``upstream`` the fork drops or validates differently."""
-    issues: list[Issue] = []
-    for ptr in locked_fields(upstream):
-        up_sub = pointers.resolve(upstream, ptr)
-        title = up_sub.get("title") if isinstance(up_sub, dict) else None
-        name = f"「{title}」({ptr})" if title else ptr
-        name_en = f"{title!r} ({ptr})" if title else ptr
-        try:
-            fork_sub = pointers.resolve(fork, ptr)
-        except (KeyError, IndexError, ValueError):
-            issues.append(Issue(
-                rule="fork.locked-removed", pointer=ptr, file=SCHEMA_FILE,
-                message=f"The locked field {name_en} of {upstream_name} was removed; a fork must keep it.",
-                message_ja=f"{upstream_name} で固定 (x-yoshiki-locked) されている項目 {name} が削除されています。フォークでは削除できません。",
-                hint="Restore the field as the upstream defines it.",
-                hint_ja="フォーク元と同じ定義で項目を戻してください。"))
-            continue
-        if _strip_annotations(up_sub) != _strip_annotations(fork_sub):
-            issues.append(Issue(
-                rule="fork.locked-changed", pointer=ptr, file=SCHEMA_FILE,
-                message=f"The locked field {name_en} of {upstream_name} validates differently in the fork; only its title and description may change.",
-                message_ja=f"{upstream_name} で固定 (x-yoshiki-locked) されている項目 {name} の検証内容が変更されています。変更できるのは表示名と説明だけです。",
-                hint="Use the upstream's definition of this field.",
-                hint_ja="この項目はフォーク元の定義のまま使ってください。"))
-            continue
-        tokens = pointers.split(ptr)
-        if len(tokens) >= 2 and tokens[-2] == "properties":
-            parent = pointers.join(tokens[:-2])
-            field = tokens[-1]
-            up_req = _required_at(upstream, parent)
-            if field in up_req and field not in _required_at(fork, parent):
-                issues.append(Issue(
-                    rule="fork.locked-changed", pointer=ptr, file=SCHEMA_FILE,
-                    message=f"The locked field {name_en} is required by {upstream_name}; the fork must keep it required.",
-                    message_ja=f"{upstream_name} で固定されている項目 {name} は必須です。フォークでも必須のままにしてください。"))
-    return issues
-
-
-def _required_at(schema: Any, ptr: str) -> list[Any]:
-    try:
-        node = pointers.resolve(schema, ptr)
-    except (KeyError, IndexError, ValueError):
-        return []
-    req = node.get("required") if isinstance(node, dict) else None
-    return req if isinstance(req, list) else []
 
 
 class _Parsed(msgspec.Struct, kw_only=True):
@@ -402,8 +311,13 @@ class RegistryService:
             up_lg, _, up_slug = str(upstream.get("template")).partition("/")
             up_key = VersionKey(up_lg, up_slug, str(upstream.get("version")))
             up_schema = self.store.read_file(f"{up_key.relpath}/{SCHEMA_FILE}", tip) if tip else None
-            locked = locked_field_issues(json.loads(up_schema), parsed.schema, str(up_key)) \
-                if up_schema is not None else []
+            # The same check as `yoshiki ci` (registry/repository_check.py): $refs resolved,
+            # both directions compared by the diff engine, required kept.
+            locked = locked_field_issues(
+                json.loads(up_schema), parsed.schema, str(up_key), SCHEMA_FILE,
+                Tree.from_dict({SCHEMA_FILE: parsed.files[SCHEMA_FILE]} if
+                               SCHEMA_FILE in parsed.files else {}),
+                upstream_schemas=schemas, fork_schemas=schemas) if up_schema is not None else []
             if locked:
                 raise IncompatibleChange(
                     f"{key} changes fields its upstream {up_key} locks; nothing was published",

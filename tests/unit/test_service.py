@@ -204,14 +204,14 @@ def test_fork_may_not_drop_or_change_a_locked_field(service: RegistryService) ->
     with pytest.raises(IncompatibleChange) as err:
         service.publish(as_files(key, template, dropped, ours["files"]), actor=INAGI, key=key)
     assert [(i.rule, i.pointer) for i in err.value.issues] == [
-        ("fork.locked-removed", "/properties/days_eating_out")]
+        ("ci.locked-field", "/properties/days_eating_out")]
     assert "外食・購入する日数" in err.value.issues[0].message_ja
     changed = json.loads(json.dumps(ours["schema"]))
     changed["properties"]["lunch_style"]["enum"].append("kitchen-car")
     with pytest.raises(IncompatibleChange) as err:
         service.publish(as_files(key, template, changed, ours["files"]), actor=INAGI, key=key)
     assert [(i.rule, i.pointer) for i in err.value.issues] == [
-        ("fork.locked-changed", "/properties/lunch_style")]
+        ("ci.locked-field", "/properties/lunch_style")]
     retitled = json.loads(json.dumps(ours["schema"]))
     retitled["properties"]["lunch_style"]["title"] = "ふだんの昼食"
     patch = VersionKey("132250", "staff-lunch-survey", "1.0.1")
