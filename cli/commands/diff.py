@@ -86,21 +86,17 @@ def _remote(arg: str, registry: str) -> Loaded:
 
 
 def change_dict(c: Change) -> dict[str, Any]:
-    """The JSON form of a change (the CLI contract: witness only when there is one)."""
-    out: dict[str, Any] = {
-        "pointer": c.pointer, "kind": c.kind, "before": c.before, "after": c.after,
-        "backward": c.backward, "forward": c.forward, "message": c.message,
-        "message_ja": c.message_ja, "field": c.field, "title": c.title, "cosmetic": c.cosmetic,
-    }
-    if c.witness is not None:
-        out["witness"] = {"value": c.witness.value, "accepted_by": c.witness.accepted_by}
-    return out
+    """The JSON form of a change (registry.diff.change_json, imported only when used)."""
+    from registry.diff import change_json
+
+    return change_json(c)
 
 
 def diff_dict(d: Diff) -> dict[str, Any]:
-    """The JSON form of a diff."""
-    return {"backward": d.backward, "forward": d.forward, "bump": d.bump, "mode": d.mode,
-            "policy": d.policy, "changes": [change_dict(c) for c in d.changes]}
+    """The JSON form of a diff (registry.diff.diff_json)."""
+    from registry.diff import diff_json
+
+    return diff_json(d)
 
 
 def _dump(v: Any) -> str:

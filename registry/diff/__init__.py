@@ -24,9 +24,38 @@ from registry.refs import SchemaSet
 from registry.versioning import Bump
 
 __all__ = [
-    "MODES", "Change", "CompatResult", "Diff", "Policy", "Verdict", "Witness", "check_compat",
-    "diff", "mode_directions", "required_bump",
+    "MODES",
+    "Change",
+    "CompatResult",
+    "Diff",
+    "Policy",
+    "Verdict",
+    "Witness",
+    "change_json",
+    "check_compat",
+    "diff",
+    "diff_json",
+    "mode_directions",
+    "required_bump",
 ]
+
+
+def change_json(c: Change) -> dict[str, Any]:
+    """The JSON form of a change (the CLI and API contract: ``witness`` only when there is one)."""
+    out: dict[str, Any] = {
+        "pointer": c.pointer, "kind": c.kind, "before": c.before, "after": c.after,
+        "backward": c.backward, "forward": c.forward, "message": c.message,
+        "message_ja": c.message_ja, "field": c.field, "title": c.title, "cosmetic": c.cosmetic,
+    }
+    if c.witness is not None:
+        out["witness"] = {"value": c.witness.value, "accepted_by": c.witness.accepted_by}
+    return out
+
+
+def diff_json(d: Diff) -> dict[str, Any]:
+    """The JSON form of a diff: verdicts, bump, mode, policy and changes."""
+    return {"backward": d.backward, "forward": d.forward, "bump": d.bump, "mode": d.mode,
+            "policy": d.policy, "changes": [change_json(c) for c in d.changes]}
 
 
 def mode_directions(mode: str) -> tuple[bool, bool]:

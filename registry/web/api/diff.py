@@ -22,18 +22,6 @@ from registry.web.limits import template_key, version_key
 BASE = "/api/v1/templates/{lg:str}/{slug:str}"
 
 
-def change_dict(c: Any) -> dict[str, Any]:
-    """A change as JSON (witness only when there is one), as the CLI prints it."""
-    out: dict[str, Any] = {
-        "pointer": c.pointer, "kind": c.kind, "before": c.before, "after": c.after,
-        "backward": c.backward, "forward": c.forward, "message": c.message,
-        "message_ja": c.message_ja, "field": c.field, "title": c.title, "cosmetic": c.cosmetic,
-    }
-    if c.witness is not None:
-        out["witness"] = {"value": c.witness.value, "accepted_by": c.witness.accepted_by}
-    return out
-
-
 def _resolve(lg: FromPath[str], slug: FromPath[str], text: str) -> VersionKey:
     if "@" in text:
         name, _, version = text.partition("@")
@@ -50,7 +38,7 @@ def diff_versions(
     to: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     """The semantic diff between two versions: verdicts, required bump, changes by pointer."""
-    from registry.diff import diff
+    from registry.diff import diff, diff_json
 
     key = template_key(lg, slug)
     versions = service.store.list_versions(key)
@@ -69,9 +57,7 @@ def diff_versions(
     mode = str(template.get("compatibility") or "BACKWARD")
     schemas = service._schemas(service.store.tip())
     d = diff(old_schema, new_files.schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
-    return {"from": str(old), "to": str(new), "backward": d.backward, "forward": d.forward,
-            "bump": d.bump, "mode": d.mode, "policy": d.policy,
-            "changes": [change_dict(c) for c in d.changes]}
+    return {"from": str(old), "to": str(new), **diff_json(d)}
 
 
 HANDLERS = [diff_versions]
