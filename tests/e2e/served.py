@@ -71,10 +71,11 @@ def _start_once(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None
                 workers: int) -> Registry | None:
     port = free_port()
     data_dir = tmp_path / "registry-data"
-    env = {**os.environ, "PYTHONUTF8": "1", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+    # The caller's own registry settings never leak in; extra_env sets what a test needs.
+    inherited = {k: v for k, v in os.environ.items()
+                 if k not in ("YOSHIKI_TOKEN", "YOSHIKI_DATA_DIR", "YOSHIKI_DATABASE_URL")}
+    env = {**inherited, "PYTHONUTF8": "1", "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "YOSHIKI_REGISTRY": f"http://127.0.0.1:{port}", **(extra_env or {})}
-    env.pop("YOSHIKI_TOKEN", None)
-    env.pop("YOSHIKI_DATA_DIR", None)
     args = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
             "--workers", str(workers)]
     if empty:
