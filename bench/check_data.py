@@ -173,9 +173,9 @@ def main() -> None:
     import msgspec
 
     from cli import reporters
-    from registry.refs import SchemaSet
-    from registry.submissions import Tally, check_file
-    from registry.validation import compile_form
+    from registry.checks.validation import compile_form
+    from registry.submissions.readers import Tally, check_file
+    from registry.syntax.refs import SchemaSet
 
     with tempfile.TemporaryDirectory() as tmp:
         schema_path, data_path = write_data(Path(tmp), args.rows)

@@ -46,7 +46,7 @@ import jsonschema_rs  # noqa: E402
 
 from registry.diff import Policy, diff  # noqa: E402
 from registry.layout import COMMON_BASE  # noqa: E402
-from registry.refs import SchemaSet  # noqa: E402
+from registry.syntax.refs import SchemaSet  # noqa: E402
 
 CATALOGUE = ROOT / "templates_repo"
 WORDS = ["欠席", "遅刻", "早退", "病気", "けが", "家庭の事情", "その他", "はい", "いいえ", "未定"]
@@ -186,7 +186,7 @@ def candidates(schema: Any, schemas: SchemaSet, count: int) -> list[Any]:
         from diffcheck.values import Context, values
         from hypothesis import HealthCheck, given, settings
 
-        from registry.refs import Resolver
+        from registry.syntax.refs import Resolver
 
         resolver = Resolver(schema, schemas)
         strategy = values([(resolver.root_uri, schema)], Context(resolver, True, ["x", "extra"]))

@@ -12,7 +12,7 @@ from registry import __version__
 from registry.models import Issue
 
 if TYPE_CHECKING:
-    from registry.repository_check import CheckResult
+    from registry.checks.repository import CheckResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}

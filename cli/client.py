@@ -182,7 +182,7 @@ def remote_schema(registry: str, arg: str) -> tuple[Any, Any, dict[str, Any] | N
     are fetched from the same registry on demand (never from anywhere else).
     """
     from registry.layout import VersionKey
-    from registry.refs import SchemaSet
+    from registry.syntax.refs import SchemaSet
 
     client = Client(registry)
     key = VersionKey.parse(arg)

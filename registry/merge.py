@@ -21,9 +21,9 @@ from typing import Any, Final, Literal
 
 import msgspec
 
-from registry import pointers
 from registry.errors import LimitExceeded, UsageError
 from registry.models import Issue
+from registry.syntax import pointers
 
 # Absent value: a key missing on one side. msgspec omits UNSET fields when encoding a Struct,
 # which is exactly "rendered as absent in JSON".

@@ -20,8 +20,8 @@ from urllib.parse import urldefrag, urljoin
 from registry.errors import UsageError
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey, iter_version_dirs
 from registry.municipalities import name_of
-from registry.refs import version_key_of_uri
 from registry.storage.ports import Author
+from registry.syntax.refs import version_key_of_uri
 
 if TYPE_CHECKING:
     from registry.service import PublishResult, RegistryService

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from registry.documents import decode_utf8, parse_json_text
+from registry.checks.repository import Tree, locked_field_issues
 from registry.errors import (
     Conflict,
     Forbidden,
@@ -49,8 +49,6 @@ from registry.layout import (
     schema_uri,
 )
 from registry.models import Issue, has_errors
-from registry.refs import SchemaSet
-from registry.repository_check import Tree, locked_field_issues
 from registry.storage.git_store import (
     DEPRECATED_FILE,
     FaultHook,
@@ -60,6 +58,8 @@ from registry.storage.git_store import (
 )
 from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.storage.records import TemplateSummary, VersionRecord
+from registry.syntax.documents import decode_utf8, parse_json_text
+from registry.syntax.refs import SchemaSet
 from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
 
 if TYPE_CHECKING:
@@ -285,8 +285,8 @@ class RegistryService:
 
     def _publish(self, parsed: _Parsed, *, actor: Author, dry_run: bool, event: str,
                  extra_warnings: list[Issue] | None = None) -> PublishResult:
-        from registry.lint import LintConfig, lint_schema
-        from registry.validation import validate_version_documents
+        from registry.checks.lint import LintConfig, lint_schema
+        from registry.checks.validation import validate_version_documents
 
         key = parsed.key
         tip, existing = self.store.tip_and_versions(key.template)
@@ -311,7 +311,7 @@ class RegistryService:
             up_lg, _, up_slug = str(upstream.get("template")).partition("/")
             up_key = VersionKey(up_lg, up_slug, str(upstream.get("version")))
             up_schema = self.store.read_file(f"{up_key.relpath}/{SCHEMA_FILE}", tip) if tip else None
-            # The same check as `yoshiki ci` (registry/repository_check.py): $refs resolved,
+            # The same check as `yoshiki ci` (registry/checks/repository.py): $refs resolved,
             # both directions compared by the diff engine, required kept.
             locked = locked_field_issues(
                 json.loads(up_schema), parsed.schema, str(up_key), SCHEMA_FILE,
@@ -591,7 +591,7 @@ class RegistryService:
     def _pull_examples(self, ours: dict[str, bytes], theirs: dict[str, bytes], schema: Any,
                        schemas: SchemaSet) -> tuple[dict[str, bytes], list[str]]:
         """Ours' examples, plus theirs' new ones; keep only those that still behave as filed."""
-        from registry.validation import compile_form
+        from registry.checks.validation import compile_form
 
         candidates = {p: d for p, d in theirs.items() if p.startswith(EXAMPLES_DIR + "/")}
         candidates.update({p: d for p, d in ours.items() if p.startswith(EXAMPLES_DIR + "/")})

@@ -17,7 +17,7 @@ import click
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
 
 if TYPE_CHECKING:
-    from registry.refs import SchemaSet
+    from registry.syntax.refs import SchemaSet
 
 # --format json/markdown must hold the report in memory: keep it bounded.
 MAX_COLLECTED = 10_000
@@ -25,10 +25,10 @@ MAX_COLLECTED = 10_000
 
 def load_form_schema(template: str, repo: Path | None) -> tuple[Any, SchemaSet, str]:
     """(schema, schema set, display name) for a version folder, a schema file or LG/SLUG@VERSION."""
-    from registry.documents import read_json
     from registry.errors import NotFound
     from registry.layout import SCHEMA_FILE, VersionKey, find_repository_root
-    from registry.refs import SchemaSet
+    from registry.syntax.documents import read_json
+    from registry.syntax.refs import SchemaSet
 
     path = Path(template)
     if path.is_dir():
@@ -94,10 +94,10 @@ def command(template: str, data: tuple[Path, ...], repo: Path | None, encoding: 
     """Check every submission in DATA against TEMPLATE's form."""
     from cli import reporters
     from cli.reporters import json as json_report
+    from registry.checks.validation import compile_form
     from registry.errors import NotFound
     from registry.models import Issue
-    from registry.submissions import Tally, check_file
-    from registry.validation import compile_form
+    from registry.submissions.readers import Tally, check_file
 
     schema, schemas, _ = load_form_schema(template, repo)
     for path in data:

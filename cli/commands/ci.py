@@ -1,7 +1,7 @@
 """``yoshiki ci``: the checks a city's template repository runs on every pull request.
 
 The git side lives here (the ``git`` CLI through subprocess: no GitPython, one short process per
-question); the decisions are in ``registry.repository_check``. The base is ``--base REF``, else the
+question); the decisions are in ``registry.checks.repository``. The base is ``--base REF``, else the
 merge base with the default branch (``origin/HEAD``, ``origin/main``, ``origin/master``, ``main``,
 ``master``), else ``HEAD~1``; with no commit or a single commit, everything is new. The working tree
 is read from disk, untracked files included (ignored files are not).
@@ -25,9 +25,9 @@ import click
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
 
 if TYPE_CHECKING:
+    from registry.checks.repository import CheckResult, Tree, UpstreamInfo
     from registry.layout import VersionKey
     from registry.models import Issue
-    from registry.repository_check import CheckResult, Tree, UpstreamInfo
 
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 DEFAULT_BRANCHES = ("origin/main", "origin/master", "main", "master")
@@ -115,7 +115,7 @@ def _strip(prefix: str, paths: Sequence[str]) -> list[str]:
 
 def read_trees(git: Git, toplevel: Path, prefix: str, base: str) -> tuple[Tree, Tree, set[str] | None]:
     """The base tree, the working tree and the set of paths whose content differs."""
-    from registry.repository_check import Tree
+    from registry.checks.repository import Tree
 
     spec = [prefix] if prefix else []
     blobs: dict[str, str] = {}
@@ -161,8 +161,8 @@ def registry_lookup(url: str) -> Any:
     """An upstream lookup over the registry's API: ``GET /api/v1/templates/{lg}/{slug}/versions/{v}``."""
     import httpx
 
+    from registry.checks.repository import UpstreamInfo
     from registry.errors import RegistryError
-    from registry.repository_check import UpstreamInfo
 
     base = url.rstrip("/")
 
@@ -242,11 +242,11 @@ def command(base_ref: str | None, repo_dir: Path, fmt: str, lang: str, registry_
     """Check what changed between the base and the working tree."""
     from cli import reporters
     from cli.ci_reports import markdown_summary, sarif
+    from registry.checks.lint import lint_version_dir
+    from registry.checks.repository import check_repository
+    from registry.checks.validation import validate_version_dir
     from registry.diff import Policy
     from registry.errors import NotFound
-    from registry.lint import lint_version_dir
-    from registry.repository_check import check_repository
-    from registry.validation import validate_version_dir
 
     if not repo_dir.is_dir():
         raise NotFound(f"{repo_dir}: no such folder", detail_ja=f"{repo_dir}: フォルダがありません")

@@ -18,7 +18,7 @@ from cli.options import EXIT_INVALID, format_option, guarded, lang_option, trace
 
 if TYPE_CHECKING:
     from registry.diff import Change, Diff
-    from registry.refs import SchemaSet
+    from registry.syntax.refs import SchemaSet
 
 VERDICT_JA = {"compatible": "互換", "breaking": "非互換", "unknown": "判定不能"}
 VERDICT_ICON = {"compatible": "✅", "breaking": "❌", "unknown": "❓"}
@@ -38,10 +38,10 @@ class Loaded:
 
 def load(arg: str, repo: Path | None) -> Loaded:
     """A schema file, a version folder, or ``LG/SLUG@VERSION`` looked up in ``repo``."""
-    from registry.documents import read_json
     from registry.errors import NotFound
     from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey, find_repository_root
-    from registry.refs import SchemaSet
+    from registry.syntax.documents import read_json
+    from registry.syntax.refs import SchemaSet
 
     path = Path(arg)
     folder: Path | None = None
@@ -254,7 +254,7 @@ def render_github(d: Diff, lang: str, old: Loaded, new: Loaded, needed: tuple[bo
         if text is None:
             return None
         try:
-            from registry import sourcemap
+            from registry.syntax import sourcemap
         except ImportError:
             return None
         p = pointer

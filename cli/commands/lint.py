@@ -37,7 +37,7 @@ def summary_of(errors: int, warnings: int, infos: int, lang: str) -> str:
 def command(paths: tuple[Path, ...], fmt: str, lang: str, strict: bool, show_traceback: bool) -> int:
     """Lint every version folder or schema file under PATHS."""
     from cli import reporters
-    from registry.lint import lint_paths
+    from registry.checks.lint import lint_paths
 
     issues = lint_paths(list(paths))
     counts = {s: sum(1 for i in issues if i.severity == s) for s in ("error", "warning", "info")}

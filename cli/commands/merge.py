@@ -71,9 +71,9 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _parse_resolutions(pairs: tuple[tuple[str, str], ...]) -> dict[str, Any]:
-    from registry.documents import parse_json_text
     from registry.errors import InvalidDocument, UsageError
     from registry.merge import Value
+    from registry.syntax.documents import parse_json_text
 
     resolutions: dict[str, Any] = {}
     for pointer, choice in pairs:
@@ -117,9 +117,9 @@ def command(base: Path, ours: Path, theirs: Path, output: Path | None, as_templa
             resolve_pairs: tuple[tuple[str, str], ...], fmt: str, lang: str,
             show_traceback: bool) -> int:
     """Merge BASE, OURS and THEIRS; write the result or list the conflicts."""
-    from registry.documents import read_json
     from registry.layout import TEMPLATE_FILE
     from registry.merge import merge_template, resolve
+    from registry.syntax.documents import read_json
 
     # Git hands an empty %O when both branches added the file (no common ancestor): merge the
     # two additions against an empty object. Any other empty file is an error as usual.

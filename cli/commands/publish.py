@@ -44,9 +44,9 @@ def command(version_dir: Path, dry_run: bool, registry: str | None, token: str |
             lang: str, show_traceback: bool) -> int:
     """Read the folder, send it, print what the registry did."""
     from cli.client import Client, echo_json
-    from registry.documents import read_json
     from registry.errors import UsageError
     from registry.layout import VersionKey
+    from registry.syntax.documents import read_json
 
     key = VersionKey.from_folder(version_dir.resolve())
     if key is None:

@@ -40,9 +40,9 @@ def command(name: str, resolves: tuple[str, ...], schema_file: Path | None, dry_
     """Pull; print the published version, 'up to date', or the conflicts."""
     from cli.client import Client, echo_json
     from cli.commands.publish import _report
-    from registry.documents import read_json
     from registry.errors import Conflict, UsageError
     from registry.layout import TemplateKey
+    from registry.syntax.documents import read_json
 
     ja = lang == "ja"
     tk = TemplateKey.parse(name)

@@ -46,7 +46,7 @@ plain .json schema file.
 def command(paths: tuple[Path, ...], fmt: str, lang: str, show_traceback: bool) -> int:
     """Validate every version folder or schema file under PATHS."""
     from cli import reporters
-    from registry.validation import validate_paths
+    from registry.checks.validation import validate_paths
 
     issues = validate_paths(list(paths))
     errors = sum(1 for i in issues if i.severity == "error")

@@ -20,7 +20,7 @@ from registry.diff.model import (
 )
 from registry.errors import InvalidTemplate, UsageError
 from registry.models import Issue
-from registry.refs import SchemaSet
+from registry.syntax.refs import SchemaSet
 from registry.versioning import Bump
 
 __all__ = [

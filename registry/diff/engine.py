@@ -16,7 +16,6 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 from urllib.parse import urldefrag
 
-from registry import pointers, regexes
 from registry.diff.model import Change, Policy, Verdict
 from registry.diff.normalize import (
     ALL_TYPES,
@@ -34,6 +33,7 @@ from registry.diff.normalize import (
     type_allowed,
     types_of,
 )
+from registry.syntax import pointers, regexes
 
 OK: Verdict = "compatible"
 BR: Verdict = "breaking"

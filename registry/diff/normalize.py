@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 from registry.layout import COMMON_BASE
-from registry.refs import Resolver, SchemaSet
+from registry.syntax.refs import Resolver, SchemaSet
 
 ALL_TYPES = frozenset({"null", "boolean", "object", "array", "number", "integer", "string"})
 

@@ -14,11 +14,11 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from registry import regexes
 from registry.diff.engine import Gen, Pending
 from registry.diff.model import Policy, Witness
 from registry.diff.normalize import Side, canon, finite_values, number, types_of
-from registry.refs import SchemaSet
+from registry.syntax import regexes
+from registry.syntax.refs import SchemaSet
 
 MAX_SAMPLE_DEPTH = 12
 MAX_VALIDATIONS = 600

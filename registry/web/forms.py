@@ -1,7 +1,7 @@
 """A form schema as widgets a resident fills in, and form POST data back into a JSON value.
 
 Pure: no web framework. ``widgets(schema, schemas)`` walks the schema (following ``$ref``
-through ``registry.refs.Resolver``) and returns a tree of ``Widget``s the page templates render;
+through ``registry.syntax.refs.Resolver``) and returns a tree of ``Widget``s the page templates render;
 ``form_value(widgets, data)`` turns flat POST names (``student.name``, ``symptoms``) back into
 the nested value ``compile_form(...).check`` validates, coerced by the fields' JSON types.
 """
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.errors import RegistryError
-from registry.refs import Resolver, SchemaSet
-from registry.submissions import coerce
+from registry.submissions.readers import coerce
+from registry.syntax.refs import Resolver, SchemaSet
 
 RADIO_MAX = 5              # up to this many options: radio buttons; more: a select
 LONG_TEXT = 100            # maxLength above this: a textarea

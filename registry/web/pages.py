@@ -278,7 +278,7 @@ def preview_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromP
 @post("/t/{lg:str}/{slug:str}/{version:str}/preview")
 async def preview_check(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
     """The preview submitted: validated like check-data, messages beside fields, nothing stored."""
-    from registry.validation import compile_form
+    from registry.checks.validation import compile_form
 
     data = await _form(request)
     _check_csrf(request, data)

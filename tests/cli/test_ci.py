@@ -222,7 +222,7 @@ def test_a_transitive_mode_catches_a_break_against_an_earlier_version(run_cli: R
     proc = ci(run_cli, published, "--format", "github")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     annotation = next(line for line in proc.stdout.splitlines() if "ci.incompatible" in line)
-    from registry.sourcemap import locate
+    from registry.syntax.sourcemap import locate
 
     pointer = annotation.split("title=ci.incompatible ", 1)[1].split("::", 1)[0]
     assert pointer.startswith("/properties/note")

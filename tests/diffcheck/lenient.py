@@ -14,7 +14,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from registry.refs import Resolver
+from registry.syntax.refs import Resolver
 
 _MAX_DEPTH = 64
 Located = tuple[str, Any]  # (base URI, subschema)

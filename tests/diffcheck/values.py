@@ -17,7 +17,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from registry.refs import Resolver
+from registry.syntax.refs import Resolver
 
 Located = tuple[str, Any]  # (base URI, subschema)
 ALPHABET = st.sampled_from("aあア0-_ 漢ー１@.")

@@ -13,7 +13,7 @@ import pytest
 
 from registry.diff import Change, Diff, Policy, check_compat, diff, required_bump
 from registry.errors import InvalidTemplate, UsageError
-from registry.refs import SchemaSet
+from registry.syntax.refs import SchemaSet
 
 S = "https://json-schema.org/draft/2020-12/schema"
 STRICT = Policy("strict")

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from registry.refs import SchemaSet
+from registry.syntax.refs import SchemaSet
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "templates_repo"

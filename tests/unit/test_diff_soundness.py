@@ -34,7 +34,7 @@ from diffcheck.values import Context, values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registry.refs import Resolver, SchemaSet
+from registry.syntax.refs import Resolver, SchemaSet
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "templates_repo"

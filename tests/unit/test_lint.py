@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from registry.errors import NotFound, UsageError
-from registry.lint import (
+from registry.checks.lint import (
     RULES,
     InvalidConfig,
     LintConfig,
@@ -20,7 +19,8 @@ from registry.lint import (
     lint_schema,
     lint_version_dir,
 )
-from registry.refs import SchemaSet
+from registry.errors import NotFound, UsageError
+from registry.syntax.refs import SchemaSet
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "lint"
 CASES = sorted(DATA.glob("*.json"))
@@ -197,7 +197,7 @@ def test_missing_path_and_empty_folder(tmp_path: Path) -> None:
 
 
 def test_lint_imports_no_framework() -> None:
-    code = ("import sys, registry.lint; bad = [m for m in ('click', 'litestar', 'sqlmodel', "
+    code = ("import sys, registry.checks.lint; bad = [m for m in ('click', 'litestar', 'sqlmodel', "
             "'sqlalchemy', 'git') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

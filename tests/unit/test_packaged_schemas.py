@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema_rs
 import pytest
 
-from registry.refs import SchemaSet
 from registry.resources import schemas_dir
+from registry.syntax.refs import SchemaSet
 
 COMMON_NAMES = ["address", "birth-date", "email", "furigana", "person-name", "phone",
                 "postal-code", "prefecture", "student"]

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from registry import regexes
+from registry.syntax import regexes
 
 EXPONENTIAL = [
     r"(a+)+b",                       # nested quantifiers

@@ -1,4 +1,4 @@
-"""registry.repository_check on in-memory trees: changes, immutability, bumps, modes, forks, purity."""
+"""registry.checks.repository on in-memory trees: changes, immutability, bumps, modes, forks, purity."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from registry.layout import VersionKey
-from registry.repository_check import (
+from registry.checks.repository import (
     Changes,
     Tree,
     UpstreamInfo,
@@ -19,6 +18,7 @@ from registry.repository_check import (
     locked_pointers,
     version_files,
 )
+from registry.layout import VersionKey
 
 LG = "132241"
 
@@ -201,7 +201,7 @@ def test_upstreams_resolve_in_the_tree_or_through_the_lookup() -> None:
 
 
 def test_the_module_is_pure() -> None:
-    code = ("import sys, registry.repository_check; "
+    code = ("import sys, registry.checks.repository; "
             "bad = [m for m in ('git', 'click', 'litestar', 'sqlmodel', 'sqlalchemy', 'httpx') if m in sys.modules]; "
             "print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry import pointers
-from registry.sourcemap import locate, pointer_positions
+from registry.syntax import pointers
+from registry.syntax.sourcemap import locate, pointer_positions
 
 TEXT = """{
   "title": "欠席連絡",

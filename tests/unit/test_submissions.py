@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
-from registry import submissions
-from registry.documents import read_json
+from registry.checks.validation import FormValidator, compile_form
 from registry.errors import NotFound, UsageError
-from registry.refs import SchemaSet
-from registry.submissions import (
+from registry.submissions import readers as submissions
+from registry.submissions.readers import (
     CsvColumns,
     Tally,
     check_file,
@@ -20,7 +19,8 @@ from registry.submissions import (
     detect_encoding,
     iter_records,
 )
-from registry.validation import FormValidator, compile_form
+from registry.syntax.documents import read_json
+from registry.syntax.refs import SchemaSet
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "submissions"
 

@@ -12,10 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registry import pointers
-from registry.layout import VersionKey
-from registry.refs import SchemaSet
-from registry.validation import (
+from registry.checks.validation import (
     MAX_REFS,
     MAX_SCHEMA_DEPTH,
     check_schema,
@@ -23,6 +20,9 @@ from registry.validation import (
     validate_paths,
     validate_version_documents,
 )
+from registry.layout import VersionKey
+from registry.syntax import pointers
+from registry.syntax.refs import SchemaSet
 
 CASES = Path(__file__).resolve().parent.parent / "data" / "validate"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -226,7 +226,7 @@ def test_in_memory_variant_reports_examples_and_id() -> None:
 
 def test_pure_core_imports_nothing_heavy() -> None:
     """validation, submissions, messages and sourcemap import no click, web framework, ORM or git."""
-    code = ("import sys, registry.validation, registry.submissions, registry.messages, registry.sourcemap;"
+    code = ("import sys, registry.checks.validation, registry.submissions.readers, registry.submissions.messages, registry.syntax.sourcemap;"
             "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     heavy = [m for m in out if m.split(".")[0] in ("click", "litestar", "sqlmodel", "sqlalchemy", "git", "httpx")]

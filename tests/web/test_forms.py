@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.refs import SchemaSet
-from registry.validation import compile_form
+from registry.checks.validation import compile_form
+from registry.syntax.refs import SchemaSet
 from registry.web.forms import form_value, name_of_pointer, widgets
 
 SCHEMA: dict[str, Any] = {

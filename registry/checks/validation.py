@@ -17,8 +17,6 @@ from typing import Any
 
 import jsonschema_rs
 
-from registry import pointers
-from registry.documents import MAX_DOCUMENT_BYTES, decode_utf8, parse_json_text
 from registry.errors import InvalidTemplate, NotFound, RegistryError, UsageError
 from registry.layout import (
     EXAMPLES_DIR,
@@ -29,11 +27,13 @@ from registry.layout import (
     find_repository_root,
     is_slug,
 )
-from registry.messages import explain
 from registry.models import Issue
-from registry.refs import META_SCHEMA_2020_12, Resolver, SchemaSet, UnresolvableRef
 from registry.resources import schemas_dir
-from registry.sourcemap import SourceMap
+from registry.submissions.messages import explain
+from registry.syntax import pointers
+from registry.syntax.documents import MAX_DOCUMENT_BYTES, decode_utf8, parse_json_text
+from registry.syntax.refs import META_SCHEMA_2020_12, Resolver, SchemaSet, UnresolvableRef
+from registry.syntax.sourcemap import SourceMap
 from registry.versioning import Version
 
 MAX_SCHEMA_DEPTH = 64

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
-from registry import pointers
-from registry.documents import read_json
 from registry.errors import InvalidTemplate, NotFound
 from registry.layout import COMMON_BASE, LG_RE, REGISTRY_BASE, SCHEMA_FILE, VersionKey, is_slug
 from registry.models import Issue
 from registry.resources import schemas_dir
+from registry.syntax import pointers
+from registry.syntax.documents import read_json
 from registry.versioning import Version
 
 META_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"

@@ -12,7 +12,7 @@ import contextlib
 import json
 from bisect import bisect_right
 
-from registry import pointers
+from registry.syntax import pointers
 
 # Deeper documents are refused elsewhere (validation limits); here we simply stop descending.
 _MAX_DEPTH = 256

@@ -16,7 +16,7 @@ files at the base and in the working tree, each with a reader — and returns ``
   validation (``ci.locked-field``), comparing the fields' subschemas with their ``$ref``s resolved.
 
 File names in issues are relative to the layout root ('/'-separated); lines come from
-``registry.sourcemap``. No git, no network, no click here.
+``registry.syntax.sourcemap``. No git, no network, no click here.
 """
 
 from __future__ import annotations
@@ -28,12 +28,12 @@ from typing import Any
 
 import msgspec
 
-from registry import pointers
 from registry.errors import NotFound, RegistryError
 from registry.layout import LG_RE, SCHEMA_FILE, TEMPLATE_FILE, VersionKey, is_slug
 from registry.models import Issue
-from registry.refs import Resolver, SchemaSet
-from registry.sourcemap import locate
+from registry.syntax import pointers
+from registry.syntax.refs import Resolver, SchemaSet
+from registry.syntax.sourcemap import locate
 from registry.versioning import BUMP_ORDER, Bump, Version
 
 DEFAULT_MODE = "BACKWARD"

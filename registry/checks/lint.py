@@ -12,7 +12,7 @@ field's ``$ref`` target and ``allOf`` members under its own keywords, so a field
 ``/common/person-name.json`` inherits its title and personal mark. Subschemas under ``if``,
 ``not``, ``contains`` and ``propertyNames`` are conditions, not fields; a property in a
 ``then``/``else``/``allOf``/``anyOf``/``oneOf`` branch that the enclosing object already defines
-is a refinement, not a new field. References resolve locally (registry.refs), never over the
+is a refinement, not a new field. References resolve locally (registry.syntax.refs), never over the
 network; an unresolvable reference is validate's finding and is skipped here.
 """
 
@@ -26,8 +26,6 @@ from typing import Any, get_args
 
 import msgspec
 
-from registry import pointers, regexes
-from registry.documents import read_json
 from registry.errors import RegistryError, UsageError
 from registry.layout import (
     COMMON_BASE,
@@ -40,7 +38,9 @@ from registry.layout import (
     iter_version_dirs,
 )
 from registry.models import Issue, Severity
-from registry.refs import Resolver, SchemaSet
+from registry.syntax import pointers, regexes
+from registry.syntax.documents import read_json
+from registry.syntax.refs import Resolver, SchemaSet
 
 MAX_DEPTH = 6
 MAX_FIELDS = 200
@@ -797,7 +797,7 @@ def lint_schema(schema: Any, *, schemas: SchemaSet | None = None,
 def _with_positions(issues: list[Issue], file: Path) -> list[Issue]:
     """Set ``file`` and, where the source map knows the pointer, line and column."""
     try:
-        from registry.sourcemap import SourceMap
+        from registry.syntax.sourcemap import SourceMap
         source_map: SourceMap | None = SourceMap(file.read_text(encoding="utf-8-sig"))
     except (ImportError, OSError, UnicodeDecodeError):
         source_map = None

@@ -19,10 +19,10 @@ from typing import Any
 
 import msgspec
 
+from registry.checks.validation import FormValidator
 from registry.errors import NotFound, RegistryError, UsageError
 from registry.models import Issue
-from registry.refs import Resolver
-from registry.validation import FormValidator
+from registry.syntax.refs import Resolver
 
 CHUNK = 1 << 20
 SNIFF_BYTES = 1 << 16

@@ -1,0 +1,1 @@
+"""Checking templates: validation, lint, repository (CI) checks, the compatibility rule."""

@@ -1,0 +1,1 @@
+"""Residents' submissions: readers for JSON/JSONL/CSV, messages staff understand."""

@@ -1,0 +1,1 @@
+"""Reading documents: JSON with positions, JSON pointers, source maps, ECMA-262 regexes, $ref resolution."""
