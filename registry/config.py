@@ -15,7 +15,7 @@ from pathlib import Path
 
 from registry.errors import UsageError
 
-FAULT_POINTS = ("before-update-ref", "after-update-ref")
+FAULT_POINTS = ("before-objects", "in-objects", "before-update-ref", "after-update-ref")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,11 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_schema_depth: int = 32
     max_ref_count: int = 200
+    # Bytes of version documents (JSON + schema) kept in memory per worker (YOSHIKI_DOC_CACHE_BYTES).
+    doc_cache_bytes: int = 64 * 1024 * 1024
+    # Pack loose git objects in the background after this many writes of a process
+    # (YOSHIKI_REPACK_EVERY; docs in registry/storage/maintenance.py).
+    repack_every: int = 100
     # Test-only fault injection (docs in git_store.FaultHook): pause at this point of a write.
     fault_pause: str | None = None
     fault_pause_file: Path | None = None
@@ -67,7 +72,8 @@ class Settings:
         for name in ("registry_name", "registry_email", "base_url"):
             if env.get(f"YOSHIKI_{name.upper()}"):
                 overrides[name] = env[f"YOSHIKI_{name.upper()}"]
-        for name in ("max_body_bytes", "max_schema_depth", "max_ref_count"):
+        for name in ("max_body_bytes", "max_schema_depth", "max_ref_count", "doc_cache_bytes",
+                     "repack_every"):
             raw = env.get(f"YOSHIKI_{name.upper()}")
             if raw:
                 overrides[name] = _positive_int(f"YOSHIKI_{name.upper()}", raw)

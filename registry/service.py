@@ -22,13 +22,15 @@ Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry.checks.identifiers import upstream_issues
 from registry.checks.repository import Tree, locked_field_issues
 from registry.errors import (
     Conflict,
@@ -48,6 +50,13 @@ from registry.layout import (
     VersionKey,
     schema_uri,
 )
+from registry.lineage import (
+    DETACHED_FILE,
+    dump_detachments,
+    lineage_issue,
+    load_detachments,
+    upstream_of,
+)
 from registry.models import Issue, has_errors
 from registry.storage.git_store import (
     DEPRECATED_FILE,
@@ -56,6 +65,7 @@ from registry.storage.git_store import (
     commit_message,
     load_deprecations,
 )
+from registry.storage.maintenance import RepackScheduler
 from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.storage.records import TemplateSummary, VersionRecord
 from registry.syntax.documents import decode_utf8, parse_json_text
@@ -122,6 +132,17 @@ class Lineage(msgspec.Struct, kw_only=True):
     forks: list[VersionRecord] = msgspec.field(default_factory=list)
 
 
+class DetachResult(msgspec.Struct, kw_only=True):
+    """A fork detached from its upstream."""
+
+    template: str
+    upstream: str
+    version: str          # the template's latest version when it detached
+    commit: str
+    at: str
+    reason: str | None = None
+
+
 class VersionFiles(msgspec.Struct, kw_only=True):
     """A published version read from git: parsed template and schema, and every file."""
 
@@ -183,6 +204,33 @@ class RegistryService:
             if migrate:
                 index.migrate()
         self.index: TemplateIndex = index
+        self.index_behind = False          # a git write whose index write failed: catch up first
+        self.reindex_skipped: list[str] = []  # what the last reindex could not index, and why
+        self.repacker = RepackScheduler(settings.repo_path, settings.repack_every)
+
+    @contextlib.contextmanager
+    def _indexing(self, info: CommitInfo) -> Iterator[None]:
+        """Around the index writes that follow a git commit: advance the index's git tip.
+
+        If they fail, the commit is in git and not in the index: the next write of this
+        process (and every start) catches up first (registry/recovery.py).
+        """
+        try:
+            yield
+        except BaseException:
+            self.index_behind = True
+            raise
+        from registry.recovery import STATE_TIP
+
+        self.index.set_state(STATE_TIP, info.commit, expect=info.parent)
+        self.repacker.wrote()
+
+    def _catch_up_if_behind(self) -> None:
+        if self.index_behind:
+            from registry.recovery import catch_up
+
+            catch_up(self)
+            self.index_behind = False
 
     # -- helpers ------------------------------------------------------------------------------
     def _schemas(self, commit: str | None) -> SchemaSet:
@@ -289,6 +337,11 @@ class RegistryService:
         from registry.checks.validation import validate_version_documents
 
         key = parsed.key
+        bad_upstream = upstream_issues(parsed.template)
+        if bad_upstream:
+            raise InvalidTemplate(f"{key}: template.json's upstream is not a template version; nothing was published",
+                                  detail_ja=f"{key}: template.json の upstream がテンプレートの版を指していないため公開していません",
+                                  issues=bad_upstream)
         tip, existing = self.store.tip_and_versions(key.template)
         if key.version in existing:
             raise VersionExists(
@@ -336,15 +389,8 @@ class RegistryService:
         warnings = [i for i in issues if i.severity != "error"] + list(extra_warnings or [])
 
         mode = str(template.get("compatibility") or DEFAULT_MODE)
-        new_v = Version.parse(key.version)
-        earlier = [v for v in existing if Version.parse(v) < new_v]
-        previous = earlier[-1] if earlier else None
-        declared: Bump | None = None
-        required: Bump | None = None
-        changes: list[Any] = []
-        if previous is not None:
-            declared, required, changes = self._check_change(key, parsed.schema, earlier, mode,
-                                                             schemas, tip)
+        previous, declared, required, changes = self._check_line(
+            key, parsed.schema, template, mode, existing, schemas, tip)
         changelog = template.get("changelog") if isinstance(template.get("changelog"), str) else None
         result = PublishResult(
             template=str(key.template), version=key.version, commit=None, previous=previous,
@@ -355,19 +401,107 @@ class RegistryService:
         if dry_run:
             return result
         extra = f"from {upstream['template']} {upstream['version']}" if upstream and event != "publish" else None
+        checked = {"tip": tip, "versions": existing}
+
+        def recheck(new_tip: str | None) -> None:
+            # Check and write are one step: run again, inside the writers' lock, against the
+            # tip this attempt's compare-and-swap builds on, when the template moved meanwhile.
+            nonlocal previous, declared, required, changes
+            if new_tip == checked["tip"]:
+                return
+            versions = self.store.list_versions(key.template, new_tip)
+            checked["tip"] = new_tip
+            if versions == checked["versions"]:
+                return
+            checked["versions"] = versions
+            previous, declared, required, changes = self._check_line(
+                key, parsed.schema, template, mode, versions, schemas, new_tip)
+
+        message = commit_message(event, key, declared, changelog, extra, actor=actor.display)
+        self._catch_up_if_behind()
         info = self.store.commit_files(
             {f"{key.relpath}/{p}": d for p, d in parsed.files.items()}, author=actor,
-            message=commit_message(event, key, declared, changelog, extra), must_not_exist=key)
+            message=message, must_not_exist=key, precheck=recheck)
+        if (previous, declared) != (result.previous, result.bump):  # re-checked on a moved tip
+            result.previous, result.bump, result.required_bump = previous, declared, required
+            result.changes = changes
         self.fault("after-update-ref")
         result.commit = info.commit
         record = self._record(key, template, info, declared, _EVENTS[event])
         if record.upstream_template and record.upstream_version:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
-        self.index.record_version(record)
-        self.index.audit(actor.display, event, str(key),
-                         f"commit {info.commit}" + (f", {declared}" if declared else ""), None)
+        with self._indexing(info):
+            self.index.record_version(record)
+            self.index.audit(actor.display, event, str(key),
+                             f"commit {info.commit}" + (f", {declared}" if declared else ""), None,
+                             commit=info.commit)
         return result
+
+    def _check_line(self, key: VersionKey, schema: Any, template: Any, mode: str,
+                    existing: list[str], schemas: SchemaSet, tip: str | None,
+                    ) -> tuple[str | None, Bump | None, Bump | None, list[Any]]:
+        """Lineage, then the compatibility rule against earlier AND later versions of the line.
+
+        Returns (previous, declared, required, changes); raises when the rule refuses.
+        """
+        new_v = Version.parse(key.version)
+        earlier = [v for v in existing if Version.parse(v) < new_v]
+        previous = earlier[-1] if earlier else None
+        if previous is not None:
+            self._check_lineage(key, previous, template, tip)
+        declared: Bump | None = None
+        required: Bump | None = None
+        changes: list[Any] = []
+        if previous is not None:
+            declared, required, changes = self._check_change(key, schema, earlier, mode,
+                                                             schemas, tip)
+        self._check_later(key, schema, existing, schemas, tip)
+        return previous, declared, required, changes
+
+    def _check_lineage(self, key: VersionKey, previous: str, template: Any, tip: str | None) -> None:
+        """A fork keeps its upstream unless its city detached it (registry/lineage.py)."""
+        prev_template = self._doc(VersionKey(key.lg, key.slug, previous), TEMPLATE_FILE, tip)
+        if upstream_of(prev_template) is None:
+            return
+        records = load_detachments(self.store.read_file(f"{key.lg}/{key.slug}/{DETACHED_FILE}", tip))
+        issue = lineage_issue(previous, prev_template, template, records)
+        if issue is not None:
+            raise InvalidTemplate(
+                f"{key} leaves the upstream of {key.template} without a detach; nothing was published",
+                detail_ja=f"{key} は切り離し（detach）をせずにフォーク元を外しているため公開していません",
+                issues=[issue])
+
+    def _check_later(self, key: VersionKey, schema: Any, existing: list[str],
+                     schemas: SchemaSet, tip: str | None) -> None:
+        """The later versions of the line as if published after this one (checks/line_order.py)."""
+        from registry.checks.line_order import later_in_line, later_pairs
+        from registry.diff import check_compat, diff, required_bump
+
+        later = later_in_line(key.version, existing)
+        if not later:
+            return
+        templates = {w: self._doc(VersionKey(key.lg, key.slug, w), TEMPLATE_FILE, tip) for w in later}
+        modes = {w: str((t.get("compatibility") if isinstance(t, dict) else None) or DEFAULT_MODE)
+                 for w, t in templates.items()}
+        for w in later_pairs(later, modes):
+            m = modes[w]
+            w_schema = self._doc(VersionKey(key.lg, key.slug, w), SCHEMA_FILE, tip)
+            d = diff(schema, w_schema, mode=m, old_schemas=schemas, new_schemas=schemas)
+            required: Bump = required_bump(d, "BACKWARD" if m == "NONE" else m)
+            declared = Version.parse(key.version).bump_to(Version.parse(w))
+            compat_ok = m == "NONE" or check_compat(w_schema, [schema], m, schemas=schemas).ok
+            if compat_ok and BUMP_ORDER[declared] >= BUMP_ORDER[required]:
+                continue
+            bad = [c for c in d.changes if "breaking" in (c.backward, c.forward)
+                   or "unknown" in (c.backward, c.forward)] or list(d.changes)
+            raise IncompatibleChange(
+                f"{key} cannot come before {w}: published after it in version order, {w} would break its mode {m} "
+                f"against {key.version} (or need a {required} step, not {declared}); publish a version after {later[-1]} or a new major version",
+                detail_ja=f"{key} は公開済みの {w} より前の版になりますが、{w} が {key.version} に対して互換性モード {m} を満たさなくなります"
+                          f"（または{_BUMP_JA[required]}の版上げが必要です）。{later[-1]} より後の版か新しいメジャーバージョンで公開してください",
+                issues=[_change_issue(c, required) for c in bad],
+                extra={"mode": m, "later_version": w, "required_bump": required})
 
     def _check_change(self, key: VersionKey, schema: Any, earlier: list[str], mode: str,
                       schemas: SchemaSet, tip: str | None) -> tuple[Bump, Bump, list[Any]]:
@@ -645,11 +779,62 @@ class RegistryService:
             current[vkey.version] = {"reason": reason, "by": actor.display, "at": at}
             return {path: _dump(dict(sorted(current.items(), key=lambda kv: _version_order(kv[0]))))}
 
+        self._catch_up_if_behind()
         info: CommitInfo = self.store.commit_files(
-            flag, author=actor, message=commit_message("deprecate", vkey, None, reason))
-        self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
-        self.index.audit(actor.display, "deprecate", str(vkey), reason, None)
+            flag, author=actor,
+            message=commit_message("deprecate", vkey, None, reason, actor=actor.display))
+        with self._indexing(info):
+            self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
+            self.index.audit(actor.display, "deprecate", str(vkey), reason, None,
+                             commit=info.commit)
         return info
+
+    # -- detach -------------------------------------------------------------------------------
+    def detach(self, key: TemplateKey | str, actor: Author, reason: str | None = None) -> DetachResult:
+        """End a fork's relation to its upstream on purpose (registry/lineage.py).
+
+        Writes a record to ``<lg>/<slug>/detached.json`` (git is the source of truth; reindex and
+        catch-up restore it), audits it and adds a ``detached`` event to the change feed. From
+        then on the template's next version may leave out ``upstream``.
+        """
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        self._check_actor(actor, tk.lg)
+        versions = self.store.list_versions(tk)
+        if not versions:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        latest = VersionKey(tk.lg, tk.slug, versions[-1])
+        upstream = upstream_of(self._doc(latest, TEMPLATE_FILE))
+        if upstream is None:
+            raise UsageError(f"{tk} is not a fork (its latest version {latest.version} names no upstream)",
+                             detail_ja=f"{tk} はフォークではありません（最新版 {latest.version} に upstream がありません）")
+        path = f"{tk.lg}/{tk.slug}/{DETACHED_FILE}"
+        at = now_iso()
+        text = (reason or "").strip() or None
+
+        def add(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
+            records = load_detachments(read(path))
+            records.append({"upstream": upstream, "version": latest.version, "by": actor.display,
+                            "at": at, **({"reason": text} if text else {})})
+            return {path: dump_detachments(records)}
+
+        self._catch_up_if_behind()
+        info: CommitInfo = self.store.commit_files(
+            add, author=actor,
+            message=commit_message("detach", latest, None, text, extra=f"from {upstream}",
+                                   actor=actor.display))
+        with self._indexing(info):
+            self.index.record_detachment(tk.lg, tk.slug, upstream, latest.version, at,
+                                         actor.display, text)
+            self.index.audit(actor.display, "detach", str(latest),
+                             f"from {upstream}" + (f": {text}" if text else ""), None,
+                             commit=info.commit)
+        return DetachResult(template=str(tk), upstream=upstream, version=latest.version,
+                            commit=info.commit, at=at, reason=text)
+
+    def detachments(self, key: TemplateKey | str) -> list[dict[str, Any]]:
+        """This template's detachments from its upstream, from git."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        return load_detachments(self.store.read_file(f"{tk.lg}/{tk.slug}/{DETACHED_FILE}"))
 
     # -- reads --------------------------------------------------------------------------------
     def records(self) -> list[VersionRecord]:
@@ -657,11 +842,16 @@ class RegistryService:
         out: list[VersionRecord] = []
         stored: list[StoredVersion] = list(self.store.iter_versions())
         commits = {str(s.key): s.commit.commit for s in stored if s.commit}
+        self.reindex_skipped = list(getattr(self.store, "skipped", []))
         for s in stored:
             try:
                 template = json.loads(s.template)
             except ValueError:
                 template = {}
+            bad = upstream_issues(template)
+            if bad:  # written before upstream was checked: report and skip, never fail
+                self.reindex_skipped.append(f"{s.key}: {bad[0].message}")
+                continue
             rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
                                s.bump, s.event, s.deprecated, s.deprecated_reason)
             if rec.upstream_template and rec.upstream_version:
@@ -671,9 +861,21 @@ class RegistryService:
 
     def reindex(self, *, actor: str = "system") -> int:
         """Rebuild the index (everything but tokens) from git alone; idempotent. Returns count."""
+        from registry.recovery import STATE_TIP
+
+        tip = self.store.tip()
         records = self.records()
         self.index.rebuild(records)
-        self.index.audit(actor, "reindex", "*", f"{len(records)} versions", None)
+        for path, data in sorted(self.store.files_named(DETACHED_FILE, tip).items()):
+            lg, slug, _ = path.split("/")
+            for r in load_detachments(data):
+                self.index.record_detachment(lg, slug, r["upstream"], r["version"],
+                                             str(r.get("at") or now_iso()), str(r.get("by") or ""),
+                                             r.get("reason"))
+        skipped = f", {len(self.reindex_skipped)} skipped" if self.reindex_skipped else ""
+        self.index.audit(actor, "reindex", "*", f"{len(records)} versions{skipped}", None)
+        if tip is not None:
+            self.index.set_state(STATE_TIP, tip)
         return len(records)
 
     def history(self, key: TemplateKey | str) -> list[HistoryEntry]:

@@ -43,15 +43,16 @@ from typing import IO, Any
 
 from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
+from registry.storage.maintenance import TMP_DIR, WRITERS_LOCK, clear_stale_lock_from
 from registry.storage.ports import Author, CommitInfo, StoredVersion
 from registry.versioning import Version, sort_versions
 
 MAIN_REF = "refs/heads/main"
-WRITERS_LOCK = "yoshiki-writers.lock"
 DEPRECATED_FILE = "deprecated.json"
 TRAILER_VERSION = "Yoshiki-Version"
 TRAILER_BUMP = "Yoshiki-Bump"
 TRAILER_EVENT = "Yoshiki-Event"
+TRAILER_ACTOR = "Yoshiki-Actor"
 _FIELD = "\x00"
 _RECORD = "\x1e"
 _LOG_FORMAT = "%x1e%H%x00%an%x00%ae%x00%aI%x00%B"
@@ -65,8 +66,9 @@ class FaultHook:
     """Test-only fault injection: pause a write at a named point so a test can SIGKILL it.
 
     Off by default. ``Settings.fault_pause`` (``YOSHIKI_FAULT_PAUSE``) names the point —
-    ``before-update-ref`` (objects written, branch not moved) or ``after-update-ref`` (branch
-    moved, index not written). On reaching it the process writes its pid to
+    ``before-objects`` (nothing written), ``in-objects`` (blob files in the temporary folder,
+    ``hash-object`` not run), ``before-update-ref`` (objects written, branch not moved) or
+    ``after-update-ref`` (branch moved, index not written). On reaching it the process writes its pid to
     ``fault_pause_file`` (``YOSHIKI_FAULT_PAUSE_FILE``) and sleeps until killed.
     """
 
@@ -87,8 +89,13 @@ class FaultHook:
 
 
 def commit_message(event: str, key: VersionKey, bump: str | None, changelog: str | None = None,
-                   extra: str | None = None) -> str:
-    """The message of a commit that adds a version: subject, changelog, trailers."""
+                   extra: str | None = None, actor: str | None = None) -> str:
+    """The message of a commit that adds a version: subject, changelog, trailers.
+
+    ``actor`` (the account's display name) becomes a ``Yoshiki-Actor`` trailer: with the event,
+    the version, the date and the body, the commit holds everything its audit entry says, so the
+    index's catch-up restores a lost entry from git alone (registry/recovery.py).
+    """
     subject = f"{event} {key.lg}/{key.slug} {key.version}" + (f" ({bump})" if bump else "")
     if extra:
         subject += f" {extra}"
@@ -99,12 +106,14 @@ def commit_message(event: str, key: VersionKey, bump: str | None, changelog: str
     if bump:
         body.append(f"{TRAILER_BUMP}: {bump}")
     body.append(f"{TRAILER_EVENT}: {_event_trailer(event)}")
+    if actor:
+        body.append(f"{TRAILER_ACTOR}: {' '.join(actor.split())}")
     return "\n".join(body) + "\n"
 
 
 def _event_trailer(event: str) -> str:
     return {"publish": "published", "fork": "forked", "pull": "pulled",
-            "deprecate": "deprecated"}.get(event, event)
+            "deprecate": "deprecated", "detach": "detached"}.get(event, event)
 
 
 class _CatFile:
@@ -267,6 +276,7 @@ class GitTemplateStore:
         self.fault = fault or FaultHook()
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
+        self.skipped: list[str] = []  # what the last iter_versions could not index, and why
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -291,12 +301,17 @@ class GitTemplateStore:
         """Write blobs with one ``hash-object`` process (paths of temporary files on stdin)."""
         if not contents:
             return []
-        with tempfile.TemporaryDirectory(prefix="yoshiki-blobs-") as tmp:
+        # Inside the repository (so inside the data folder), named by our pid: a folder left by
+        # a killed writer is removed at start (storage/maintenance.remove_temporary_files).
+        tmp_root = self.path / TMP_DIR
+        tmp_root.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f"yoshiki-blobs-{os.getpid()}-", dir=tmp_root) as tmp:
             paths = []
             for i, data in enumerate(contents):
                 p = Path(tmp) / str(i)
                 p.write_bytes(data)
                 paths.append(str(p))
+            self.fault("in-objects")
             out = self._git("hash-object", "-w", "--no-filters", "--stdin-paths",
                             input="\n".join(paths).encode() + b"\n").stdout.decode().split()
         if len(out) != len(contents):
@@ -332,15 +347,21 @@ class GitTemplateStore:
         return _nest({p: (None if d is None else next(blob_ids)) for p, d in changes.items()})
 
     def commit_files(self, changes: Mapping[str, bytes | None] | ChangeBuilder, *, author: Author,
-                     message: str, must_not_exist: VersionKey | None = None) -> CommitInfo:
+                     message: str, must_not_exist: VersionKey | None = None,
+                     precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
         """Write one commit on the tip changing ``changes`` (repo paths; None deletes).
 
         ``changes`` may be a function of a reader (``path -> bytes | None`` at the tip being
         built on): it is called again after every lost race, so a read-modify-write (e.g. the
         deprecation list) never overwrites what another writer just committed.
         ``must_not_exist``: refuse with VersionExists if that version folder exists on the tip
-        (checked again after every lost race). Raises Conflict if the race is lost too often.
+        (checked again after every lost race). ``precheck(tip)`` runs on every attempt, inside
+        the writers' lock, with the tip this attempt builds on; it raises to refuse (the
+        compatibility rule is re-checked there against the tip the compare-and-swap wins on).
+        A ref lock left by a dead writer is cleared (storage/maintenance.py). Raises Conflict if
+        the race is lost too often.
         """
+        self.fault("before-objects")
         nested = None if callable(changes) else self._nested_blobs(changes)
         # The date is set here so the CommitInfo can be returned without reading the commit back.
         when = int(time.time())
@@ -365,7 +386,7 @@ class GitTemplateStore:
                     folder = self._build_tree(cat, mk, None, node[leaf])
                     if folder is not None:
                         node[leaf] = ("040000", folder)
-            with self._writers_lock():
+            with self._writers_lock() as holding:
                 for attempt in range(self.max_retries + 1):
                     if attempt:  # fresh readers after a lost race: nothing cached survives
                         cat.close()
@@ -380,6 +401,8 @@ class GitTemplateStore:
                             detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
                             extra={"version": str(must_not_exist)},
                         )
+                    if precheck is not None:
+                        precheck(old)
                     base_tree = f"{old}^{{tree}}" if old is not None else None
                     if callable(changes):
                         def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
@@ -402,8 +425,10 @@ class GitTemplateStore:
                     if proc.returncode == 0:
                         return CommitInfo(commit=new, author_name=author.display,
                                           author_email=author.email, date=iso,
-                                          message=message.strip("\n"))
+                                          message=message.strip("\n"), parent=old)
                     self.retries += 1
+                    if holding and clear_stale_lock_from(self.path, proc.stderr):
+                        continue  # a dead writer's lock was removed: try again at once
                     # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
                     time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
         finally:
@@ -415,7 +440,7 @@ class GitTemplateStore:
         )
 
     @contextlib.contextmanager
-    def _writers_lock(self) -> Iterator[None]:
+    def _writers_lock(self) -> Iterator[bool]:
         """Queue this host's writers (flock) so they do not spin on lost compare-and-swaps.
 
         Only an optimisation: correctness is update-ref's compare-and-swap, which also guards
@@ -425,11 +450,11 @@ class GitTemplateStore:
         try:
             fd = os.open(self.path / WRITERS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
-            yield
+            yield False
             return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            yield True
         finally:
             os.close(fd)
 
@@ -544,6 +569,47 @@ class GitTemplateStore:
                 found[trailers[TRAILER_VERSION]] = (info, trailers)
         return found
 
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        """True when ``ancestor`` is ``commit`` or one of its ancestors."""
+        return self._git("merge-base", "--is-ancestor", ancestor, commit,
+                         check=False).returncode == 0
+
+    def log_range(self, since: str | None, tip: str) -> list[tuple[CommitInfo, dict[str, str]]]:
+        """Commits after ``since`` up to ``tip`` (all when None), OLDEST first, with trailers."""
+        fmt = ("%x1e%H%x00%an%x00%ae%x00%aI%x00%(trailers:key=Yoshiki-Version,key=Yoshiki-Bump,"
+               "key=Yoshiki-Event,key=Yoshiki-Actor,separator=%x01)")
+        rev = f"{since}..{tip}" if since else tip
+        out = self._git("log", "--reverse", "--first-parent", f"--format={fmt}", rev).stdout.decode()
+        found: list[tuple[CommitInfo, dict[str, str]]] = []
+        for rec in out.split(_RECORD):
+            fields = rec.split(_FIELD)
+            if len(fields) < 5:
+                continue
+            raw = fields[4].strip()
+            trailers = dict(t.partition(": ")[::2] for t in raw.split("\x01")) if raw else {}
+            found.append((CommitInfo(commit=fields[0].strip(), author_name=fields[1],
+                                     author_email=fields[2], date=fields[3]), trailers))
+        return found
+
+    def files_named(self, name: str, commit: str | None = None) -> dict[str, bytes]:
+        """``<lg>/<slug>/<name>`` files at ``commit`` or the tip (e.g. every detached.json)."""
+        rev = commit or self.tip()
+        if rev is None:
+            return {}
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", rev).stdout
+        wanted: dict[str, str] = {}
+        for entry in listing.split(b"\0"):
+            meta, _, raw_path = entry.partition(b"\t")
+            path = raw_path.decode("utf-8", "surrogateescape")
+            parts = path.split("/")
+            if len(parts) == 3 and parts[2] == name and meta:
+                wanted[path] = meta.split()[2].decode()
+        if not wanted:
+            return {}
+        with _CatFile(self.path, buffered=True) as cat:
+            blobs = list(cat.many(list(wanted.values())))
+        return {p: b or b"" for p, b in zip(wanted, blobs, strict=True)}
+
     def _added_by(self) -> dict[str, CommitInfo]:
         """Slow path: the commit adding each ``<lg>/<slug>/<v>/template.json`` (tree diffs)."""
         out = self._git("log", "--diff-filter=A", "--name-only", f"--format={_LOG_FORMAT}%x00",
@@ -566,6 +632,7 @@ class GitTemplateStore:
         ONE ``git ls-tree -r`` lists the tip, ONE ``git cat-file --batch`` reads the
         template.json and deprecated.json blobs, ONE ``git log`` maps versions to commits.
         """
+        self.skipped = []
         tip = self.tip()
         if tip is None:
             return
@@ -587,6 +654,9 @@ class GitTemplateStore:
                 if LG_RE.fullmatch(lg) and is_slug(slug) and Version.is_valid(version):
                     keys.append(VersionKey(lg, slug, version))
                     oids.append(meta.split()[2].decode())
+                else:  # in git, but not a name the registry can index: reported, not fatal
+                    self.skipped.append(f"{'/'.join(parts[:3])}: not <LG code>/<slug>/<version>"
+                                        " (each version part at most 999999999)")
             elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
                 deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
         fallback: dict[str, CommitInfo] | None = None

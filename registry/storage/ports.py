@@ -6,8 +6,8 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Protocol
 
 import msgspec
 
@@ -39,6 +39,7 @@ class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
     author_email: str
     date: str
     message: str = ""
+    parent: str | None = None   # the tip the commit was written on (set by commit_files)
 
 
 class StoredVersion(msgspec.Struct, kw_only=True):
@@ -128,8 +129,25 @@ class TemplateIndex(Protocol):
         """The id of the newest change-feed event (0 when empty)."""
 
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,
-              remote_addr: str | None = None) -> None:
-        """Append one audit entry."""
+              remote_addr: str | None = None, *, commit: str | None = None,
+              at: str | None = None) -> None:
+        """Append one audit entry (with ``commit``: at most one per commit)."""
+
+    def audited_commits(self, commits: Sequence[str]) -> set[str]:
+        """Which of ``commits`` have an audit entry."""
+
+    def state(self, name: str) -> str | None:
+        """A named value about the index itself (``git_tip``: the last commit caught up with)."""
+
+    def set_state(self, name: str, value: str, *, expect: str | bool | None = True) -> bool:
+        """Set a named value (compare-and-set with ``expect``; True sets unconditionally)."""
+
+    def record_detachment(self, lg: str, slug: str, upstream: str, version: str, at: str,
+                          actor: str, reason: str | None) -> bool:
+        """Record a fork's detachment from its upstream (and its feed event); idempotent."""
+
+    def detachments(self, lg: str, slug: str, *, as_upstream: bool = False) -> list[dict[str, Any]]:
+        """Detachments of this template (or, ``as_upstream``, of its forks)."""
 
     def rebuild(self, records: Iterable[VersionRecord]) -> None:
         """Replace everything but tokens (and audit) with these records; idempotent."""

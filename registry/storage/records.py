@@ -10,7 +10,7 @@ from typing import Literal
 
 import msgspec
 
-EventKind = Literal["published", "forked", "pulled", "deprecated"]
+EventKind = Literal["published", "forked", "pulled", "deprecated", "detached"]
 
 
 class VersionRecord(msgspec.Struct, kw_only=True):
@@ -91,3 +91,4 @@ class AuditEntry(msgspec.Struct, kw_only=True):
     target: str
     detail: str | None = None
     remote_addr: str | None = None
+    commit: str | None = None          # the git commit of the write (None for other actions)

@@ -134,10 +134,20 @@ class EventRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """One audited action (kept across rebuilds: git cannot restore it)."""
+    """One audited action (kept across rebuilds).
+
+    A write to git names its commit: at most one entry per commit (a unique index), so the
+    catch-up after a crash (registry/recovery.py) can restore a lost entry from the commit's
+    trailers without ever doubling one.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        Index("uq_audit_log_commit", "commit", unique=True,
+              sqlite_where=text("\"commit\" IS NOT NULL"),
+              postgresql_where=text("\"commit\" IS NOT NULL")),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True,
                                                           autoincrement=True))
@@ -147,6 +157,31 @@ class AuditRow(SQLModel, table=True):
     target: str = Field(sa_type=Text, nullable=False)
     detail: str | None = Field(default=None, sa_type=Text)
     remote_addr: str | None = Field(default=None, sa_type=String)
+    commit: str | None = Field(default=None, sa_type=String)
+
+
+class IndexStateRow(SQLModel, table=True):
+    """Named values about the index itself: ``git_tip`` = the last commit it has caught up with."""
+
+    __tablename__ = "index_state"
+
+    name: str = Field(sa_type=String, primary_key=True)
+    value: str = Field(sa_type=String, nullable=False)
+
+
+class DetachmentRow(SQLModel, table=True):
+    """A city detached its template from its upstream (a cache of ``<lg>/<slug>/detached.json``)."""
+
+    __tablename__ = "detachments"
+    __table_args__ = (Index("ix_detachments_upstream", "upstream_template"),)
+
+    lg: str = Field(sa_type=key_type(), primary_key=True)
+    slug: str = Field(sa_type=key_type(), primary_key=True)
+    upstream_template: str = Field(sa_type=key_type(), primary_key=True)
+    version: str = Field(sa_type=key_type(), primary_key=True)   # the fork's latest at detach
+    at: str = Field(sa_type=String, nullable=False)
+    actor: str = Field(sa_type=Text, nullable=False)
+    reason: str | None = Field(default=None, sa_type=Text)
 
 
 class TokenRow(SQLModel, table=True):
