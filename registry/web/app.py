@@ -73,6 +73,9 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
 
     settings = settings or Settings.from_env()
     service = service or RegistryService(settings)
+    from registry.recovery import start
+
+    start(service)  # stale git locks, temporary files, the index caught up with git
     install_request_audit(service)
 
     def provide_service() -> RegistryService:

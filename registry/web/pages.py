@@ -190,7 +190,8 @@ def _template_context(request: Request[Any, Any, Any], lg: str, slug: str) -> di
             "lineage": lineage, "summary": summary, "fields": fields, "upstream": upstream,
             "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg),
             "can_pull": bool(upstream and behind and user and (user.admin or user.municipality == lg)),
-            "event_ja": EVENT_JA}
+            "event_ja": EVENT_JA, "detached": svc.detachments(key),
+            "detached_forks": svc.index.detachments(lg, slug, as_upstream=True)}
 
 
 @get("/t/{lg:str}/{slug:str}", sync_to_thread=True)

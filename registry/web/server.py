@@ -19,11 +19,13 @@ from registry.errors import UsageError
 
 def prepare(settings: Settings, *, empty: bool = False) -> int:
     """Migrate the index; seed an empty repository from the packaged catalogue. Returns seeded."""
+    from registry.recovery import start
     from registry.resources import catalogue_dir
     from registry.seeding import seed
     from registry.service import RegistryService
 
     service = RegistryService(settings)
+    start(service)  # before any worker: stale locks, temporary files, index catch-up
     if empty or service.store.tip() is not None:
         return 0
     return len(seed(service, catalogue_dir()))

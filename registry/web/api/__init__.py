@@ -7,6 +7,7 @@ from typing import Any
 from registry.web.api import (
     account,
     changes,
+    detach,
     diff,
     health,
     lineage,
@@ -18,5 +19,6 @@ from registry.web.api import (
 ROUTE_HANDLERS: list[Any] = [
     *templates.HANDLERS, *versions.HANDLERS, *lineage.HANDLERS, *diff.HANDLERS,
     *changes.HANDLERS, *municipalities.HANDLERS, *account.HANDLERS, *health.HANDLERS,
+    *detach.HANDLERS,
 ]
 """Added to the app by ``registry.web.app.create_app``."""

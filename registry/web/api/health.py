@@ -1,18 +1,28 @@
-"""``GET /healthz``: git and the index answer (cheap: the tip and one feed row)."""
+"""``GET /healthz``: git and the index answer, and the write path can write (cheap: no write)."""
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Response, get
 
 from registry.web.deps import Service
 from registry.web.dto import Health
 
 
 @get("/healthz", sync_to_thread=True, tags=["health"])
-def healthz(service: Service) -> Health:
-    """``{"status": "ok"}`` when the repository and the index can be read."""
+def healthz(service: Service) -> Response[Health]:
+    """200 ``{"status": "ok"}`` when the repository and the index can be read and the write path
+    can write; 503 ``{"status": "degraded", "checks": {…}}`` naming the check that failed (a
+    stale git lock, a read-only folder, an index behind git)."""
+    from registry.recovery import write_path_problems
+
     tip = service.store.tip()
-    return Health(status="ok", tip=tip, last_event=service.index.last_event_id())
+    checks = write_path_problems(service)
+    checks["index_caught_up"] = "ok" if not service.index_behind else \
+        "an index write failed after its git commit; the index catches up at the next write or start"
+    ok = all(v == "ok" for v in checks.values())
+    body = Health(status="ok" if ok else "degraded", tip=tip,
+                  last_event=service.index.last_event_id(), checks=checks)
+    return Response(body, status_code=200 if ok else 503)
 
 
 HANDLERS = [healthz]
