@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry.errors import RegistryError
 from registry.layout import TEMPLATE_FILE, VersionKey
 from registry.lineage import DETACHED_FILE, load_detachments
 from registry.storage.git_store import DEPRECATED_FILE, load_deprecations
@@ -105,7 +106,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
         except Exception:
             report.skipped.append(f"{info.commit}: trailer Yoshiki-Version is not LG/slug@version")
             continue
-        try:
+        try:  # data problems are reported; an index that fails stops the catch-up (raised)
             if event in ("published", "forked", "pulled"):
                 raw = store.read_file(f"{key.relpath}/{TEMPLATE_FILE}", tip)
                 template = msgspec.json.decode(raw) if raw else None

@@ -337,6 +337,7 @@ class RegistryService:
         from registry.checks.validation import validate_version_documents
 
         key = parsed.key
+        VersionKey.parse(str(key))  # every part of the key by its grammar (bounded version)
         bad_upstream = upstream_issues(parsed.template)
         if bad_upstream:
             raise InvalidTemplate(f"{key}: template.json's upstream is not a template version; nothing was published",
