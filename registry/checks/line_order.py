@@ -15,10 +15,11 @@ becomes the predecessor of the versions after it, and is checked in both roles:
   cover the diff's required bump (``NONE``: only the bump, measured as BACKWARD).
 
 So with 1.0.0 and 1.2.0 (= 1.0.0) published, a 1.1.0 that adds an optional field to a closed
-object is refused under BACKWARD (1.2.0 then drops a field data collected under 1.1.0 holds),
-BACKWARD_TRANSITIVE, FULL and FULL_TRANSITIVE; under FORWARD and FORWARD_TRANSITIVE it is refused
-as a new version already (1.0.0 rejects data 1.1.0 accepts); under NONE both steps are
-compatible or minor-sized, so it is accepted. Pure: no web, SQL or git.
+object is refused under every mode: under FORWARD*, FULL* already as a new version (1.0.0
+rejects data 1.1.0 accepts: forward-breaking, a major step); under BACKWARD and
+BACKWARD_TRANSITIVE as the predecessor of 1.2.0 (which then drops a field data collected under
+1.1.0 holds: backward-breaking); under NONE likewise, since NONE relaxes the mode but not SemVer
+(a backward-breaking step needs a major version). Pure: no web, SQL or git.
 """
 
 from __future__ import annotations
