@@ -411,7 +411,16 @@ class GitTemplateStore:
 
                         nested = self._nested_blobs(changes(read))
                     assert nested is not None
-                    tree = self._build_tree(cat, mk, base_tree, nested)
+                    try:
+                        tree = self._build_tree(cat, mk, base_tree, nested)
+                    except GitError as exc:
+                        # A long-running mktree does not re-scan packs: an object a background
+                        # repack just moved from loose into a new pack looks "unavailable" to
+                        # it. Start fresh helpers (next attempt) and build again.
+                        if "unavailable" not in str(exc) or attempt == self.max_retries:
+                            raise
+                        self.retries += 1
+                        continue
                     if tree is None:
                         raise GitError("a commit may not empty the repository")
                     args = ["commit-tree", "--no-gpg-sign", tree]

@@ -28,7 +28,10 @@ when older than the grace.
 ``git repack -d -q`` in a background thread after every N writes of this process: it packs the
 loose objects reachable from the refs and removes the loose copies of what it packed. It takes no
 ref lock and never deletes an unreachable object, so writers run on while it works (an object a
-writer has written but not yet referenced simply stays loose until the next run). At most one
+writer has written but not yet referenced simply stays loose until the next run). One effect on
+writers: a writer's long-running ``git mktree --batch`` does not re-scan packs, so a reachable
+object the repack has just moved into a new pack looks "unavailable" to it; the writer then
+starts fresh helpers and builds again, as after a lost race (git_store.commit_files). At most one
 repack per repository runs at a time (``flock`` on ``yoshiki-maintenance.lock``, non-blocking).
 """
 
