@@ -103,7 +103,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
         event = trailers.get("Yoshiki-Event", "")
         try:
             key = VersionKey.parse(trailers.get("Yoshiki-Version", ""))
-        except Exception:
+        except RegistryError:  # a bad trailer is reported, never fatal
             report.skipped.append(f"{info.commit}: trailer Yoshiki-Version is not LG/slug@version")
             continue
         try:  # data problems are reported; an index that fails stops the catch-up (raised)
@@ -139,7 +139,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
                                                 str(r.get("at", info.date)),
                                                 str(r.get("by", info.author_name)), r.get("reason"))
                         report.detachments += 1
-        except Exception as exc:
+        except (RegistryError, ValueError, msgspec.DecodeError) as exc:
             report.skipped.append(f"{info.commit}: {key}: {type(exc).__name__}: {exc}")
 
 

@@ -110,7 +110,7 @@ def test_concurrent_publishes_of_the_pair_let_one_in(service: RegistryService, m
                 won.append(version)
             except IncompatibleChange:
                 pass
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=("1.1.0", True)),
@@ -183,4 +183,5 @@ def test_detach_over_http_is_audited_in_the_feed_and_on_both_pages(service: Regi
         up_page = client.get("/t/132241/staff-lunch-survey").text
     assert "132241/staff-lunch-survey から切り離しました" in fork_page
     assert "独自に管理します" in fork_page
-    assert "132250/staff-lunch-survey</a> は" in up_page and "切り離されました" in up_page
+    assert "132250/staff-lunch-survey</a> は" in up_page
+    assert "切り離されました" in up_page

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 def test_kills_during_bursts_lose_nothing(tmp_path: Path) -> None:
     spec = importlib.util.spec_from_file_location("crash_campaign", ROOT / "bench" / "crash_campaign.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     campaign = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(campaign)
     figures = campaign.run(kills=3, writers=3, seed=7, workdir=tmp_path)

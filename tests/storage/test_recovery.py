@@ -123,7 +123,8 @@ def test_admin_doctor_clears_a_stale_lock_and_catches_up(service: RegistryServic
     stale_lock(repo, "HEAD.lock")
     r = cli("admin", "doctor", "--data-dir", str(service.settings.data_dir), "--lang", "en")
     assert r.returncode == 0, r.stderr
-    assert "HEAD.lock" in r.stdout and "1 commits" in r.stdout, r.stdout
+    assert "HEAD.lock" in r.stdout, r.stdout
+    assert "1 commits" in r.stdout, r.stdout
     assert git_lock_files(repo) == []
     assert [v.version for v in service.index.versions(OTHER.lg, OTHER.slug)] == ["1.0.0"]
 
@@ -136,13 +137,15 @@ def test_admin_commands_refuse_a_folder_without_a_registry(tmp_path: Path) -> No
     assert "--create" in r.stderr
     assert not missing.exists()
     r = cli("admin", "doctor", "--data-dir", str(missing))
-    assert r.returncode == 2 and not missing.exists()
+    assert r.returncode == 2
+    assert not missing.exists()
     r = cli("admin", "token", "create", "--municipality", "132241", "--data-dir", str(missing),
             "--create")
     assert r.returncode == 0, r.stderr
     assert (missing / "templates.git" / "HEAD").is_file()
     r = cli("admin", "token", "list", "--municipality", "132241", "--data-dir", str(missing))
-    assert r.returncode == 0 and "132241" in r.stdout
+    assert r.returncode == 0
+    assert "132241" in r.stdout
 
 
 # -- 2. bounds and grammar before writing ------------------------------------------------------
@@ -251,7 +254,8 @@ def test_a_commit_that_was_not_indexed_is_visible_after_a_restart(service: Regis
     assert "restored from git" in (entry.detail or "")
     # Idempotent: a second start restores nothing, doubles nothing.
     again = start(RegistryService(service.settings))
-    assert again.catch_up is not None and again.catch_up.commits == 0
+    assert again.catch_up is not None
+    assert again.catch_up.commits == 0
     assert len(restarted.index.audit_log(100)) == len(service.index.audit_log(100))  # type: ignore[attr-defined]
 
 
@@ -283,7 +287,8 @@ def test_deprecation_and_detach_commits_are_caught_up_too(service: RegistryServi
     service.index = index
     restarted = RegistryService(service.settings)
     cu = start(restarted).catch_up
-    assert cu is not None and (cu.deprecations, cu.detachments, cu.audit_restored) == (1, 1, 2)
+    assert cu is not None
+    assert (cu.deprecations, cu.detachments, cu.audit_restored) == (1, 1, 2)
     assert restarted.index.versions(V1.lg, V1.slug)[0].deprecated
     assert [d["upstream_template"] for d in restarted.index.detachments("132250", fork.slug)] == [
         str(V1.template)]
@@ -317,7 +322,8 @@ def test_an_index_from_before_the_git_tip_state_is_rebuilt_once(service: Registr
     with service.index.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.exec_driver_sql("DELETE FROM index_state")
     cu = catch_up(service)
-    assert cu.full and cu.versions == 1
+    assert cu.full
+    assert cu.versions == 1
     assert service.index.state(STATE_TIP) == service.store.tip()
     assert cu.audit_restored == 0  # the publish's entry names its commit: nothing doubled
     assert catch_up(service).commits == 0
@@ -338,6 +344,34 @@ def test_temporary_files_are_kept_in_the_data_folder_and_removed_at_start(
     os.utime(tmp_obj, (past, past))
     report = start(RegistryService(service.settings))
     assert report.temporary_removed == 2
-    assert not dead.exists() and not tmp_obj.exists()
+    assert not dead.exists()
+    assert not tmp_obj.exists()
     assert live.exists()  # its process (this one) is alive
     fsck_ok(service.store)
+
+
+def test_on_postgresql_the_largest_version_fits_and_catch_up_restores_once(tmp_path: Path) -> None:
+    """INTEGER is 32-bit there (2147483648.0.0 used to break reindex); ON CONFLICT on the audit."""
+    from dataclasses import replace
+
+    from pg import fresh_database
+
+    with fresh_database() as url:
+        settings = replace(Settings.for_data_dir(tmp_path / "data"), database_url=url)
+        svc = RegistryService(settings)
+        big = VersionKey("132241", "big", "999999999.999999999.999999999")
+        svc.publish(version_files(big), actor=TAMA, key=big)
+        svc.store.commit_files(under(OTHER, version_files(OTHER)), author=TAMA,
+                               message=_message(OTHER))
+        again = RegistryService(settings)
+        cu = start(again).catch_up
+        assert cu is not None
+        assert (cu.versions, cu.audit_restored) == (1, 1)
+        assert start(again).catch_up.commits == 0  # type: ignore[union-attr]
+        assert svc.reindex() == 2
+        assert svc.reindex_skipped == []
+        assert [v.version for v in svc.index.versions("132241", "big")] == [big.version]
+        publishes = [a for a in svc.index.audit_log(20) if a.action == "publish"]  # type: ignore[attr-defined]
+        assert len(publishes) == 2
+        for s in (svc, again):
+            s.index.close()  # type: ignore[attr-defined]

@@ -28,7 +28,8 @@ def test_byte_bounded_cache_evicts_least_recently_used() -> None:
     cache.put("c", b"1234")           # 12 > 10: b (least recent) goes
     assert (cache.get("b"), cache.get("a"), cache.get("c"), cache.bytes) == (None, b"1234", b"1234", 8)
     cache.put("huge", b"x" * 11)      # larger than the bound: served, never kept
-    assert cache.get("huge") is None and cache.bytes == 8
+    assert cache.get("huge") is None
+    assert cache.bytes == 8
     cache.put("a", b"12")             # replacing an entry re-counts it
     assert cache.bytes == 6
 
@@ -47,7 +48,8 @@ def test_version_documents_stay_within_the_configured_bytes(tmp_path: Path) -> N
     with TestClient(create_app(settings, service=service)) as client:
         for i in range(6):
             r = client.get(f"/api/v1/templates/132241/big-{i}/versions/1.0.0")
-            assert r.status_code == 200 and r.json()["schema"]["$comment"] == comment
+            assert r.status_code == 200
+            assert r.json()["schema"]["$comment"] == comment
         cache = _cache_of(service)
         assert 0 < cache.bytes <= 40_000
         assert len(cache) < 6
