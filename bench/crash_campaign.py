@@ -2,7 +2,7 @@
 
 Each round starts ``yoshiki serve`` (one worker, SQLite or PostgreSQL), lets W writer threads
 publish over HTTP (each its own template, 1.0.0, 1.0.1, …), and kills the server with SIGKILL
-after a random 0.2–1.2 s. The next round simply starts the server again — no reindex, no doctor.
+after a random 0.2–WINDOW s (``--window``, default 1.2). The next round simply starts the server again — no reindex, no doctor.
 After the last kill a final plain start answers the checks:
 
 - kills, publishes answered 201;
@@ -11,7 +11,7 @@ After the last kill a final plain start answers the checks:
 - stale git locks and temporary files left after restart (must be 0); ``git fsck --strict``.
 
 Usage: ``python bench/crash_campaign.py [--kills 20] [--writers 4] [--seed 1]
-[--database-url postgresql://…]``. Prints the figures; exits 1 if any must-be-0 figure is not.
+[--window 1.2] [--database-url postgresql://…]``. Prints the figures; exits 1 if any must-be-0 figure is not.
 """
 
 from __future__ import annotations
@@ -127,7 +127,7 @@ def _git_versions(repo: Path) -> set[tuple[str, str]]:
 
 
 def run(kills: int, writers: int, seed: int, database_url: str | None = None,
-        workdir: Path | None = None) -> dict[str, Any]:
+        workdir: Path | None = None, window: float = 1.2) -> dict[str, Any]:
     """Run the campaign; return the figures."""
     rng = random.Random(seed)
     base = workdir or Path(tempfile.mkdtemp(prefix="yoshiki-crash-"))
@@ -151,7 +151,7 @@ def run(kills: int, writers: int, seed: int, database_url: str | None = None,
         stop = threading.Event()
         burst = threading.Thread(target=camp.burst, args=(url, token, writers, stop))
         burst.start()
-        time.sleep(rng.uniform(0.2, 1.2))
+        time.sleep(rng.uniform(0.2, window))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         camp.kills += 1
@@ -217,8 +217,10 @@ def main() -> int:
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--window", type=float, default=1.2,
+                        help="a kill comes 0.2..WINDOW s after the server answers")
     args = parser.parse_args()
-    figures = run(args.kills, args.writers, args.seed, args.database_url)
+    figures = run(args.kills, args.writers, args.seed, args.database_url, window=args.window)
     width = max(len(k) for k in figures)
     for key, value in figures.items():
         print(f"{key:<{width}}  {value}")

@@ -52,6 +52,7 @@ from registry.layout import (
 )
 from registry.lineage import (
     DETACHED_FILE,
+    detached_from,
     dump_detachments,
     lineage_issue,
     load_detachments,
@@ -809,6 +810,9 @@ class RegistryService:
             raise UsageError(f"{tk} is not a fork (its latest version {latest.version} names no upstream)",
                              detail_ja=f"{tk} はフォークではありません（最新版 {latest.version} に upstream がありません）")
         path = f"{tk.lg}/{tk.slug}/{DETACHED_FILE}"
+        if detached_from(load_detachments(self.store.read_file(path)), upstream, latest.version):
+            raise Conflict(f"{tk} is already detached from {upstream}",
+                           detail_ja=f"{tk} は既に {upstream} から切り離されています")
         at = now_iso()
         text = (reason or "").strip() or None
 

@@ -175,6 +175,7 @@ def test_detach_over_http_is_audited_in_the_feed_and_on_both_pages(service: Regi
         r = client.post(url, json={"reason": "独自に管理します"}, headers=inagi)
         assert r.status_code == 200, r.text
         assert r.json()["upstream"] == "132241/staff-lunch-survey"
+        assert client.post(url, json={}, headers=inagi).status_code == 409  # already detached
         feed = client.get("/api/v1/changes").json()
         assert feed["events"][-1]["kind"] == "detached"
         entry = service.index.audit_log(1)[0]  # type: ignore[attr-defined]
