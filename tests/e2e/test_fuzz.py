@@ -67,7 +67,8 @@ def test_openapi_lists_every_endpoint(served: Registry) -> None:
     # Only the API's own paths: HTML pages (registry.web.pages) may add theirs.
     assert sorted(p for p in paths if p.startswith(("/api/", "/healthz"))) == [
         "/api/v1/changes", "/api/v1/municipalities", "/api/v1/templates",
-        "/api/v1/templates/{lg}/{slug}", "/api/v1/templates/{lg}/{slug}/diff",
+        "/api/v1/templates/{lg}/{slug}", "/api/v1/templates/{lg}/{slug}/detach",
+        "/api/v1/templates/{lg}/{slug}/diff",
         "/api/v1/templates/{lg}/{slug}/fork", "/api/v1/templates/{lg}/{slug}/history",
         "/api/v1/templates/{lg}/{slug}/pull", "/api/v1/templates/{lg}/{slug}/versions",
         "/api/v1/templates/{lg}/{slug}/versions/{version}",

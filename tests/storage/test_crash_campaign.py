@@ -4,6 +4,7 @@ publish bursts, then a plain restart — nothing answered 201 is lost, nothing i
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ def test_kills_during_bursts_lose_nothing(tmp_path: Path) -> None:
     assert spec is not None
     assert spec.loader is not None
     campaign = importlib.util.module_from_spec(spec)
+    sys.modules["crash_campaign"] = campaign  # its dataclass looks its module up
     spec.loader.exec_module(campaign)
     figures = campaign.run(kills=3, writers=3, seed=7, workdir=tmp_path)
     assert figures["kills"] == 3
