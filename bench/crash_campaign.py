@@ -71,8 +71,9 @@ class Campaign:
         port = _free_port()
         args = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--data-dir",
                 str(self.data_dir), "--empty"]
-        out = (self.log or Path(os.devnull)).open("ab")
-        proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        with (self.log or Path(os.devnull)).open("ab") as out:  # the child keeps its own copy
+            proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=out,
+                                    stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
