@@ -29,7 +29,16 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from registry.checks.repository import Tree, locked_field_issues
+from registry.checks.compatibility import (
+    BUMP_JA,
+    DEFAULT_MODE,
+    assess,
+    compatibility_issues,
+    mode_of,
+    plan,
+)
+from registry.checks.locked import locked_field_issues
+from registry.checks.tree import Tree
 from registry.errors import (
     Conflict,
     Forbidden,
@@ -60,13 +69,11 @@ from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIn
 from registry.storage.records import TemplateSummary, VersionRecord
 from registry.syntax.documents import decode_utf8, parse_json_text
 from registry.syntax.refs import SchemaSet
-from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
+from registry.versioning import Bump, Version, max_bump
 
 if TYPE_CHECKING:
     from registry.config import Settings
-
-DEFAULT_MODE = "BACKWARD"
-
+    from registry.diff import Diff
 
 class PublishResult(msgspec.Struct, kw_only=True):
     """What a publish (or fork / pull) did or, for a dry run, would do."""
@@ -132,6 +139,14 @@ class VersionFiles(msgspec.Struct, kw_only=True):
     files: dict[str, bytes]
     deprecated: bool = False
     deprecated_reason: str | None = None
+
+
+class VersionDiff(msgspec.Struct, kw_only=True):
+    """Two published versions and the diff between them."""
+
+    old: VersionFiles
+    new: VersionFiles
+    diff: Diff
 
 
 def now_iso() -> str:
@@ -335,7 +350,7 @@ class RegistryService:
                                   issues=[i for i in issues if i.severity == "error"])
         warnings = [i for i in issues if i.severity != "error"] + list(extra_warnings or [])
 
-        mode = str(template.get("compatibility") or DEFAULT_MODE)
+        mode = mode_of(template)
         new_v = Version.parse(key.version)
         earlier = [v for v in existing if Version.parse(v) < new_v]
         previous = earlier[-1] if earlier else None
@@ -371,46 +386,36 @@ class RegistryService:
 
     def _check_change(self, key: VersionKey, schema: Any, earlier: list[str], mode: str,
                       schemas: SchemaSet, tip: str | None) -> tuple[Bump, Bump, list[Any]]:
-        """Diff against the latest earlier version; check the declared bump and the mode."""
-        from registry.diff import check_compat, diff, required_bump
+        """Diff against the latest earlier version; check the declared bump and the mode.
 
-        previous = earlier[-1]
-        prev_key = VersionKey(key.lg, key.slug, previous)
-        old = self._doc(prev_key, SCHEMA_FILE, tip)
-        d = diff(old, schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
-        # NONE checks nothing, but a breaking change still needs a major version.
-        required: Bump = required_bump(d, "BACKWARD" if mode == "NONE" else mode)
-        declared = Version.parse(previous).bump_to(Version.parse(key.version))
-        changes = list(d.changes)
-        breaking = [c for c in changes if "breaking" in (c.backward, c.forward) or
-                    "unknown" in (c.backward, c.forward)]
-        if BUMP_ORDER[declared] < BUMP_ORDER[required]:
-            suggest = Version.parse(previous).bumped(required)
+        The rule is ``registry.checks.compatibility`` (``yoshiki ci`` applies the same).
+        """
+        from registry.diff import check_compat, diff
+
+        chosen = plan(key.version, earlier, mode)
+        assert chosen.previous is not None
+        previous = chosen.previous
+
+        def old(version: str) -> Any:
+            return self._doc(VersionKey(key.lg, key.slug, version), SCHEMA_FILE, tip)
+
+        d = diff(old(previous), schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+        compat = check_compat(schema, [old(v) for v in chosen.compared], mode, schemas=schemas)
+        verdict = assess(key.version, mode, previous, d, compat, chosen.compared)
+        issues = compatibility_issues(verdict, key, SCHEMA_FILE)
+        declared, required, suggest = verdict.declared, verdict.required, verdict.suggested
+        if verdict.bump_too_small:
             raise IncompatibleChange(
                 f"{key}: the changes since {previous} need a {required} version ({suggest}), not {declared}",
-                detail_ja=f"{key}: {previous} からの変更には{_BUMP_JA[required]}バージョンの版上げ（{suggest}）が必要です（指定は{_BUMP_JA[declared]}）",
-                issues=[_change_issue(c, required) for c in (breaking or changes)],
-                extra={"required_bump": required, "suggested_version": str(suggest)})
-        new_major = Version.parse(key.version).major
-        line = [v for v in earlier if Version.parse(v).major == new_major]
-        if mode != "NONE" and line:
-            # Within one major line every release keeps the mode (transitive modes: against
-            # each earlier release of the line, since data was collected under each).
-            olds = [self._doc(VersionKey(key.lg, key.slug, v), SCHEMA_FILE, tip) for v in
-                    (line if mode.endswith("_TRANSITIVE") else line[-1:])]
-            compat = check_compat(schema, olds, mode, schemas=schemas)
-            if not compat.ok:
-                bad = [c for dd in compat.diffs for c in dd.changes
-                       if "breaking" in (c.backward, c.forward) or "unknown" in (c.backward, c.forward)]
-                suggest = Version(new_major + 1, 0, 0)
-                raise IncompatibleChange(
-                    f"{key} breaks the template's compatibility mode {mode} against {', '.join(line)}; an incompatible change needs a new major version ({suggest})",
-                    detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません（{'、'.join(line)} と比較）。互換性のない変更には新しいメジャーバージョン（{suggest}）が必要です",
-                    issues=[_change_issue(c, "major") for c in bad] or [Issue(
-                        rule="compat.breaking", message=f"Incompatible under {mode}.",
-                        message_ja=f"{mode} の下で互換性がありません。")],
-                    extra={"mode": mode, "required_bump": "major", "suggested_version": str(suggest)})
-        return declared, required, changes
+                detail_ja=f"{key}: {previous} からの変更には{BUMP_JA[required]}バージョンの版上げ（{suggest}）が必要です（指定は{BUMP_JA[declared]}）",
+                issues=issues, extra={"required_bump": required, "suggested_version": suggest})
+        if verdict.mode_broken:
+            line = chosen.compared
+            raise IncompatibleChange(
+                f"{key} breaks the template's compatibility mode {mode} against {', '.join(line)}; an incompatible change needs a new major version ({suggest})",
+                detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません（{'、'.join(line)} と比較）。互換性のない変更には新しいメジャーバージョン（{suggest}）が必要です",
+                issues=issues, extra={"mode": mode, "required_bump": "major", "suggested_version": suggest})
+        return declared, required, list(d.changes)
 
     def _published_commit(self, template: str, version: str) -> str | None:
         lg, _, slug = template.partition("/")
@@ -547,7 +552,7 @@ class RegistryService:
         # The next version: the diff from ours decides, at least a patch (the upstream moved).
         from registry.diff import diff, required_bump
 
-        mode = str(merged_template.get("compatibility") or DEFAULT_MODE)
+        mode = mode_of(merged_template)
         schemas = self._schemas(self.store.tip())
         bump = max_bump(required_bump(diff(docs[SCHEMA_FILE][1], merged_schema, mode=mode,
                                            old_schemas=schemas, new_schemas=schemas), mode), "patch")
@@ -716,6 +721,24 @@ class RegistryService:
             files=files, deprecated=dep is not None,
             deprecated_reason=dep.get("reason") if isinstance(dep, dict) else None)
 
+    def template_versions(self, key: TemplateKey | str) -> list[str]:
+        """The published versions of a template (ascending); NotFound when there are none."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        versions = self.store.list_versions(tk)
+        if not versions:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        return list(versions)
+
+    def diff_versions(self, old: VersionKey, new: VersionKey) -> VersionDiff:
+        """The semantic diff of two published versions under the mode the newer one declares."""
+        from registry.diff import diff
+
+        old_files, new_files = self.get_version(old), self.get_version(new)
+        schemas = self._schemas(self.store.tip())
+        d = diff(old_files.schema, new_files.schema, mode=mode_of(new_files.template),
+                 old_schemas=schemas, new_schemas=schemas)
+        return VersionDiff(old=old_files, new=new_files, diff=d)
+
     def lineage(self, key: TemplateKey | str) -> Lineage:
         """The upstream chain (from git) and the forks (from the index) of a template."""
         tk = TemplateKey.parse(key) if isinstance(key, str) else key
@@ -753,15 +776,6 @@ def _version_order(text: str) -> tuple[int, ...]:
 
 
 _EVENTS = {"publish": "published", "fork": "forked", "pull": "pulled"}
-_BUMP_JA = {"none": "なし", "patch": "パッチ", "minor": "マイナー", "major": "メジャー"}
-
-
-def _change_issue(change: Any, required: str) -> Issue:
-    verdicts = f"backward {change.backward}, forward {change.forward}"
-    return Issue(rule=f"diff.{change.kind}", pointer=change.pointer, file=SCHEMA_FILE,
-                 severity="error", message=f"{change.message} ({verdicts})",
-                 message_ja=f"{change.message_ja}（後方互換: {change.backward}、前方互換: {change.forward}）",
-                 hint=f"needs a {required} version", hint_ja=f"{_BUMP_JA[required]}の版上げが必要です")
 
 
 def schema_id_of(key: VersionKey) -> str:

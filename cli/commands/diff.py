@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
+from registry.checks.compatibility import BUMP_JA
 
 if TYPE_CHECKING:
     from registry.diff import Change, Diff
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 VERDICT_JA = {"compatible": "互換", "breaking": "非互換", "unknown": "判定不能"}
 VERDICT_ICON = {"compatible": "✅", "breaking": "❌", "unknown": "❓"}
-BUMP_JA = {"none": "変更なし", "patch": "パッチ", "minor": "マイナー", "major": "メジャー"}
 
 
 @dataclass

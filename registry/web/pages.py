@@ -23,6 +23,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
+from registry.checks.compatibility import BUMP_JA
 from registry.errors import Conflict, RegistryError, Unauthenticated, UsageError
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import all_municipalities, name_of
@@ -45,8 +46,10 @@ VERDICT_JA = {
         "unknown": "新しい版の申請データが古い版でも有効かは自動では判定できません",
     },
 }
-BUMP_JA = {"none": "変更なし（版を上げる必要はありません）", "patch": "パッチ（例: 1.0.0 → 1.0.1）",
-           "minor": "マイナー（例: 1.0.0 → 1.1.0）", "major": "メジャー（例: 1.0.0 → 2.0.0）"}
+BUMP_HELP_JA = {"none": f"{BUMP_JA['none']}（版を上げる必要はありません）",
+                "patch": f"{BUMP_JA['patch']}（例: 1.0.0 → 1.0.1）",
+                "minor": f"{BUMP_JA['minor']}（例: 1.0.0 → 1.1.0）",
+                "major": f"{BUMP_JA['major']}（例: 1.0.0 → 2.0.0）"}
 EVENT_JA = {"published": "公開", "fork": "フォーク", "pull": "取り込み", "imported": "登録"}
 
 
@@ -355,22 +358,13 @@ def side_by_side(old: Any, new: Any, pointers: set[str]) -> list[dict[str, Any]]
 @get("/t/{lg:str}/{slug:str}/diff", sync_to_thread=True)
 def diff_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Template:
     """差分ページ: changes by field with verdicts in words, bump, side-by-side schemas."""
-    from registry.diff import diff
-
     svc = _service(request)
-    versions = svc.store.list_versions(TemplateKey(lg, slug))
-    if not versions:
-        from registry.errors import NotFound
-
-        raise NotFound(f"template {lg}/{slug} does not exist", detail_ja=f"テンプレート {lg}/{slug} はありません")
+    versions = svc.template_versions(TemplateKey(lg, slug))
     to = request.query_params.get("to") or versions[-1]
     default_from = versions[versions.index(to) - 1] if to in versions and versions.index(to) > 0 else to
     frm = request.query_params.get("from") or default_from
-    old = svc.get_version(VersionKey(lg, slug, frm))
-    new = svc.get_version(VersionKey(lg, slug, to))
-    mode = str(new.template.get("compatibility") or "BACKWARD") if isinstance(new.template, dict) else "BACKWARD"
-    schemas = svc._schemas(svc.store.tip())
-    d = diff(old.schema, new.schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+    compared = svc.diff_versions(VersionKey(lg, slug, frm), VersionKey(lg, slug, to))
+    old, new, d = compared.old, compared.new, compared.diff
     groups: dict[str, list[Any]] = {}
     for c in d.changes:
         label = c.title or c.field or c.pointer or "（フォーム全体）"
@@ -378,7 +372,7 @@ def diff_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath
     rows = side_by_side(old.schema, new.schema, {c.pointer for c in d.changes})
     return render(request, "diff.html", {
         "lg": lg, "slug": slug, "town": name_of(lg), "versions": versions, "frm": frm, "to": to,
-        "diff": d, "groups": groups, "rows": rows, "verdict_ja": VERDICT_JA, "bump_ja": BUMP_JA,
+        "diff": d, "groups": groups, "rows": rows, "verdict_ja": VERDICT_JA, "bump_ja": BUMP_HELP_JA,
         "title": new.template.get("title", slug) if isinstance(new.template, dict) else slug,
         "pretty": _pretty})
 
