@@ -23,7 +23,7 @@ Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,13 +58,6 @@ from registry.layout import (
     schema_uri,
 )
 from registry.models import Issue, has_errors
-from registry.storage.git_store import (
-    DEPRECATED_FILE,
-    FaultHook,
-    GitTemplateStore,
-    commit_message,
-    load_deprecations,
-)
 from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.storage.records import TemplateSummary, VersionRecord
 from registry.syntax.documents import decode_utf8, parse_json_text
@@ -183,20 +176,9 @@ class _Parsed(msgspec.Struct, kw_only=True):
 class RegistryService:
     """The use-cases over one git store and one SQL index."""
 
-    def __init__(self, settings: Settings, *, store: TemplateStore | None = None,
-                 index: TemplateIndex | None = None, migrate: bool = True) -> None:
+    def __init__(self, settings: Settings, *, store: TemplateStore, index: TemplateIndex) -> None:
         self.settings = settings
-        self.fault = FaultHook(settings.fault_pause, settings.fault_pause_file)
-        self.store: Any = store or GitTemplateStore(
-            settings.repo_path, committer_name=settings.registry_name,
-            committer_email=settings.registry_email, fault=self.fault)
-        if index is None:
-            from registry.storage.sql_index import SqlIndex
-
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            index = SqlIndex(settings.database_url)
-            if migrate:
-                index.migrate()
+        self.store: TemplateStore = store
         self.index: TemplateIndex = index
 
     # -- helpers ------------------------------------------------------------------------------
@@ -370,10 +352,8 @@ class RegistryService:
         if dry_run:
             return result
         extra = f"from {upstream['template']} {upstream['version']}" if upstream and event != "publish" else None
-        info = self.store.commit_files(
-            {f"{key.relpath}/{p}": d for p, d in parsed.files.items()}, author=actor,
-            message=commit_message(event, key, declared, changelog, extra), must_not_exist=key)
-        self.fault("after-update-ref")
+        info = self.store.commit_version(key, parsed.files, author=actor, event=event,
+                                         bump=declared, changelog=changelog, extra=extra)
         result.commit = info.commit
         record = self._record(key, template, info, declared, _EVENTS[event])
         if record.upstream_template and record.upstream_version:
@@ -641,17 +621,9 @@ class RegistryService:
                              detail_ja="非推奨にする理由を書いてください")
         if not self.store.exists(vkey):
             raise NotFound(f"{vkey} does not exist", detail_ja=f"{vkey} はありません")
-        path = f"{vkey.lg}/{vkey.slug}/{DEPRECATED_FILE}"
         at = now_iso()
-
-        def flag(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
-            # Re-read on every attempt: a concurrent deprecation of another version survives.
-            current = load_deprecations(read(path))
-            current[vkey.version] = {"reason": reason, "by": actor.display, "at": at}
-            return {path: _dump(dict(sorted(current.items(), key=lambda kv: _version_order(kv[0]))))}
-
-        info: CommitInfo = self.store.commit_files(
-            flag, author=actor, message=commit_message("deprecate", vkey, None, reason))
+        info = self.store.flag_deprecated(vkey, {"reason": reason, "by": actor.display, "at": at},
+                                          author=actor)
         self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
         self.index.audit(actor.display, "deprecate", str(vkey), reason, None)
         return info
@@ -689,21 +661,14 @@ class RegistryService:
             raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
         deps = self.store.deprecations(tk)
         entries: dict[str, HistoryEntry] = {}
-        for info in self.store.log_for(tk):  # newest first: the oldest claim wins
-            trailers = {k: v for k, _, v in (line.partition(": ") for line in info.message.splitlines())
-                        if k.startswith("Yoshiki-")}
-            claimed = trailers.get("Yoshiki-Version", "")
-            version = claimed.rpartition("@")[2]
-            if trailers.get("Yoshiki-Event") == "deprecated" or version not in versions:
+        for vc in self.store.version_log(tk):  # newest first: the oldest claim wins
+            if vc.version not in versions:
                 continue
-            body = info.message.split("\n\n")
-            changelog = body[1].strip() if len(body) > 2 else None
-            dep = deps.get(version)
-            entries[version] = HistoryEntry(
-                version=version, commit=info.commit, author=info.author_name,
-                email=info.author_email, date=info.date,
-                event=trailers.get("Yoshiki-Event", "published"), bump=trailers.get("Yoshiki-Bump"),
-                changelog=changelog, deprecated=dep is not None,
+            info, dep = vc.commit, deps.get(vc.version)
+            entries[vc.version] = HistoryEntry(
+                version=vc.version, commit=info.commit, author=info.author_name,
+                email=info.author_email, date=info.date, event=vc.event, bump=vc.bump,
+                changelog=vc.changelog, deprecated=dep is not None,
                 deprecated_reason=dep.get("reason") if isinstance(dep, dict) else None)
         return [entries[v] for v in sorted(entries, key=Version.parse)]
 
@@ -768,11 +733,6 @@ class RegistryService:
                limit: int = 20) -> tuple[list[TemplateSummary], str | None]:
         """Search the index."""
         return self.index.search(q, municipality, category, tag, prefecture, cursor, limit)
-
-
-def _version_order(text: str) -> tuple[int, ...]:
-    v = Version.parse(text) if Version.is_valid(text) else Version(0, 0, 0)
-    return (v.major, v.minor, v.patch)
 
 
 _EVENTS = {"publish": "published", "fork": "forked", "pull": "pulled"}

@@ -72,7 +72,10 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     from registry.web.auth import install_request_audit
 
     settings = settings or Settings.from_env()
-    service = service or RegistryService(settings)
+    if service is None:
+        from registry.wiring import open_service
+
+        service = open_service(settings)
     install_request_audit(service)
 
     def provide_service() -> RegistryService:

@@ -12,6 +12,7 @@ from webapp import Tokens, publish_body
 from registry.config import Settings
 from registry.service import RegistryService
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 API = "/api/v1/templates"
 SURVEY = f"{API}/132241/event-survey"
@@ -240,7 +241,7 @@ def test_409_version_exists(published: TestClient[Any], tokens: Tokens) -> None:
 
 def test_413_body_too_large(tmp_path: Any) -> None:
     settings = Settings.for_data_dir(tmp_path / "small", max_body_bytes=500)
-    service = RegistryService(settings)
+    service = open_service(settings)
     tokens = Tokens(service)
     with TestClient(create_app(settings, service=service)) as client:
         r = client.post(SURVEY + "/versions", json=publish_body("1.0.0"), headers=tokens.tama)
