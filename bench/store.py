@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 from registry.config import Settings  # noqa: E402
 from registry.layout import VersionKey, schema_uri  # noqa: E402
 from registry.municipalities import all_municipalities  # noqa: E402
+from registry.readmodels import Author  # noqa: E402
 from registry.storage.git_store import commit_message  # noqa: E402
-from registry.storage.ports import Author  # noqa: E402
 
 WORDS = ["欠席", "遅刻", "早退", "連絡", "申請", "届出", "アンケート", "予約", "保育所", "入所",
          "図書館", "利用", "登録", "犬", "死亡", "参加", "教室", "パブリックコメント", "職員", "ランチ",

@@ -46,6 +46,7 @@ from registry.errors import (
     InvalidTemplate,
     LimitExceeded,
     NotFound,
+    Unauthenticated,
     UsageError,
     VersionExists,
 )
@@ -58,8 +59,16 @@ from registry.layout import (
     schema_uri,
 )
 from registry.models import Issue, has_errors
-from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
-from registry.storage.records import TemplateSummary, VersionRecord
+from registry.readmodels import (
+    Author,
+    ChangeEvent,
+    TemplateDetail,
+    TemplateSummary,
+    TokenInfo,
+    VersionRecord,
+    author_of,
+)
+from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.syntax.documents import decode_utf8, parse_json_text
 from registry.syntax.refs import SchemaSet
 from registry.versioning import Bump, Version, max_bump
@@ -67,6 +76,13 @@ from registry.versioning import Bump, Version, max_bump
 if TYPE_CHECKING:
     from registry.config import Settings
     from registry.diff import Diff
+
+class RegistryHealth(msgspec.Struct, kw_only=True):
+    """What the health check reads: git's tip and the index's newest event."""
+
+    tip: str | None
+    last_event: int
+
 
 class PublishResult(msgspec.Struct, kw_only=True):
     """What a publish (or fork / pull) did or, for a dry run, would do."""
@@ -726,6 +742,71 @@ class RegistryService:
                 break
         return Lineage(template=str(tk), upstream_chain=chain,
                        forks=self.index.forks_of(tk.lg, tk.slug))
+
+    def template_detail(self, key: TemplateKey | str) -> TemplateDetail:
+        """A template: summary and versions (index), upstream chain, forks, releases behind."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        summary = self.index.get_template(tk.lg, tk.slug)
+        if summary is None:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        lineage = self.lineage(tk)
+        behind: int | None = None
+        if summary.upstream_template:
+            try:
+                behind = self.behind(tk)
+            except (NotFound, UsageError):
+                behind = None
+        return TemplateDetail(template=summary, versions=self.index.versions(tk.lg, tk.slug),
+                              upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind)
+
+    def forks_of(self, key: TemplateKey) -> list[VersionRecord]:
+        """The latest version of each fork of a template (from the index)."""
+        return self.index.forks_of(key.lg, key.slug)
+
+    def summary(self, key: TemplateKey) -> TemplateSummary | None:
+        """A template's summary from the index, or None."""
+        return self.index.get_template(key.lg, key.slug)
+
+    def schemas(self) -> SchemaSet:
+        """Common definitions plus every template schema at the tip (to resolve ``$ref``s)."""
+        return self._schemas(self.store.tip())
+
+    def health(self) -> RegistryHealth:
+        """Both stores answer: git's tip and the index's newest change-feed event."""
+        return RegistryHealth(tip=self.store.tip(), last_event=self.index.last_event_id())
+
+    def is_empty(self) -> bool:
+        """True when nothing has ever been published (the repository has no commit)."""
+        return self.store.tip() is None
+
+    def changes(self, after: int, limit: int) -> list[ChangeEvent]:
+        """The change feed after an event id, oldest first."""
+        return self.index.changes(after, limit)
+
+    # -- accounts -------------------------------------------------------------------------------
+    def token_info(self, token: str) -> TokenInfo | None:
+        """What a live token stands for, or None (unknown or revoked)."""
+        return self.index.verify_token(token)
+
+    def account(self, token: str | None) -> Author:
+        """The account a bearer token writes as; Unauthenticated without a live token."""
+        if token is None:
+            raise Unauthenticated(
+                "this request writes to the registry: send Authorization: Bearer <token>",
+                detail_ja="書き込みには認証が必要です。Authorization: Bearer <トークン> を付けてください")
+        info = self.token_info(token)
+        if info is None:
+            raise Unauthenticated("the token is unknown or revoked",
+                                  detail_ja="トークンが無効です（存在しないか失効しています）")
+        return author_of(info)
+
+    def tokens(self, municipality: str) -> list[TokenInfo]:
+        """The tokens of a municipality (never the secrets)."""
+        return self.index.list_tokens(municipality)
+
+    def record_denied(self, actor: Author, target: str, detail: str, remote_addr: str | None) -> None:
+        """Audit a refused write by a valid token (a city's token used against another city)."""
+        self.index.audit(actor.display, "denied", target, detail, remote_addr)
 
     def search(self, q: str | None = None, *, municipality: str | None = None,
                category: str | None = None, tag: str | None = None,

@@ -44,7 +44,8 @@ from typing import IO, Any
 
 from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
-from registry.storage.ports import Author, CommitInfo, StoredVersion, VersionCommit
+from registry.readmodels import Author
+from registry.storage.ports import CommitInfo, StoredVersion, VersionCommit
 from registry.versioning import Version, sort_versions
 
 MAIN_REF = "refs/heads/main"

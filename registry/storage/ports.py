@@ -12,23 +12,7 @@ from typing import Any, Protocol
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
-from registry.storage.records import ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
-
-
-class Author(msgspec.Struct, frozen=True, kw_only=True):
-    """Who a commit is written for: the publishing account and its municipality."""
-
-    name: str                      # the account, e.g. "情報政策課"
-    email: str = "registry@yoshiki.invalid"
-    municipality: str = ""         # LG code, e.g. "132241"
-    municipality_name: str = ""    # e.g. "多摩市"
-    admin: bool = False            # an admin account may write any municipality's templates
-
-    @property
-    def display(self) -> str:
-        """``<account> (<municipality name> <code>)`` as written into the commit's author."""
-        where = " ".join(p for p in (self.municipality_name, self.municipality) if p)
-        return f"{self.name} ({where})" if where else self.name
+from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):

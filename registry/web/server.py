@@ -24,7 +24,7 @@ def prepare(settings: Settings, *, empty: bool = False) -> int:
     from registry.wiring import open_service
 
     service = open_service(settings)
-    if empty or service.store.tip() is not None:
+    if empty or not service.is_empty():
         return 0
     return len(seed(service, catalogue_dir()))
 

@@ -25,9 +25,9 @@ from registry.errors import (
     VersionExists,
 )
 from registry.layout import TemplateKey, VersionKey
+from registry.readmodels import Author
 from registry.seeding import plan, seed
 from registry.service import RegistryService
-from registry.storage.ports import Author
 from registry.wiring import open_service
 from tests.conftest import CATALOGUE
 from tests.storage.conftest import TAMA, fsck_ok, version_files

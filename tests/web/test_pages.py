@@ -289,7 +289,7 @@ def _publish_with_title(registry: Registry, lg: str, slug: str, version: str, ti
     """Publish event-survey under ``lg/slug@version`` with 満足度's title changed."""
     import json
 
-    from registry.storage.records import TokenInfo
+    from registry.readmodels import TokenInfo
     from registry.web.auth import author_of
 
     files = {p.relative_to(EVENT_SURVEY).as_posix(): p.read_bytes()
@@ -308,7 +308,7 @@ def _publish_with_title(registry: Registry, lg: str, slug: str, version: str, ti
 
 def test_pull_conflicts_resolved_by_field(client: TestClient[Any], registry: Registry) -> None:
     from registry.layout import TemplateKey
-    from registry.storage.records import TokenInfo
+    from registry.readmodels import TokenInfo
     from registry.web.auth import author_of
 
     _publish_with_title(registry, "132241", "conflict-survey", "1.0.0", "満足度")
