@@ -172,7 +172,7 @@ def main() -> None:
     import jsonschema_rs
     import msgspec
 
-    from cli import reporters
+    from cli.render import issues as reporters
     from registry.checks.validation import compile_form
     from registry.submissions.readers import Tally, check_file
     from registry.syntax.refs import SchemaSet

@@ -12,18 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.commands.diff import (
-    MODE_CHOICE,
-    VERDICT_ICON,
-    VERDICT_JA,
-    change_dict,
-    load,
-    policy_from,
-    render_github,
-    render_markdown,
-    render_text,
-)
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
+from cli.sources import MODE_CHOICE
 
 
 @click.command(help="新しい版が互換性モードを満たすか確認する / check a new version against earlier ones")
@@ -43,6 +33,15 @@ from cli.options import EXIT_INVALID, format_option, guarded, lang_option, trace
 def command(new: str, olds: tuple[str, ...], mode: str, policy_name: str, format_assertion: bool,
             fmt: str, repo: Path | None, lang: str, show_traceback: bool) -> int:
     """Check NEW against OLDS under MODE."""
+    from cli.render.diff import (
+        VERDICT_ICON,
+        VERDICT_JA,
+        change_dict,
+        render_github,
+        render_markdown,
+        render_text,
+    )
+    from cli.sources import load, policy_from
     from registry.checks.compatibility import deciding_changes, mode_verdict
     from registry.diff import Diff, diff, mode_directions
 
