@@ -173,8 +173,8 @@ def main() -> None:
     import msgspec
 
     from cli.render import issues as reporters
-    from registry.checks.validation import compile_form
     from registry.submissions.readers import Tally, check_file
+    from registry.submissions.validator import compile_form
     from registry.syntax.refs import SchemaSet
 
     with tempfile.TemporaryDirectory() as tmp:

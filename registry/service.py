@@ -592,7 +592,7 @@ class RegistryService:
     def _pull_examples(self, ours: dict[str, bytes], theirs: dict[str, bytes], schema: Any,
                        schemas: SchemaSet) -> tuple[dict[str, bytes], list[str]]:
         """Ours' examples, plus theirs' new ones; keep only those that still behave as filed."""
-        from registry.checks.validation import compile_form
+        from registry.submissions.validator import compile_form
 
         candidates = {p: d for p, d in theirs.items() if p.startswith(EXAMPLES_DIR + "/")}
         candidates.update({p: d for p, d in ours.items() if p.startswith(EXAMPLES_DIR + "/")})

@@ -94,10 +94,10 @@ def command(template: str, data: tuple[Path, ...], repo: Path | None, encoding: 
     """Check every submission in DATA against TEMPLATE's form."""
     from cli.render import issues as reporters
     from cli.render.issues import json as json_report
-    from registry.checks.validation import compile_form
     from registry.errors import NotFound
     from registry.models import Issue
     from registry.submissions.readers import Tally, check_file
+    from registry.submissions.validator import compile_form
 
     schema, schemas, _ = load_form_schema(template, repo)
     for path in data:

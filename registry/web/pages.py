@@ -309,7 +309,7 @@ def preview_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPa
 @post("/t/{lg:str}/{slug:str}/{version:str}/preview")
 async def preview_check(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
     """The preview submitted: validated like check-data, messages beside fields, nothing stored."""
-    from registry.checks.validation import compile_form
+    from registry.submissions.validator import compile_form
 
     data = await _form(request)
     _check_csrf(request, data)
