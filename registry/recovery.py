@@ -30,10 +30,8 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from registry.errors import RegistryError
-from registry.layout import TEMPLATE_FILE, VersionKey
+from registry.layout import TEMPLATE_FILE, TemplateKey, VersionKey
 from registry.lineage import DETACHED_FILE, load_detachments
-from registry.storage.git_store import DEPRECATED_FILE, load_deprecations
-from registry.storage.maintenance import clear_stale_locks, remove_temporary_files, stale_locks
 
 if TYPE_CHECKING:
     from registry.service import RegistryService
@@ -122,8 +120,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
             elif event == "deprecated":
                 tk = (key.lg, key.slug)
                 if tk not in deprecations:
-                    deprecations[tk] = load_deprecations(
-                        store.read_file(f"{key.lg}/{key.slug}/{DEPRECATED_FILE}", tip))
+                    deprecations[tk] = store.deprecations(key.template)
                 dep = deprecations[tk].get(key.version)
                 if isinstance(dep, dict):
                     index.mark_deprecated(key.lg, key.slug, key.version, str(dep.get("reason", "")),
@@ -157,8 +154,7 @@ def _restore_audit(service: RegistryService, commits: list[tuple[Any, dict[str, 
             name, _, version = target.partition("@")
             if action == "deprecate":
                 if name not in reasons:
-                    reasons[name] = load_deprecations(
-                        service.store.read_file(f"{name}/{DEPRECATED_FILE}", tip))
+                    reasons[name] = service.store.deprecations(TemplateKey.parse(name))
                 dep = reasons[name].get(version)
                 detail = str(dep.get("reason")) if isinstance(dep, dict) else None
             else:
@@ -175,31 +171,21 @@ def _restore_audit(service: RegistryService, commits: list[tuple[Any, dict[str, 
 
 
 def start(service: RegistryService) -> StartReport:
-    """At start: clear stale git locks and temporary files, then catch the index up."""
-    repo = Path(service.settings.repo_path)
-    report = StartReport()
-    if repo.is_dir():
-        removed, left = clear_stale_locks(repo, wait=True)
-        report.locks_removed = [str(p.relative_to(repo)) for p in removed]
-        report.locks_left = [str(p.relative_to(repo)) for p in left]
-        report.temporary_removed = len(remove_temporary_files(repo, wait=True))
+    """At start: clear stale git locks and temporary files (the store), then catch the index up."""
+    removed, left, temporary = service.store.repair_files()
+    report = StartReport(locks_removed=removed, locks_left=left, temporary_removed=temporary)
     report.catch_up = catch_up(service)
     return report
 
 
-def write_path_problems(service: RegistryService) -> dict[str, str]:
-    """Checks of the write path for /healthz: ``name -> "ok" | what is wrong`` (changes nothing)."""
+def write_path_checks(service: RegistryService) -> dict[str, str]:
+    """The write path's checks for /healthz: ``name -> "ok" | what is wrong`` (changes nothing)."""
     import os
 
-    repo = Path(service.settings.repo_path)
-    checks: dict[str, str] = {}
-    writable = all(os.access(p, os.W_OK) for p in (repo, repo / "objects", repo / "refs" / "heads")
-                   if p.exists())
-    checks["git_writable"] = "ok" if repo.is_dir() and writable else f"{repo} is not writable"
-    stale = stale_locks(repo)
-    checks["git_locks"] = "ok" if not stale else "; ".join(
-        f"{p.relative_to(repo)} is {age:.0f} s old" for p, age in stale)
+    checks = dict(service.store.write_problems())
     data_dir = Path(service.settings.data_dir)
     checks["data_dir_writable"] = ("ok" if data_dir.is_dir() and os.access(data_dir, os.W_OK)
                                    else f"{data_dir} is not writable")
+    checks["index_caught_up"] = "ok" if not service.index_behind else \
+        "an index write failed after its git commit; the index catches up at the next write or start"
     return checks

@@ -46,9 +46,9 @@ def _index(data_dir: Path | None, create: bool = False) -> Any:
 
     settings = _settings(data_dir, create)
     if create:
-        from registry.service import RegistryService
+        from registry.wiring import open_service
 
-        return RegistryService(settings).index  # creates the repository and migrates the index
+        return open_service(settings).index  # creates the repository and migrates the index
     index = SqlIndex(settings.database_url)
     index.migrate()
     return index
@@ -146,12 +146,12 @@ def doctor(data_dir: Path | None, fmt: str, lang: str, show_traceback: bool) -> 
     """
     import msgspec
 
-    from registry.recovery import start, write_path_problems
-    from registry.service import RegistryService
+    from registry.recovery import start, write_path_checks
+    from registry.wiring import open_service
 
-    service = RegistryService(_settings(data_dir))
+    service = open_service(_settings(data_dir))
     report = start(service)
-    checks = write_path_problems(service)
+    checks = write_path_checks(service)
     ok = all(v == "ok" for v in checks.values())
     if fmt == "json":
         click.echo(msgspec.json.encode({"ok": ok, "repaired": report, "checks": checks}).decode())

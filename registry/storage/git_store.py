@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import random
 import subprocess
@@ -43,8 +44,18 @@ from typing import IO, Any
 
 from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
-from registry.storage.maintenance import TMP_DIR, WRITERS_LOCK, clear_stale_lock_from
-from registry.storage.ports import Author, CommitInfo, StoredVersion
+from registry.lineage import DETACHED_FILE, dump_detachments, load_detachments
+from registry.readmodels import Author
+from registry.storage.maintenance import (
+    TMP_DIR,
+    WRITERS_LOCK,
+    RepackScheduler,
+    clear_stale_lock_from,
+    clear_stale_locks,
+    remove_temporary_files,
+    stale_locks,
+)
+from registry.storage.ports import CommitInfo, StoredVersion, VersionCommit
 from registry.versioning import Version, sort_versions
 
 MAIN_REF = "refs/heads/main"
@@ -65,11 +76,12 @@ class GitError(RuntimeError):
 class FaultHook:
     """Test-only fault injection: pause a write at a named point so a test can SIGKILL it.
 
-    Off by default. ``Settings.fault_pause`` (``YOSHIKI_FAULT_PAUSE``) names the point —
-    ``before-objects`` (nothing written), ``in-objects`` (blob files in the temporary folder,
-    ``hash-object`` not run), ``before-update-ref`` (objects written, branch not moved) or
-    ``after-update-ref`` (branch moved, index not written). On reaching it the process writes its pid to
-    ``fault_pause_file`` (``YOSHIKI_FAULT_PAUSE_FILE``) and sleeps until killed.
+    Off by default: only tests build a store with one (``registry.wiring.git_store(settings,
+    fault=FaultHook(point, pause_file))``). ``point`` is ``before-update-ref`` (objects written,
+    branch not moved) or ``after-update-ref`` (branch moved, index not written: reached in
+    ``commit_version``); also ``before-objects`` (nothing written) and ``in-objects`` (blob files
+    in the temporary folder, ``hash-object`` not run). On reaching it the process writes its pid
+    to ``pause_file`` and sleeps until killed.
     """
 
     def __init__(self, point: str | None = None, pause_file: Path | None = None) -> None:
@@ -268,12 +280,15 @@ class GitTemplateStore:
 
     def __init__(self, path: Path | str, *, committer_name: str = "Yoshiki Registry",
                  committer_email: str = "registry@yoshiki.invalid", ref: str = MAIN_REF,
-                 fault: FaultHook | None = None, max_retries: int = 200) -> None:
+                 fault: FaultHook | None = None, max_retries: int = 200,
+                 repack_every: int = 0) -> None:
         self.path = Path(path)
         self.committer_name = committer_name
         self.committer_email = committer_email
         self.ref = ref
         self.fault = fault or FaultHook()
+        # Loose objects packed in the background every ``repack_every`` writes (maintenance.py).
+        self.repacker = RepackScheduler(self.path, repack_every)
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
@@ -432,6 +447,7 @@ class GitTemplateStore:
                     proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
                                      old or zero, check=False)
                     if proc.returncode == 0:
+                        self.repacker.wrote()
                         return CommitInfo(commit=new, author_name=author.display,
                                           author_email=author.email, date=iso,
                                           message=message.strip("\n"), parent=old)
@@ -705,9 +721,96 @@ class GitTemplateStore:
         data = self.read_file(f"{key.lg}/{key.slug}/{DEPRECATED_FILE}")
         return load_deprecations(data)
 
+    def repair_files(self) -> tuple[list[str], list[str], int]:
+        """At start: (stale locks removed, locks left, temporary files removed); maintenance.py."""
+        if not self.path.is_dir():
+            return [], [], 0
+        removed, left = clear_stale_locks(self.path, wait=True)
+        temporary = remove_temporary_files(self.path, wait=True)
+        return ([str(p.relative_to(self.path)) for p in removed],
+                [str(p.relative_to(self.path)) for p in left], len(temporary))
+
+    def write_problems(self) -> dict[str, str]:
+        """``git_writable`` and ``git_locks``: "ok" or what is wrong (nothing is changed)."""
+        repo = self.path
+        writable = all(os.access(p, os.W_OK) for p in (repo, repo / "objects", repo / "refs" / "heads")
+                       if p.exists())
+        stale = stale_locks(repo)
+        return {"git_writable": "ok" if repo.is_dir() and writable else f"{repo} is not writable",
+                "git_locks": "ok" if not stale else "; ".join(
+                    f"{p.relative_to(repo)} is {age:.0f} s old" for p, age in stale)}
+
     def fsck(self) -> subprocess.CompletedProcess[bytes]:
         """Run ``git fsck --strict`` (for tests and operators)."""
         return self._git("fsck", "--strict", "--no-progress", check=False)
+
+    # -- what the service writes and reads, in the words of the port (commit trailers here) --
+    def commit_version(self, key: VersionKey, files: Mapping[str, bytes], *, author: Author,
+                       event: str, bump: str | None, changelog: str | None,
+                       extra: str | None = None,
+                       precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
+        """Add one version folder in one commit whose message carries the trailers.
+
+        ``precheck(tip)`` runs inside the writers' lock on every attempt (see commit_files).
+        """
+        info = self.commit_files({f"{key.relpath}/{p}": d for p, d in files.items()}, author=author,
+                                 message=commit_message(event, key, bump, changelog, extra,
+                                                        actor=author.display),
+                                 must_not_exist=key, precheck=precheck)
+        self.fault("after-update-ref")
+        return info
+
+    def flag_deprecated(self, key: VersionKey, entry: Mapping[str, str], *,
+                        author: Author) -> CommitInfo:
+        """Record ``entry`` ({"reason", "by", "at"}) for the version in the template's deprecated.json."""
+        path = f"{key.lg}/{key.slug}/{DEPRECATED_FILE}"
+
+        def flag(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
+            # Re-read on every attempt: a concurrent deprecation of another version survives.
+            current = load_deprecations(read(path))
+            current[key.version] = dict(entry)
+            ordered = dict(sorted(current.items(), key=lambda kv: _version_order(kv[0])))
+            return {path: json.dumps(ordered, ensure_ascii=False, indent=2).encode() + b"\n"}
+
+        return self.commit_files(flag, author=author,
+                                 message=commit_message("deprecate", key, None, entry.get("reason"),
+                                                        actor=author.display))
+
+    def record_detachment(self, key: VersionKey, entry: Mapping[str, str], *,
+                          author: Author) -> CommitInfo:
+        """Append ``entry`` (upstream, version, by, at, reason?) to the template's detached.json.
+
+        ``key`` is the template's latest version when it detaches (registry/lineage.py).
+        """
+        path = f"{key.lg}/{key.slug}/{DETACHED_FILE}"
+
+        def add(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
+            # Re-read on every attempt, as for deprecated.json.
+            return {path: dump_detachments([*load_detachments(read(path)), dict(entry)])}
+
+        return self.commit_files(add, author=author, message=commit_message(
+            "detach", key, None, entry.get("reason"), extra=f"from {entry.get('upstream')}",
+            actor=author.display))
+
+    def version_log(self, key: TemplateKey) -> list[VersionCommit]:
+        """The commits that published versions of the template, newest first (from trailers)."""
+        out: list[VersionCommit] = []
+        for info in self.log_for(key):
+            trailers = {k: v for k, _, v in (line.partition(": ") for line in info.message.splitlines())
+                        if k.startswith("Yoshiki-")}
+            if trailers.get(TRAILER_EVENT) == "deprecated":
+                continue
+            body = info.message.split("\n\n")
+            out.append(VersionCommit(
+                version=trailers.get(TRAILER_VERSION, "").rpartition("@")[2], commit=info,
+                event=trailers.get(TRAILER_EVENT, "published"), bump=trailers.get(TRAILER_BUMP),
+                changelog=body[1].strip() if len(body) > 2 else None))
+        return out
+
+
+def _version_order(text: str) -> tuple[int, ...]:
+    v = Version.parse(text) if Version.is_valid(text) else Version(0, 0, 0)
+    return (v.major, v.minor, v.patch)
 
 
 def load_deprecations(data: bytes | None) -> dict[str, Any]:

@@ -12,23 +12,7 @@ from typing import Any, Protocol
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
-from registry.storage.records import ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
-
-
-class Author(msgspec.Struct, frozen=True, kw_only=True):
-    """Who a commit is written for: the publishing account and its municipality."""
-
-    name: str                      # the account, e.g. "情報政策課"
-    email: str = "registry@yoshiki.invalid"
-    municipality: str = ""         # LG code, e.g. "132241"
-    municipality_name: str = ""    # e.g. "多摩市"
-    admin: bool = False            # an admin account may write any municipality's templates
-
-    @property
-    def display(self) -> str:
-        """``<account> (<municipality name> <code>)`` as written into the commit's author."""
-        where = " ".join(p for p in (self.municipality_name, self.municipality) if p)
-        return f"{self.name} ({where})" if where else self.name
+from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,6 +38,16 @@ class StoredVersion(msgspec.Struct, kw_only=True):
     deprecated_reason: str | None = None
 
 
+class VersionCommit(msgspec.Struct, kw_only=True):
+    """A commit that published a version, as its message records it."""
+
+    version: str
+    commit: CommitInfo
+    event: str = "published"
+    bump: str | None = None
+    changelog: str | None = None
+
+
 class TemplateStore(Protocol):
     """The source of truth: template versions in the canonical layout, one commit per write."""
 
@@ -66,10 +60,10 @@ class TemplateStore(Protocol):
     def list_templates(self) -> list[TemplateKey]:
         """Every template that has at least one version."""
 
-    def list_versions(self, key: TemplateKey) -> list[str]:
-        """The versions of a template in ascending SemVer order."""
+    def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
+        """The versions of a template in ascending SemVer order (at ``commit`` or the tip)."""
 
-    def exists(self, key: VersionKey) -> bool:
+    def exists(self, key: VersionKey, commit: str | None = None) -> bool:
         """True when the version is published."""
 
     def read_version(self, key: VersionKey, commit: str | None = None) -> dict[str, bytes]:
@@ -81,10 +75,12 @@ class TemplateStore(Protocol):
     def commit_files(self, changes: Mapping[str, bytes | None]
                      | Callable[[Callable[[str], bytes | None]], Mapping[str, bytes | None]], *,
                      author: Author, message: str,
-                     must_not_exist: VersionKey | None = None) -> CommitInfo:
+                     must_not_exist: VersionKey | None = None,
+                     precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
         """Write one commit changing ``changes`` (None deletes) on the tip, compare-and-swap.
 
-        ``changes`` may be a function of a reader at the tip, re-run after every lost race.
+        ``changes`` may be a function of a reader at the tip, re-run after every lost race;
+        ``precheck(tip)`` runs on every attempt with the tip it builds on, and may refuse.
         """
 
     def iter_versions(self) -> Iterator[StoredVersion]:
@@ -92,6 +88,42 @@ class TemplateStore(Protocol):
 
     def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
         """Commits touching a version or template folder, newest first."""
+
+    def commit_version(self, key: VersionKey, files: Mapping[str, bytes], *, author: Author,
+                       event: str, bump: str | None, changelog: str | None,
+                       extra: str | None = None,
+                       precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
+        """Add one version folder (paths relative to it) in one commit; VersionExists if taken."""
+
+    def version_log(self, key: TemplateKey) -> list[VersionCommit]:
+        """The commits that published versions of the template, newest first."""
+
+    def deprecations(self, key: TemplateKey) -> dict[str, Any]:
+        """``version -> {"reason", "by", "at"}`` of the template's deprecated versions."""
+
+    def flag_deprecated(self, key: VersionKey, entry: Mapping[str, str], *,
+                        author: Author) -> CommitInfo:
+        """Record the version deprecated (``entry``: reason, by, at) in one commit."""
+
+
+    def record_detachment(self, key: VersionKey, entry: Mapping[str, str], *,
+                          author: Author) -> CommitInfo:
+        """Append a detachment record (registry/lineage.py) to the template's detached.json."""
+
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        """True when ``ancestor`` is ``commit`` or one of its ancestors."""
+
+    def log_range(self, since: str | None, tip: str) -> list[tuple[CommitInfo, dict[str, str]]]:
+        """Commits after ``since`` up to ``tip``, oldest first, with their Yoshiki trailers."""
+
+    def files_named(self, name: str, commit: str | None = None) -> dict[str, bytes]:
+        """Every ``<lg>/<slug>/<name>`` file (e.g. detached.json) at ``commit`` or the tip."""
+
+    def repair_files(self) -> tuple[list[str], list[str], int]:
+        """Clear stale locks and temporary files: (locks removed, locks left, files removed)."""
+
+    def write_problems(self) -> dict[str, str]:
+        """Checks of the write path (name -> "ok" | what is wrong), changing nothing."""
 
 
 class TemplateIndex(Protocol):

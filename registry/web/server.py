@@ -19,14 +19,13 @@ from registry.errors import UsageError
 
 def prepare(settings: Settings, *, empty: bool = False) -> int:
     """Migrate the index; seed an empty repository from the packaged catalogue. Returns seeded."""
-    from registry.recovery import start
     from registry.resources import catalogue_dir
     from registry.seeding import seed
-    from registry.service import RegistryService
+    from registry.wiring import open_service
 
-    service = RegistryService(settings)
-    start(service)  # before any worker: stale locks, temporary files, index catch-up
-    if empty or service.store.tip() is not None:
+    service = open_service(settings)
+    service.recover()  # before any worker: stale locks, temporary files, index catch-up
+    if empty or not service.is_empty():
         return 0
     return len(seed(service, catalogue_dir()))
 

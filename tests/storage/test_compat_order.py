@@ -22,6 +22,7 @@ from registry.layout import VersionKey, schema_uri
 from registry.service import RegistryService
 from registry.storage.ports import Author
 from registry.web.app import create_app
+from registry.wiring import open_service
 from tests.storage.conftest import TAMA, fsck_ok, version_files
 
 INAGI = Author(name="総務課", email="somu@city.inagi.invalid", municipality="132250",
@@ -51,7 +52,7 @@ def files(slug: str, version: str, mode: str, *, extra: bool) -> dict[str, bytes
 
 @pytest.fixture
 def service(tmp_path: Path) -> RegistryService:
-    return RegistryService(Settings.for_data_dir(tmp_path / "data"))
+    return open_service(Settings.for_data_dir(tmp_path / "data"))
 
 
 def publish(service: RegistryService, slug: str, version: str, mode: str, extra: bool) -> None:

@@ -26,6 +26,7 @@ from registry.service import RegistryService
 from registry.storage.maintenance import WRITERS_LOCK, clear_stale_locks, git_lock_files
 from registry.storage.ports import Author
 from registry.web.app import create_app
+from registry.wiring import open_service
 from tests.storage.conftest import TAMA, fsck_ok, under, version_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ ADMIN = Author(name="管理者", admin=True)
 
 @pytest.fixture
 def service(tmp_path: Path) -> RegistryService:
-    svc = RegistryService(Settings.for_data_dir(tmp_path / "data"))
+    svc = open_service(Settings.for_data_dir(tmp_path / "data"))
     svc.publish(version_files(V1), actor=TAMA, key=V1)
     return svc
 
@@ -239,7 +240,7 @@ def test_a_commit_that_was_not_indexed_is_visible_after_a_restart(service: Regis
     info = service.store.commit_files(under(OTHER, version_files(OTHER)), author=TAMA,
                                       message=_message(OTHER))
     assert service.index.get_template(OTHER.lg, OTHER.slug) is None
-    restarted = RegistryService(service.settings)
+    restarted = open_service(service.settings)
     report = start(restarted)
     assert report.catch_up is not None
     assert (report.catch_up.full, report.catch_up.commits, report.catch_up.versions,
@@ -253,7 +254,7 @@ def test_a_commit_that_was_not_indexed_is_visible_after_a_restart(service: Regis
         TAMA.display, "publish", str(OTHER), info.commit)
     assert "restored from git" in (entry.detail or "")
     # Idempotent: a second start restores nothing, doubles nothing.
-    again = start(RegistryService(service.settings))
+    again = start(open_service(service.settings))
     assert again.catch_up is not None
     assert again.catch_up.commits == 0
     assert len(restarted.index.audit_log(100)) == len(service.index.audit_log(100))  # type: ignore[attr-defined]
@@ -285,7 +286,7 @@ def test_deprecation_and_detach_commits_are_caught_up_too(service: RegistryServi
     assert calls == ["mark_deprecated", "record_detachment"]
     assert service.index_behind
     service.index = index
-    restarted = RegistryService(service.settings)
+    restarted = open_service(service.settings)
     cu = start(restarted).catch_up
     assert cu is not None
     assert (cu.deprecations, cu.detachments, cu.audit_restored) == (1, 1, 2)
@@ -342,7 +343,7 @@ def test_temporary_files_are_kept_in_the_data_folder_and_removed_at_start(
     tmp_obj.write_bytes(b"x")
     past = time.time() - 60
     os.utime(tmp_obj, (past, past))
-    report = start(RegistryService(service.settings))
+    report = start(open_service(service.settings))
     assert report.temporary_removed == 2
     assert not dead.exists()
     assert not tmp_obj.exists()
@@ -358,12 +359,12 @@ def test_on_postgresql_the_largest_version_fits_and_catch_up_restores_once(tmp_p
 
     with fresh_database() as url:
         settings = replace(Settings.for_data_dir(tmp_path / "data"), database_url=url)
-        svc = RegistryService(settings)
+        svc = open_service(settings)
         big = VersionKey("132241", "big", "999999999.999999999.999999999")
         svc.publish(version_files(big), actor=TAMA, key=big)
         svc.store.commit_files(under(OTHER, version_files(OTHER)), author=TAMA,
                                message=_message(OTHER))
-        again = RegistryService(settings)
+        again = open_service(settings)
         cu = start(again).catch_up
         assert cu is not None
         assert (cu.versions, cu.audit_restored) == (1, 1)

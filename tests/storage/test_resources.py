@@ -12,11 +12,11 @@ from litestar.testing import TestClient
 
 from registry.config import Settings
 from registry.layout import VersionKey
-from registry.service import RegistryService
 from registry.storage.maintenance import RepackScheduler, loose_objects, repack
 from registry.web.api.versions import _cache_of
 from registry.web.app import create_app
 from registry.web.doc_cache import ByteBoundedCache
+from registry.wiring import open_service
 from tests.storage.conftest import TAMA, fsck_ok, version_files
 
 
@@ -36,7 +36,7 @@ def test_byte_bounded_cache_evicts_least_recently_used() -> None:
 
 def test_version_documents_stay_within_the_configured_bytes(tmp_path: Path) -> None:
     settings = replace(Settings.for_data_dir(tmp_path / "data"), doc_cache_bytes=40_000)
-    service = RegistryService(settings)
+    service = open_service(settings)
     comment = "x" * 9_000  # each document and its schema carry it: ~20 KB an entry
     for i in range(6):
         key = VersionKey("132241", f"big-{i}", "1.0.0")
@@ -56,12 +56,12 @@ def test_version_documents_stay_within_the_configured_bytes(tmp_path: Path) -> N
 
 
 def test_repack_in_the_background_does_not_stop_writers(tmp_path: Path) -> None:
-    service = RegistryService(replace(Settings.for_data_dir(tmp_path / "data"), repack_every=3))
+    service = open_service(replace(Settings.for_data_dir(tmp_path / "data"), repack_every=3))
     for i in range(5):
         key = VersionKey("132241", f"form-{i}", "1.0.0")
         service.publish(version_files(key), actor=TAMA, key=key)
-    service.repacker.join(60)
-    assert service.repacker.runs >= 1  # after the third write
+    service.store.repacker.join(60)
+    assert service.store.repacker.runs >= 1  # after the third write
     repo = service.settings.repo_path
     before = loose_objects(repo)
     # Writers keep publishing while a repack runs in another thread.

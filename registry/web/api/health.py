@@ -12,16 +12,11 @@ from registry.web.dto import Health
 def healthz(service: Service) -> Response[Health]:
     """200 ``{"status": "ok"}`` when the repository and the index can be read and the write path
     can write; 503 ``{"status": "degraded", "checks": {…}}`` naming the check that failed (a
-    stale git lock, a read-only folder, an index behind git)."""
-    from registry.recovery import write_path_problems
-
-    tip = service.store.tip()
-    checks = write_path_problems(service)
-    checks["index_caught_up"] = "ok" if not service.index_behind else \
-        "an index write failed after its git commit; the index catches up at the next write or start"
-    ok = all(v == "ok" for v in checks.values())
-    body = Health(status="ok" if ok else "degraded", tip=tip,
-                  last_event=service.index.last_event_id(), checks=checks)
+    stale git lock, a read-only folder, an index write that failed after its commit)."""
+    state = service.health()
+    ok = all(v == "ok" for v in state.checks.values())
+    body = Health(status="ok" if ok else "degraded", tip=state.tip, last_event=state.last_event,
+                  checks=state.checks)
     return Response(body, status_code=200 if ok else 503)
 
 
