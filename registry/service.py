@@ -1,8 +1,9 @@
-"""The registry's use-cases: publish, fork, pull, deprecate, reindex, history, lineage, search.
+"""The registry's use-cases: publish, fork, pull, deprecate, detach, reindex, history, lineage, search.
 
 Sync and framework-free: the web API and the CLI both call ``RegistryService``. Git is the source
 of truth and is written first; the SQL index is a cache written second (a crash in between is
-repaired by ``reindex``). Every write is also recorded in the index's audit log.
+repaired at the next start by the catch-up of registry/recovery.py, from the commit trailers).
+Every write is also recorded in the index's audit log, one entry per commit.
 
 Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 
