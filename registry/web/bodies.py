@@ -1,0 +1,80 @@
+"""JSON request bodies: a JSON media type, and a nesting depth checked before anything decodes them.
+
+msgspec decodes recursively: a body nested ~1,000 deep ends in ``RecursionError`` (a 500)
+before ``limits.check_document`` could answer with the documented depth limit. So the raw bytes
+are scanned first — strings removed by one linear regular expression, then the brackets
+counted — and a body deeper than the limit (plus the few levels of the request's own envelope)
+is refused with a 413 problem (``limit: max_schema_depth``) before msgspec sees it. The scan's
+bound is generous (8 × the schema limit, at least 256: far below the ~1,000 levels msgspec
+reaches) so that a body just past the limit still gets ``check_document``'s precise message
+naming the schema, template or example. The scan runs when a handler asks for the JSON, that is
+after the route's guards (authentication comes before the body).
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import accumulate
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import HTTPException
+
+from registry.errors import LimitExceeded
+
+MIN_SCAN_LIMIT = 256
+"""The pre-scan refuses bodies deeper than max(8 × max_schema_depth, this)."""
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = bytes.maketrans(b"[]{}", b"\x01\x00\x01\x00")
+
+
+def depth_of(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings ignored)."""
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    steps = brackets.translate(_STEP)
+    return max(accumulate(1 if s else -1 for s in steps))
+
+
+def scan_limit(max_depth: int) -> int:
+    """The body depth the pre-scan allows for a schema depth limit of ``max_depth``."""
+    return max(8 * max_depth, MIN_SCAN_LIMIT)
+
+
+def check_depth(body: bytes, max_depth: int) -> None:
+    """LimitExceeded (413) when ``body`` nests deeper than ``scan_limit(max_depth)``."""
+    limit = scan_limit(max_depth)
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return
+    if depth_of(body) > limit:
+        raise LimitExceeded(
+            f"the request body nests deeper than {limit} levels (a schema may nest {max_depth})",
+            detail_ja=f"リクエストの入れ子が深すぎます（{limit} 段まで。スキーマは {max_depth} 段まで）",
+            extra={"limit": "max_schema_depth", "max": max_depth})
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """True for ``application/json`` and ``application/<anything>+json``."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+class JsonCheckedRequest(Request[Any, Any, Any]):
+    """A request whose ``json()`` requires a JSON media type (415) and a bounded depth (413)."""
+
+    async def json(self) -> Any:
+        """The decoded JSON body, after the media type and depth checks."""
+        body = await self.body()
+        if body and not is_json_media_type(self.headers.get("content-type", "")):
+            raise HTTPException(
+                status_code=415,
+                detail="send the JSON body with Content-Type: application/json")
+        if body:
+            settings = self.app.state.get("settings")
+            check_depth(body, settings.max_schema_depth if settings is not None else 32)
+        return await super().json()
+
+
+__all__ = ["MIN_SCAN_LIMIT", "JsonCheckedRequest", "check_depth", "depth_of", "is_json_media_type", "scan_limit"]
