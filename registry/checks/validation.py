@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from registry.checks import keywords
 from registry.errors import InvalidTemplate, NotFound, RegistryError, UsageError
 from registry.layout import (
     EXAMPLES_DIR,
@@ -241,6 +242,11 @@ def check_schema(schema: Any, schemas: SchemaSet, *, file: str | None = None,
         pointer = _ptr(err.instance_path)
         issues.append(_issue("schema.meta", f"Not a valid JSON Schema 2020-12: {err.message}.",
                              f"JSON Schema 2020-12 として正しくありません: {err.message}。", src, pointer))
+    for pointer, keyword, guess in keywords.unknown_keywords(schema):
+        en, ja = keywords.messages(keyword, guess)
+        issues.append(_issue("schema.unknown-keyword", en, ja, src, pointer,
+                             hint=f"Write {guess!r}." if guess else "Rename it x-… or remove it.",
+                             hint_ja=f"{guess} と書いてください。" if guess else "x- で始まる名前にするか、削除してください。"))
     if issues:
         return issues
     issues.extend(_ref_issues(schema, schemas, src))
