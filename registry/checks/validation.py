@@ -758,8 +758,17 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None) -> list[Issue]:
-    """All checks of one version folder ``<lg>/<slug>/<version>``."""
+UpstreamExists = Callable[[str, str], bool]
+"""``(template "LG/slug", version) -> bool``: whether an upstream version exists elsewhere (a registry)."""
+
+
+def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None,
+                         remote_upstream: UpstreamExists | None = None) -> list[Issue]:
+    """All checks of one version folder ``<lg>/<slug>/<version>``.
+
+    An upstream not in the folder's repository is looked up with ``remote_upstream`` when given
+    (``yoshiki validate --registry``: a fork downloaded alone validates).
+    """
     folder = folder.resolve()
     where = _display(folder)
     lg, slug, version = folder.parent.parent.name, folder.parent.name, folder.name
@@ -790,7 +799,9 @@ def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None) -> l
                 examples[kind].append((path.name, value))
 
     def upstream_exists(name: str, ver: str) -> bool:
-        return (root / name / ver / TEMPLATE_FILE).is_file() and ".." not in name
+        if ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file():
+            return True
+        return remote_upstream is not None and remote_upstream(name, ver)
 
     return issues + _version_checks(key, docs[TEMPLATE_FILE], docs[SCHEMA_FILE], examples, schemas,
                                     upstream_exists, sources, prefix=f"{where}/")
@@ -807,7 +818,7 @@ def validate_schema_file(path: Path, *, schemas: SchemaSet | None = None) -> lis
     return check_schema(value, schemas, file=display, text=src.text)
 
 
-def validate_template_file(path: Path) -> list[Issue]:
+def validate_template_file(path: Path, *, remote_upstream: UpstreamExists | None = None) -> list[Issue]:
     """A lone template.json: checked against the template meta-schema (and its upstream)."""
     display = _display(path)
     value, src, issues = _load(path, display)
@@ -816,9 +827,11 @@ def validate_template_file(path: Path) -> list[Issue]:
     root = find_repository_root(path.parent)
 
     def upstream_exists(name: str, ver: str) -> bool:
-        return root is not None and ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file()
+        if root is not None and ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file():
+            return True
+        return remote_upstream is not None and remote_upstream(name, ver)
 
-    return _template_issues(value, src, upstream_exists if root is not None else None)
+    return _template_issues(value, src, upstream_exists if root is not None or remote_upstream else None)
 
 
 def _candidate_folders(root: Path) -> Iterator[Path]:
@@ -831,7 +844,7 @@ def _candidate_folders(root: Path) -> Iterator[Path]:
             dirnames[:] = []
 
 
-def validate_paths(paths: list[Path]) -> list[Issue]:
+def validate_paths(paths: list[Path], *, remote_upstream: UpstreamExists | None = None) -> list[Issue]:
     """What ``yoshiki validate`` does: every version folder or schema file under the paths."""
     issues: list[Issue] = []
     for path in paths:
@@ -842,7 +855,7 @@ def validate_paths(paths: list[Path]) -> list[Issue]:
                 raise UsageError(f"{path}: give a folder or a .json schema file",
                                  detail_ja=f"{path}: フォルダか .json のスキーマファイルを指定してください")
             if path.name == TEMPLATE_FILE:
-                issues.extend(validate_template_file(path))
+                issues.extend(validate_template_file(path, remote_upstream=remote_upstream))
             else:
                 issues.extend(validate_schema_file(path))
             continue
@@ -852,5 +865,5 @@ def validate_paths(paths: list[Path]) -> list[Issue]:
                                  "テンプレートの版が見つかりません（<団体コード>/<スラッグ>/<版>/schema.json の形にしてください）。",
                                  _Source(_display(path)), severity="warning"))
         for folder in folders:
-            issues.extend(validate_version_dir(folder))
+            issues.extend(validate_version_dir(folder, remote_upstream=remote_upstream))
     return issues
