@@ -40,7 +40,8 @@ ANY_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max
 def raw_get(url: str, target: bytes) -> tuple[int, bytes]:
     """A GET with ``target`` sent byte for byte (no client re-encodes it)."""
     parts = urlsplit(url)
-    assert parts.hostname and parts.port
+    assert parts.hostname
+    assert parts.port
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
         s.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: " + parts.netloc.encode()
                   + b"\r\nAccept: text/html\r\nConnection: close\r\n\r\n")
@@ -63,7 +64,8 @@ def test_raw_utf8_in_the_address_is_read_as_utf8(module_registry: Registry) -> N
     assert b"Invalid HTTP request" not in body
     # Keep-alive: two requests on one connection, the second with raw UTF-8 too.
     parts = urlsplit(module_registry.url)
-    assert parts.hostname and parts.port
+    assert parts.hostname
+    assert parts.port
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
         for last in (False, True):
             s.sendall("GET /api/v1/templates?q=図書館 HTTP/1.1\r\n".encode() + b"Host: x\r\n"
