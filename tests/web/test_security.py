@@ -6,6 +6,7 @@ they were.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from litestar.testing import TestClient
 
 from registry.config import Settings
@@ -135,6 +138,27 @@ def test_depth_scan_ignores_brackets_in_strings() -> None:
     assert depth_of(b'{"a": "[[[[{{{{", "b": [1, [2]]}') == 3
     assert depth_of(b'"\\"[[["') == 0
     assert depth_of(b"[" * 990) == 990
+
+
+def _reference_depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_reference_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_reference_depth(v) for v in value), default=0)
+    return 0
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ a申'),
+                     lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(st.text(alphabet='[]{}"\\ b', max_size=4), inner, max_size=3),
+                     max_leaves=30)
+
+
+@given(value=_JSON)
+@settings(max_examples=300, deadline=None, database=None)
+def test_depth_scan_agrees_with_the_parsed_value(value: Any) -> None:
+    for text in (json.dumps(value), json.dumps(value, ensure_ascii=False, indent=1)):
+        assert depth_of(text.encode()) == _reference_depth(value)
 
 
 @pytest.mark.parametrize("query", [{"q": "申請\x00"}, {"category": "a\x00"}, {"tag": "\x00"},
