@@ -8,7 +8,9 @@ is refused with a 413 problem (``limit: max_schema_depth``) before msgspec sees 
 bound is generous (8 × the schema limit, at least 256: far below the ~1,000 levels msgspec
 reaches) so that a body just past the limit still gets ``check_document``'s precise message
 naming the schema, template or example. The scan runs when a handler asks for the JSON, that is
-after the route's guards (authentication comes before the body).
+after the route's guards (authentication comes before the body). A NUL in any JSON string
+(``\\u0000``) is refused too (400): PostgreSQL text cannot hold it, so it would fail after
+the git commit, when the version is indexed.
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import HTTPException
 
-from registry.errors import LimitExceeded
+from registry.errors import LimitExceeded, UsageError
 
 MIN_SCAN_LIMIT = 256
 """The pre-scan refuses bodies deeper than max(8 × max_schema_depth, this)."""
 # The unrolled form (no alternation per character): ~10x faster than "(?:[^"\\]|\\.)*" in re.
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+# \u0000 preceded by an even number of backslashes (an odd number would escape the backslash).
+_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
 _STEP = bytes.maketrans(b"[]{}", b"\x02\x00\x02\x00")
 
 
@@ -59,6 +63,14 @@ def check_depth(body: bytes, max_depth: int) -> None:
             extra={"limit": "max_schema_depth", "max": max_depth})
 
 
+def check_no_nul(body: bytes) -> None:
+    """UsageError (400) when a JSON string holds NUL (``\\u0000``): PostgreSQL text cannot store it."""
+    if b"u0000" in body and _NUL.search(body):
+        raise UsageError(
+            "a JSON string of the body contains NUL (\\u0000); remove it",
+            detail_ja="本文の JSON の文字列に NUL（\\u0000）が含まれています。取り除いてください")
+
+
 def is_json_media_type(content_type: str) -> bool:
     """True for ``application/json`` and ``application/<anything>+json``."""
     media = content_type.split(";", 1)[0].strip().lower()
@@ -78,7 +90,9 @@ class JsonCheckedRequest(Request[Any, Any, Any]):
         if body:
             settings = self.app.state.get("settings")
             check_depth(body, settings.max_schema_depth if settings is not None else 32)
+            check_no_nul(body)
         return await super().json()
 
 
-__all__ = ["MIN_SCAN_LIMIT", "JsonCheckedRequest", "check_depth", "depth_of", "is_json_media_type", "scan_limit"]
+__all__ = ["MIN_SCAN_LIMIT", "JsonCheckedRequest", "check_depth", "check_no_nul", "depth_of",
+           "is_json_media_type", "scan_limit"]

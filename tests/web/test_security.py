@@ -134,6 +134,25 @@ def test_deep_json_answers_the_depth_limit_without_a_token(client: TestClient[An
     assert registry.state() == before
 
 
+def _nul_publish(client: TestClient[Any], token: str) -> Any:
+    body = {"version": "1.0.0", "template": {"title": "a\u0000b"}, "schema": {"type": "object"}}
+    return client.post("/api/v1/templates/132241/nul-title/versions", json=body,
+                       headers={"Authorization": "Bearer " + token})
+
+
+def test_nul_in_a_json_string_is_400(client: TestClient[Any], registry: Registry) -> None:
+    before = registry.state()
+    r = _nul_publish(client, registry.tama)
+    assert r.status_code == 400, r.text
+    assert "NUL" in r.json()["detail"]
+    assert registry.state() == before
+    # An escaped backslash before "u0000" is text, not NUL: that body gets past this check.
+    r = client.post("/api/v1/templates/132241/nul-title/versions",
+                    json={"version": "1.0.0", "template": {"title": "a\\u0000b"}, "schema": {}},
+                    headers={"Authorization": "Bearer " + registry.tama, "content-type": "application/json"})
+    assert r.status_code != 400 or "NUL" not in r.text
+
+
 def test_depth_scan_ignores_brackets_in_strings() -> None:
     assert depth_of(b'{"a": "[[[[{{{{", "b": [1, [2]]}') == 3
     assert depth_of(b'"\\"[[["') == 0
@@ -291,5 +310,8 @@ def test_nul_and_cursor_on_postgresql(tmp_path: Path) -> None:
                     if "cursor" not in params:  # the home page has no cursor
                         assert c.get("/", params=params).status_code == 400, params
                 assert c.get("/api/v1/templates", params={"q": "申請"}).status_code == 200
+                tip = reg.service.store.tip()
+                assert _nul_publish(c, reg.tama).status_code == 400  # was: committed, then 500
+                assert reg.service.store.tip() == tip
         finally:
             reg.service.index.close()
