@@ -2,7 +2,8 @@
 
 Litestar's own UI plugins load their scripts, styles and favicon from public CDNs; municipal
 networks on LGWAN are cut off from the internet, so the page would stay blank there. Swagger UI
-here comes from the ``swagger-ui-bundle`` wheel (Apache-2.0; the files of swagger-ui-dist) and
+here comes from the ``swagger-ui-bundle-v2`` wheel (Apache-2.0; the files of swagger-ui-dist 5,
+which reads the OpenAPI 3.1 document Litestar writes — Swagger UI 4 cannot) and
 is served under ``/static/vendor/swagger-ui/``; the page's start-up code is a static file too,
 so the page needs no inline script under the Content-Security-Policy.
 """
@@ -24,7 +25,7 @@ INIT_URL = "/static/swagger-init.js"
 
 
 def swagger_ui_dir() -> Path:
-    """The folder of the Swagger UI files shipped by the ``swagger-ui-bundle`` wheel."""
+    """The folder of the Swagger UI files shipped by the ``swagger-ui-bundle-v2`` wheel."""
     import swagger_ui_bundle
 
     return Path(swagger_ui_bundle.swagger_ui_path)
