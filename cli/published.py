@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from registry.errors import RegistryError
+from registry.errors import NotFound, RegistryError
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.models import Issue
 
@@ -23,25 +23,16 @@ Fetch = Callable[[VersionKey], dict[str, Any] | None]
 
 def registry_fetch(url: str) -> Fetch:
     """``GET /api/v1/templates/{lg}/{slug}/versions/{v}`` on the registry at ``url``."""
-    import httpx
+    from cli.client import Client
 
-    base = url.rstrip("/")
+    client = Client(url, timeout=15.0, follow_redirects=True)
 
     def fetch(key: VersionKey) -> dict[str, Any] | None:
-        where = f"{base}/api/v1/templates/{key.lg}/{key.slug}/versions/{key.version}"
         try:
-            with httpx.Client(timeout=15.0, follow_redirects=True) as client:
-                resp = client.get(where)
-        except httpx.HTTPError as exc:
-            raise RegistryError(f"cannot reach {base}: {exc.__class__.__name__}: {exc}",
-                                detail_ja=f"{base} に接続できません: {exc.__class__.__name__}: {exc}") from None
-        if resp.status_code == 404:
+            doc = client.get(f"/api/v1/templates/{key.lg}/{key.slug}/versions/{key.version}")
+        except NotFound:
             return None
-        if resp.status_code != 200:
-            raise RegistryError(f"GET {where} answered HTTP {resp.status_code}",
-                                detail_ja=f"GET {where} が HTTP {resp.status_code} を返しました")
-        doc: dict[str, Any] = resp.json()
-        return doc
+        return doc if isinstance(doc, dict) else None
 
     return fetch
 

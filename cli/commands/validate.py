@@ -50,14 +50,14 @@ plain .json schema file.
 def command(paths: tuple[Path, ...], registry_url: str | None, fmt: str, lang: str,
             show_traceback: bool) -> int:
     """Validate every version folder or schema file under PATHS."""
-    from cli import reporters
+    from cli.render import issues as reporters
     from registry.checks.validation import validate_paths
 
     remote = None
     if registry_url:
-        from cli.commands.ci import registry_lookup
+        from cli.client import upstream_lookup
 
-        lookup = registry_lookup(registry_url)
+        lookup = upstream_lookup(registry_url)
 
         def remote(name: str, version: str) -> bool:
             return bool(lookup(name, version).exists)

@@ -23,6 +23,7 @@ from typing import Any
 from litestar import Request
 from litestar.exceptions import HTTPException
 
+from registry.config import Settings
 from registry.errors import LimitExceeded, UsageError
 
 MIN_SCAN_LIMIT = 256
@@ -80,6 +81,8 @@ def is_json_media_type(content_type: str) -> bool:
 class JsonCheckedRequest(Request[Any, Any, Any]):
     """A request whose ``json()`` requires a JSON media type (415) and a bounded depth (413)."""
 
+    max_schema_depth = 32
+
     async def json(self) -> Any:
         """The decoded JSON body, after the media type and depth checks."""
         body = await self.body()
@@ -88,11 +91,15 @@ class JsonCheckedRequest(Request[Any, Any, Any]):
                 status_code=415,
                 detail="send the JSON body with Content-Type: application/json")
         if body:
-            settings = self.app.state.get("settings")
-            check_depth(body, settings.max_schema_depth if settings is not None else 32)
+            check_depth(body, self.max_schema_depth)
             check_no_nul(body)
         return await super().json()
 
 
+def json_checked_request(settings: Settings) -> type[JsonCheckedRequest]:
+    """The request class of an app with these settings (its schema depth limit)."""
+    return type("AppRequest", (JsonCheckedRequest,), {"max_schema_depth": settings.max_schema_depth})
+
+
 __all__ = ["MIN_SCAN_LIMIT", "JsonCheckedRequest", "check_depth", "check_no_nul", "depth_of",
-           "is_json_media_type", "scan_limit"]
+           "is_json_media_type", "json_checked_request", "scan_limit"]

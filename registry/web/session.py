@@ -136,7 +136,7 @@ def login_cookie(request: Request[Any, Any, Any], service: RegistryService, key:
                  token: str) -> tuple[Session, Cookie] | None:
     """A session cookie for a pasted token, or None when the token is unknown or revoked."""
     token = token.strip()
-    info = service.index.verify_token(token)
+    info = service.token_info(token)
     if info is None:
         return None
     digest = hashlib.sha256(token.encode()).hexdigest()[:16]
@@ -170,7 +170,7 @@ def current(request: Request[Any, Any, Any], service: RegistryService, key: byte
     token = unseal(key, sid.encode(), str(payload.get("t", ""))) if sid else None
     if not token:
         return None
-    info = service.index.verify_token(token)
+    info = service.token_info(token)
     if info is None or info.municipality != payload.get("m") or info.name != payload.get("n"):
         return None
     return Session(info.municipality, info.name, info.admin, str(payload.get("h", "")), sid)

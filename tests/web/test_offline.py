@@ -20,8 +20,8 @@ from litestar.testing import TestClient
 
 from registry.config import Settings
 from registry.seeding import seed
-from registry.service import RegistryService
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
 SERVER = "http://testserver.local"
@@ -34,7 +34,7 @@ SAMPLE = {"lg": "272272", "slug": "library-registration", "version": "1.0.0"}
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient[Any]]:
     """A logged-in browser (稲城市) on a seeded registry."""
     settings = Settings.for_data_dir(tmp_path_factory.mktemp("offline"))
-    service = RegistryService(settings)
+    service = open_service(settings)
     seed(service, CATALOGUE)
     token = service.index.create_token("132250", "総務課")
     with TestClient(create_app(settings, service=service)) as c:

@@ -20,10 +20,10 @@ from litestar.testing import TestClient
 
 from registry.config import Settings
 from registry.seeding import seed
-from registry.service import RegistryService
 from registry.web import session
 from registry.web.app import create_app
 from registry.web.bodies import depth_of
+from registry.wiring import open_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storage"))
 from pg import fresh_database
@@ -38,7 +38,7 @@ class Registry:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.service = RegistryService(settings)
+        self.service = open_service(settings)
         seed(self.service, CATALOGUE)
         self.inagi = self.service.index.create_token("132250", "総務課")
         self.tama = self.service.index.create_token("132241", "情報政策課")
@@ -213,13 +213,25 @@ def test_huge_or_hostile_cursor_is_400(client: TestClient[Any], cursor: str) -> 
                                   "/t/132241/public-comment/..%2F1.0.0/print", "/m/13224x"])
 def test_malformed_names_in_page_paths_are_404(client: TestClient[Any], registry: Registry,
                                                path: str) -> None:
-    calls: list[Any] = []
-    real = registry.service.get_version
-    registry.service.get_version = lambda *a, **k: calls.append(a) or real(*a, **k)  # type: ignore[method-assign]
+    calls: list[str] = []
+    store = registry.service.store
+
+    class Recording:
+        """The git store, noting every use."""
+
+        def __getattr__(self, name: str) -> Any:
+            calls.append(name)
+            return getattr(store, name)
+
+    registry.service.store = Recording()  # type: ignore[assignment]
     try:
         r = client.get(path, headers={"accept": "text/html"})
+        assert client.get("/t/132241/public-comment", headers={"accept": "text/html"}).status_code == 200
+        assert calls  # the recording works: a real page reads git
+        calls.clear()
+        r = client.get(path, headers={"accept": "text/html"})
     finally:
-        del registry.service.get_version
+        registry.service.store = store
     assert r.status_code == 404, (path, r.status_code)
     assert "text/html" in r.headers["content-type"]
     assert calls == []  # refused before anything was read from git
