@@ -75,6 +75,9 @@ def check_cursor(cursor: str) -> None:
     import binascii
     import json
 
+    if len(cursor) > 4 * _CURSOR_PARTS_MAX:
+        raise UsageError("the page cursor is too long; start again without a cursor",
+                         detail_ja="ページカーソルが長すぎます。カーソルなしで最初から検索してください")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         rank, updated_at, lg, slug = json.loads(raw)
@@ -83,6 +86,6 @@ def check_cursor(cursor: str) -> None:
                         for v in (updated_at, lg, slug)))
     except (ValueError, TypeError, binascii.Error, RecursionError):
         good = False
-    if not good or len(cursor) > 4 * _CURSOR_PARTS_MAX:
+    if not good:
         raise UsageError(f"invalid page cursor {cursor[:80]!r}; start again without a cursor",
                          detail_ja=f"ページカーソル {cursor[:80]!r} が正しくありません。カーソルなしで最初から検索してください")
