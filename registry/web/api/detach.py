@@ -15,8 +15,8 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
 
 from registry.service import DetachResult
-from registry.web.auth import authenticate, authorize, remote_addr
-from registry.web.deps import Service
+from registry.web.auth import PATH_MUNICIPALITY, remote_addr
+from registry.web.deps import Actor, Service
 from registry.web.dto import problem_responses
 from registry.web.limits import template_key
 
@@ -30,13 +30,11 @@ class DetachBody(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 @post(BASE + "/detach", sync_to_thread=True, tags=["lineage"], status_code=HTTP_200_OK,
-      responses=problem_responses(400, 401, 403, 404, 409))
-def detach(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
-           data: JSONBody[DetachBody]) -> DetachResult:
+      opt=PATH_MUNICIPALITY, responses=problem_responses(400, 401, 403, 404, 409))
+def detach(request: Request[Any, Any, Any], service: Service, actor: Actor, lg: FromPath[str],
+           slug: FromPath[str], data: JSONBody[DetachBody]) -> DetachResult:
     """Detach this fork from its upstream (its next version may leave out ``upstream``)."""
     key = template_key(lg, slug)
-    actor = authenticate(request, service)
-    authorize(actor, key.lg, request, service)
     with remote_addr(request):
         return service.detach(key, actor, reason=data.reason)
 
