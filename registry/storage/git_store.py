@@ -428,20 +428,26 @@ class GitTemplateStore:
                     assert nested is not None
                     try:
                         tree = self._build_tree(cat, mk, base_tree, nested)
+                        if tree is None:
+                            raise GitError("a commit may not empty the repository")
+                        args = ["commit-tree", "--no-gpg-sign", tree]
+                        if old is not None:
+                            args += ["-p", old]
+                        new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
                     except GitError as exc:
-                        # A long-running mktree does not re-scan packs: an object a background
-                        # repack just moved from loose into a new pack looks "unavailable" to
-                        # it. Start fresh helpers (next attempt) and build again.
-                        if "unavailable" not in str(exc) or attempt == self.max_retries:
+                        # Races with a background repack (maintenance.py), both transient: a
+                        # long-running mktree does not re-scan packs, so an object just moved
+                        # into a new pack looks "unavailable"; prune-packed removes an emptied
+                        # objects/xx/ folder just as git writes into it ("unable to create
+                        # temporary file"). Write everything again with fresh helpers.
+                        transient = ("unavailable" in str(exc)
+                                     or "unable to create temporary file" in str(exc))
+                        if not transient or attempt == self.max_retries:
                             raise
                         self.retries += 1
+                        if not callable(changes):
+                            nested = self._nested_blobs(changes)
                         continue
-                    if tree is None:
-                        raise GitError("a commit may not empty the repository")
-                    args = ["commit-tree", "--no-gpg-sign", tree]
-                    if old is not None:
-                        args += ["-p", old]
-                    new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
                     proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,

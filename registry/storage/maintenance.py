@@ -31,7 +31,8 @@ ref lock and never deletes an unreachable object, so writers run on while it wor
 writer has written but not yet referenced simply stays loose until the next run). One effect on
 writers: a writer's long-running ``git mktree --batch`` does not re-scan packs, so a reachable
 object the repack has just moved into a new pack looks "unavailable" to it; the writer then
-starts fresh helpers and builds again, as after a lost race (git_store.commit_files). At most one
+starts fresh helpers and builds again, as after a lost race (git_store.commit_files); likewise
+when prune-packed removes an emptied ``objects/xx/`` folder just as git writes into it. At most one
 repack per repository runs at a time (``flock`` on ``yoshiki-maintenance.lock``, non-blocking).
 """
 
