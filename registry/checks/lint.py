@@ -170,7 +170,8 @@ WIDGETS = ("textarea", "radio", "select", "checkboxes", "date", "hidden")
 NORMALIZATIONS = ("nfkc", "trim")
 YOSHIKI_KEYWORDS = ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-enum-labels",
                     "x-yoshiki-widget", "x-yoshiki-normalize", "x-yoshiki-title-en",
-                    "x-yoshiki-placeholder")
+                    "x-yoshiki-placeholder", "x-yoshiki-note", "x-yoshiki-staff-only",
+                    "x-yoshiki-consent-label")
 
 _BRANCHES = ("allOf", "anyOf", "oneOf", "then", "else")
 _CONDITIONS = ("if", "not", "contains", "propertyNames")
@@ -317,7 +318,7 @@ def _array_like(view: dict[str, Any]) -> bool:
 
 def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, str] | None:
     """(English, Japanese) of what is wrong with an ``x-yoshiki-*`` value, or None."""
-    if key in ("x-yoshiki-personal", "x-yoshiki-locked"):
+    if key in ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-staff-only"):
         if not isinstance(value, bool):
             return "must be true or false", "true か false にしてください"
     elif key == "x-yoshiki-enum-labels":
@@ -335,7 +336,7 @@ def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, s
         if not isinstance(value, list) or any(v not in NORMALIZATIONS for v in value):
             return (f"must be a list of {', '.join(NORMALIZATIONS)}",
                     f"{', '.join(NORMALIZATIONS)} の配列にしてください")
-    elif not isinstance(value, str):  # title-en, placeholder
+    elif not isinstance(value, str):  # title-en, placeholder, note, consent-label
         return "must be a string", "文字列にしてください"
     return None
 

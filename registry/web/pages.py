@@ -272,7 +272,14 @@ def preview_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromP
     files, _, fields = _form_parts(request, lg, slug, version)
     return render(request, "preview.html", {
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
-        "fields": fields, "values": {}, "errors": {}, "checked": False, "general": []})
+        "fields": fields, "values": {}, "errors": {}, "checked": False, "general": [],
+        **_counter_context(fields, request.query_params.get("counter") == "1")})
+
+
+def _counter_context(fields: list[forms.Widget], counter: bool) -> dict[str, Any]:
+    """窓口入力 (counter entry) shows the staff-only fields the resident's form leaves out."""
+    return {"counter": counter,
+            "has_staff_only": any(w.staff_only for top in fields for w in top.walk())}
 
 
 @post("/t/{lg:str}/{slug:str}/{version:str}/preview")
@@ -283,7 +290,8 @@ async def preview_check(request: Request[Any, Any, Any], lg: FromPath[str], slug
     data = await _form(request)
     _check_csrf(request, data)
     files, schemas, fields = await to_thread.run_sync(_form_parts, request, lg, slug, version)
-    value = forms.form_value(fields, data)
+    counter = data.get("counter") == "1"
+    value = forms.form_value(fields, data, counter=counter)
     issues = await to_thread.run_sync(compile_form(files.schema, schemas).check, value)
     errors: dict[str, list[str]] = {}
     general: list[str] = []
@@ -296,15 +304,25 @@ async def preview_check(request: Request[Any, Any, Any], lg: FromPath[str], slug
     return render(request, "preview.html", {
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
         "fields": fields, "values": forms.entered(fields, data), "errors": errors,
-        "checked": True, "general": general}, status=200 if not issues else 422)
+        "checked": True, "general": general, **_counter_context(fields, counter)},
+        status=200 if not issues else 422)
 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/print", sync_to_thread=True)
 def print_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
-    """印刷用: the same form as an A4 paper form."""
-    files, _, fields = _form_parts(request, lg, slug, version)
-    return render(request, "print.html", {"lg": lg, "slug": slug, "version": version,
-                                          "town": name_of(lg), "files": files, "fields": fields})
+    """印刷用: the same form as an A4 paper form (and its PDF), blank or filled (``?data=``)."""
+    from registry.paper import html as paper_html
+    from registry.web import paper
+
+    files = _service(request).get_version(VersionKey(lg, slug, version))
+    data = paper.query_data(request)
+    sheet = paper.sheet_for(_service(request), VersionKey(lg, slug, version), data)
+    pdf_url = f"/t/{lg}/{slug}/{version}/print.pdf" + (
+        "?" + urlencode({"data": request.query_params["data"]}) if data is not None else "")
+    return render(request, "print.html", {
+        "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
+        "sheet_html": paper_html.body([sheet]), "paper_css": paper_html.css(),
+        "footer_css": paper_html.footer_css(sheet), "pdf_url": pdf_url})
 
 
 # -- diff ------------------------------------------------------------------------------------
@@ -432,6 +450,12 @@ def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 
+def _paper_handlers() -> list[Any]:
+    from registry.web import paper
+
+    return paper.route_handlers
+
+
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
@@ -439,6 +463,7 @@ route_handlers: list[Any] = [
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
            include_in_schema=False),
     create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+    *_paper_handlers(),
 ]
 
 __all__ = ["error_page", "exception_handlers", "pretty_lines", "render", "route_handlers", "side_by_side", "unmatched_path"]
