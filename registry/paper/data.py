@@ -27,7 +27,9 @@ def read_submissions(path: Path, schema: Any, schemas: SchemaSet | None, *,
     out: list[Any] = []
     for rec in iter_records(path, columns=columns, encoding=encoding, source=str(path)):
         if rec.error is not None:
-            raise UsageError(rec.error.message, detail_ja=rec.error.message_ja, issues=[rec.error])
+            where = f"{path}:{rec.error.line or rec.line or rec.number}"
+            raise UsageError(f"{where}: {rec.error.message}",
+                             detail_ja=f"{where}: {rec.error.message_ja}", issues=[rec.error])
         if not isinstance(rec.value, dict):
             raise UsageError(f"{path}: record {rec.number} is not a JSON object",
                              detail_ja=f"{path}: {rec.number} 件目が JSON のオブジェクトではありません")

@@ -55,7 +55,7 @@ def _css_string(text: str) -> str:
 def footer_css(sheet: Sheet) -> str:
     """The page footer: the template's name and version on every page of this document."""
     return ("@page { @bottom-left { content: " + _css_string(sheet.footer) +
-            "; font-size: 7.5pt; } }")
+            "; font-size: 7.5pt; width: 150mm; } }")
 
 
 def body(sheets: list[Sheet]) -> str:

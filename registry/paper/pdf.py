@@ -89,4 +89,26 @@ def render(sheets: list[Sheet]) -> bytes:
     return pdf
 
 
-__all__ = ["FONT_PACKAGE", "RendererUnavailable", "japanese_font", "render"]
+def rows_per_page(sheets: list[Sheet]) -> list[int]:
+    """How many form rows each page of the sheets' PDF holds (the no-orphan check)."""
+    japanese_font()
+    wp = _weasyprint()
+    counts: list[int] = []
+    for sheet in sheets:
+        doc = wp.HTML(string=html.document([sheet]), url_fetcher=_fetcher(),
+                      base_url="data:,").render()
+        for page in doc.pages:
+            counts.append(_count_rows(page._page_box))
+    return counts
+
+
+def _count_rows(box: Any) -> int:
+    element = getattr(box, "element", None)
+    classes = (element.get("class") or "").split() if element is not None else []
+    if "p-field" in classes and getattr(box, "element_tag", "") == "table" \
+            and type(box).__name__ == "TableBox":
+        return 1
+    return sum(_count_rows(child) for child in getattr(box, "children", []))
+
+
+__all__ = ["FONT_PACKAGE", "RendererUnavailable", "japanese_font", "render", "rows_per_page"]
