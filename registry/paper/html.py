@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import jinja2
+import markupsafe
 
 from registry.paper.model import Sheet
 
@@ -69,7 +70,7 @@ def document(sheets: list[Sheet]) -> str:
     title = sheets[0].title if sheets else ""
     style = css() + "\n" + (footer_css(sheets[0]) if sheets else "")
     return ("<!doctype html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
-            f"<title>{jinja2.utils.markupsafe.escape(title)}</title>"
+            f"<title>{markupsafe.escape(title)}</title>"
             f"<style>{style}</style></head><body class=\"paper\">{body(sheets)}</body></html>")
 
 

@@ -113,11 +113,11 @@ def _text(value: Any, limit: int) -> str | None:
 
 def settings_of(template: Any, lg: str) -> PaperSettings:
     """The city's own paper settings, with what it already says in ``local``/``maintainers``."""
-    t = template if isinstance(template, dict) else {}
-    paper = t.get("paper") if isinstance(t.get("paper"), dict) else {}
-    local = t.get("local") if isinstance(t.get("local"), dict) else {}
+    t: dict[str, Any] = template if isinstance(template, dict) else {}
+    paper: dict[str, Any] = t["paper"] if isinstance(t.get("paper"), dict) else {}
+    local: dict[str, Any] = t["local"] if isinstance(t.get("local"), dict) else {}
     maint = t.get("maintainers")
-    first = maint[0] if isinstance(maint, list) and maint and isinstance(maint[0], dict) else {}
+    first: dict[str, Any] = maint[0] if isinstance(maint, list) and maint and isinstance(maint[0], dict) else {}
     url = _text(paper.get("online_url"), URL_MAX)
     if url is not None and not url.startswith(("https://", "http://")):
         url = None

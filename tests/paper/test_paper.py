@@ -113,7 +113,7 @@ def test_every_catalogue_version_prints_for_residents(folder: Path, tmp_path: Pa
         assert _flat(w.title) in flat, f"{w.pointer}: 「{w.title}」 not on the sheet"
     for w in staff:
         assert _flat(w.title) not in flat, f"staff-only 「{w.title}」 printed for residents"
-        assert "受付方法" != w.title or "受付方法" not in flat
+        assert w.title != "受付方法" or "受付方法" not in flat
     hit = FORBIDDEN.search(text)
     assert hit is None, f"technical text on the resident's sheet: {hit.group(0)!r}"
     for w in resident + staff:
@@ -151,7 +151,8 @@ def test_pdf_is_a4_with_the_japanese_font_embedded(tmp_path: Path) -> None:
     assert re.search(r"Page size:\s+595\.\d* x 841\.\d* pts \(A4\)", info)
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "CJK" in line]
-    assert cjk and all(" yes yes yes " in line for line in cjk), fonts
+    assert cjk, fonts
+    assert all(" yes yes yes " in line for line in cjk), fonts
 
 
 def test_rendered_pages_are_kept_as_artefacts() -> None:
@@ -164,7 +165,8 @@ def test_rendered_pages_are_kept_as_artefacts() -> None:
             old.unlink()
         subprocess.run(["pdftoppm", "-r", "100", "-png", str(target), str(ARTIFACTS / name)], check=True)
         pngs = sorted(ARTIFACTS.glob(f"{name}-*.png"))
-        assert pngs and all(p.stat().st_size > 10_000 for p in pngs)
+        assert pngs
+        assert all(p.stat().st_size > 10_000 for p in pngs)
 
 
 def _example(folder: Path) -> dict[str, Any]:
@@ -211,7 +213,8 @@ def test_city_settings_addressee_contact_qr_and_western_years(tmp_path: Path) ->
                      "years": "western"}
     sheet = model.sheet(meta, schema, SCHEMAS, lg="133035", slug="event-application", version="1.0.0")
     markup = html.document([sheet])
-    assert "<svg" in markup and "http://" not in markup.replace("http://www.w3.org", "")
+    assert "<svg" in markup
+    assert "http://" not in markup.replace("http://www.w3.org", "")
     body = pdf.render([sheet])
     text = _flat(pdftotext(body, tmp_path))
     assert addressed_to(body, tmp_path, "瑞穂町教育委員会")
@@ -223,9 +226,12 @@ def test_city_settings_addressee_contact_qr_and_western_years(tmp_path: Path) ->
 def test_a_long_comment_gets_a_tall_box_and_long_lists_a_write_in_box() -> None:
     sheet = _sheet(CATALOGUE / "132241" / "public-comment" / "1.0.0")
     opinion = next(r for r in sheet.rows if r.title.startswith("ご意見"))
-    assert opinion.kind == "tall" and opinion.lines >= 12 and opinion.overflow_note
+    assert opinion.kind == "tall"
+    assert opinion.lines >= 12
+    assert opinion.overflow_note
     pref = next(r for r in sheet.rows if r.title == "都道府県")
-    assert pref.kind == "writein" and not pref.choices
+    assert pref.kind == "writein"
+    assert not pref.choices
 
 
 def test_several_submissions_one_per_sheet_with_their_own_page_numbers(tmp_path: Path) -> None:
@@ -280,18 +286,21 @@ def test_cli_print_folder_key_and_data(tmp_path: Path) -> None:
                         "-o", str(tmp_path / "c.pdf")], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     text = _flat(pdftotext((tmp_path / "c.pdf").read_bytes(), tmp_path))
-    assert "山田花子" in text and "☑上記に同意します" in text
+    assert "山田花子" in text
+    assert "☑上記に同意します" in text
 
 
 def test_cli_print_errors(tmp_path: Path) -> None:
     r = subprocess.run([sys.executable, "-m", "cli", "print", "133035/event-application@9.9.9"],
                        cwd=tmp_path, capture_output=True, text=True, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert r.returncode == 3 and "9.9.9" in r.stderr
+    assert r.returncode == 3
+    assert "9.9.9" in r.stderr
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"event": "x"}\n{not json\n', encoding="utf-8")
     r = subprocess.run([sys.executable, "-m", "cli", "print", str(CATALOGUE / "133035" / "event-application" / "1.0.0"),
                         "--data", str(bad), "-o", str(tmp_path / "x.pdf")], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 2 and "bad.jsonl:2" in r.stderr
+    assert r.returncode == 2
+    assert "bad.jsonl:2" in r.stderr
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -306,4 +315,5 @@ def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_poppler_is_there() -> None:
-    assert shutil.which("pdftotext") and shutil.which("pdftoppm"), "install Debian's poppler-utils"
+    assert shutil.which("pdftotext"), "install Debian's poppler-utils"
+    assert shutil.which("pdftoppm"), "install Debian's poppler-utils"
