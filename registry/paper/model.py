@@ -29,6 +29,8 @@ TALL_MIN_LINES = 3
 TABLE_ROWS_MAX = 6        # rows of a table (an array of objects) on paper
 URL_MAX = 500
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+# A pattern of a clock time (10:30): printed as 「　　時　　分」.
+_CLOCK = re.compile(r":\[0-5\]\[0-9\]\)?\$?$")
 # (first day, era): the eras a living resident's dates fall in.
 ERAS = ((date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"),
         (date(1912, 7, 30), "大正"))
@@ -57,7 +59,7 @@ class Row:
     """One question on paper: a label cell and an answer cell."""
 
     title: str
-    kind: str          # text date postal choices check writein tall lines table
+    kind: str          # text date clock postal choices check writein tall lines table
     required: bool = False
     when: str | None = None            # 「理由が「その他」の場合」
     help: str | None = None
@@ -286,6 +288,8 @@ class _Builder:
                     found, v = _at(item, leaf.pointer[len(prefix):]) if item is not None else (False, None)
                     cells.append(self._cell(leaf, v) if found else "")
                 row.cells.append(cells)
+            if (w.max_items or 0) > n:
+                row.overflow_note = "書ききれない場合は別紙に記入して添えてください。"
         elif kind == "unsupported":
             row.kind, row.lines = "tall", TALL_MIN_LINES
             if present:
@@ -293,6 +297,8 @@ class _Builder:
         else:
             if w.name.endswith("postal_code") or (w.ref_id or "").endswith("/common/postal-code.json"):
                 row.kind = "postal"
+            elif w.format == "time" or (w.pattern and _CLOCK.search(w.pattern)):
+                row.kind = "clock"
             ml = w.max_length
             row.width = "s" if kind in ("integer", "number") or (ml is not None and ml <= 12) else \
                 "m" if (ml is not None and ml <= 40) or kind in ("email", "tel") else "full"

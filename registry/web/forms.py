@@ -63,6 +63,8 @@ class Widget:
     ref_id: str | None = None      # the $id of the definition the field reuses (common/birth-date)
     item_fields: list[Widget] = field(default_factory=list)   # an array of objects: its columns
     max_items: int | None = None
+    pattern: str | None = None
+    format: str | None = None
 
     @property
     def id(self) -> str:
@@ -213,6 +215,8 @@ class _Walker:
         w.ref_id = schema["$id"] if isinstance(schema.get("$id"), str) else None
         if isinstance(schema.get("maxItems"), int):
             w.max_items = schema["maxItems"]
+        w.pattern = schema["pattern"] if isinstance(schema.get("pattern"), str) else None
+        w.format = schema["format"] if isinstance(schema.get("format"), str) else None
         if isinstance(schema.get("maxLength"), int):
             w.max_length = schema["maxLength"]
         for k in ("minimum", "maximum"):
