@@ -34,7 +34,7 @@ _lock = threading.Lock()
 def sheet_for(service: RegistryService, key: VersionKey, data: Any | None = None) -> model.Sheet:
     """The print model of a stored version (blank, or filled with ``data``)."""
     files = service.get_version(key)
-    return model.sheet(files.template, files.schema, service._schemas(service.store.tip()),
+    return model.sheet(files.template, files.schema, service.schemas(),
                        lg=key.lg, slug=key.slug, version=key.version, data=data,
                        caption="申請内容の写し" if data is not None else None)
 

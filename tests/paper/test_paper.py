@@ -314,6 +314,16 @@ def test_missing_font_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_pat
         pdf.japanese_font.cache_clear()
 
 
+def test_print_model_is_pure() -> None:
+    """The print model and the data readers load no framework, template engine or typesetter."""
+    code = ("import sys, registry.paper.model, registry.paper.data; "
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'litestar', 'sqlmodel', "
+            "'sqlalchemy', 'git', 'weasyprint', 'jinja2', 'httpx', 'click'}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_poppler_is_there() -> None:
     assert shutil.which("pdftotext"), "install Debian's poppler-utils"
     assert shutil.which("pdftoppm"), "install Debian's poppler-utils"
