@@ -21,6 +21,7 @@ from registry.layout import VersionKey
 from registry.paper import data as paper_data
 from registry.paper import model, pdf
 from registry.service import RegistryService
+from registry.web.deps import Service
 from registry.web.limits import version_key
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -65,9 +66,8 @@ def blank_pdf(service: RegistryService, key: VersionKey) -> tuple[bytes, str]:
     return entry
 
 
-def _pdf_response(request: Request[Any, Any, Any], lg: str, slug: str, version: str,
-                  *, body_wanted: bool) -> Response[bytes]:
-    service: RegistryService = request.app.state["service"]
+def _pdf_response(request: Request[Any, Any, Any], service: RegistryService, lg: str, slug: str,
+                  version: str, *, body_wanted: bool) -> Response[bytes]:
     key = version_key(lg, slug, version)
     data = query_data(request)
     name = f"{key.lg}-{key.slug}-{key.version}{'-filled' if data is not None else ''}.pdf"
@@ -87,18 +87,18 @@ def _pdf_response(request: Request[Any, Any, Any], lg: str, slug: str, version: 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/print.pdf", sync_to_thread=True,
      include_in_schema=False)
-def print_pdf(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str],
-              version: FromPath[str]) -> Response[bytes]:
+def print_pdf(request: Request[Any, Any, Any], service: Service, lg: FromPath[str],
+              slug: FromPath[str], version: FromPath[str]) -> Response[bytes]:
     """The paper form as an A4 PDF (blank, or filled with ``?data=``)."""
-    return _pdf_response(request, lg, slug, version, body_wanted=True)
+    return _pdf_response(request, service, lg, slug, version, body_wanted=True)
 
 
 @head("/t/{lg:str}/{slug:str}/{version:str}/print.pdf", sync_to_thread=True,
       include_in_schema=False)
-def print_pdf_head(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str],
-                   version: FromPath[str]) -> Response[None]:
+def print_pdf_head(request: Request[Any, Any, Any], service: Service, lg: FromPath[str],
+                   slug: FromPath[str], version: FromPath[str]) -> Response[None]:
     """HEAD of the PDF: its ETag, type and length without the body."""
-    full = _pdf_response(request, lg, slug, version, body_wanted=False)
+    full = _pdf_response(request, service, lg, slug, version, body_wanted=False)
     # Litestar insists HEAD handlers are typed bodiless; empty bytes render as no body at all.
     return cast("Response[None]", Response(b"", status_code=full.status_code, media_type=PDF,
                                            headers=full.headers))

@@ -17,8 +17,8 @@ from litestar.testing import TestClient
 from registry.config import Settings
 from registry.paper.data import MAX_QUERY_DATA
 from registry.seeding import seed
-from registry.service import RegistryService
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
 MIZUHO = "/t/133035/event-application/1.0.0"
@@ -28,7 +28,7 @@ MIZUHO = "/t/133035/event-application/1.0.0"
 def app(tmp_path_factory: pytest.TempPathFactory) -> Litestar:
     """The app over a registry seeded with the catalogue (one per module)."""
     settings = Settings.for_data_dir(tmp_path_factory.mktemp("paper"))
-    service = RegistryService(settings)
+    service = open_service(settings)
     seed(service, CATALOGUE)
     return create_app(settings, service=service)
 
