@@ -15,7 +15,8 @@ absolute URIs of other documents:
 - a reference to another document becomes an absolute URI: registry URIs resolve as before
   (SchemaSet), other URIs from ``--ref-dir``; a URI found nowhere becomes
   ``{"$dynamicRef": URI}``: identical on both sides it is the same schema, different it is
-  ``unknown`` — never the network, never an error.
+  ``unknown`` — never the network, never an error. An opaque reference goes alone into an
+  ``allOf`` so that its siblings are still compared.
 
 Pure; the input is never modified; a schema whose references are already canonical comes back
 as the same object.
@@ -189,6 +190,11 @@ class _Canon:
                     out[k2] = v2
             if out is not None and new_k:
                 out[new_k] = new_v
+        if out is not None and "$dynamicRef" in out:
+            # An opaque reference goes alone into an allOf, so that its siblings (and the same
+            # node with or without siblings on the other side) are still compared keyword by keyword.
+            opaque = {"$dynamicRef": out.pop("$dynamicRef")}
+            out["allOf"] = [opaque, *out.get("allOf", [])]
         return node if out is None else out
 
 
