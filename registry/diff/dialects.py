@@ -71,7 +71,7 @@ def dialect_of_uri(uri: Any) -> str | None:
     return None
 
 
-def _subschemas(node: dict[str, Any]) -> list[Any]:
+def _subschemas(node: dict[str, Any]) -> list[Any]:  # for the rewriter's index
     out: list[Any] = []
     for k, v in node.items():
         if k in _SCHEMA_KW and isinstance(v, dict):
@@ -83,7 +83,92 @@ def _subschemas(node: dict[str, Any]) -> list[Any]:
     return out
 
 
-def detect(schema: Any) -> str:
+class Scan:
+    """What one walk over a document's subschemas found (keywords, never names or data)."""
+
+    __slots__ = ("draft4", "embedded", "nested_schema", "old", "only_2020", "recursive", "refs",
+                 "since_2019", "slash_refs")
+
+    def __init__(self) -> None:
+        self.draft4 = self.recursive = self.old = self.since_2019 = self.only_2020 = False
+        self.nested_schema = False  # a $schema below the root
+        self.embedded = False  # an $id below the root, an $anchor, a $dynamicAnchor
+        self.refs = False  # a $ref that is not a plain root pointer or registry path, a $dynamicRef
+        self.slash_refs = False  # a $ref starting with "/" (a registry path under a registry $id)
+
+
+_MARKERS = frozenset({"$schema", "$id", "id", "$anchor", "$dynamicAnchor", "$dynamicRef",
+                      "$recursiveRef", "$recursiveAnchor", "definitions", "dependencies",
+                      "additionalItems", "items", "exclusiveMinimum", "exclusiveMaximum", "$ref"})
+_INTERESTING = _MARKERS | _SINCE_2019 | _ONLY_2020
+_REGISTRY_BASE = "https://yoshiki.invalid/"
+
+
+def scan(schema: dict[str, Any]) -> Scan:
+    """One cheap walk: the markers of each dialect and whether references need rewriting."""
+    found = Scan()
+    stack: list[tuple[dict[str, Any], int]] = [(schema, 0)]
+    schema_kw, array_kw, map_kw, interesting = _SCHEMA_KW, _ARRAY_KW, _MAP_KW, _INTERESTING
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            found.refs = True  # let the full passes bound it
+            continue
+        d = depth + 1
+        for k, v in node.items():
+            if k in interesting:
+                _mark(found, k, v, depth)
+            if type(v) is dict:
+                if k in schema_kw:
+                    stack.append((v, d))
+                elif k in map_kw:
+                    stack.extend((x, d) for x in v.values() if type(x) is dict)
+            elif type(v) is list and k in array_kw:
+                stack.extend((x, d) for x in v if type(x) is dict)
+    if isinstance(schema.get("id"), str) and "$id" not in schema:
+        found.draft4 = True
+    root_id = schema.get("$id")
+    if found.slash_refs and isinstance(root_id, str) and not root_id.startswith(_REGISTRY_BASE):
+        found.refs = True  # "/x.json" against another host's $id: another document
+    return found
+
+
+def _mark(found: Scan, k: str, v: Any, depth: int) -> None:
+    if k == "$ref":
+        if isinstance(v, str) and v.startswith("/"):
+            found.slash_refs = True
+        elif not isinstance(v, str) or not ((v.startswith("#/") and "%" not in v)
+                                            or v.startswith(_REGISTRY_BASE)):
+            found.refs = True
+    elif k == "items":
+        if type(v) is list:
+            found.old = True
+    elif k in ("exclusiveMinimum", "exclusiveMaximum"):
+        if type(v) is bool:
+            found.draft4 = True
+    elif k in ("definitions", "dependencies", "additionalItems"):
+        found.old = True
+    elif k in ("$recursiveRef", "$recursiveAnchor"):
+        found.recursive = True
+    elif k == "$schema":
+        if depth:
+            found.nested_schema = True
+    elif k in ("$id", "id"):
+        if depth:
+            found.embedded = True
+    elif k in ("$anchor", "$dynamicAnchor", "$dynamicRef"):
+        found.embedded = found.refs = True
+        if k != "$anchor":
+            found.only_2020 = True
+        else:
+            found.since_2019 = True
+    elif k in _SINCE_2019:
+        found.since_2019 = True
+    elif k in _ONLY_2020:
+        found.only_2020 = True
+
+
+def detect(schema: Any, found: Scan | None = None) -> str:
     """The dialect of a schema: its ``$schema`` when it names a known draft, else by keywords.
 
     Without ``$schema``: boolean ``exclusiveMinimum``/``exclusiveMaximum`` or a string ``id`` at
@@ -97,57 +182,28 @@ def detect(schema: Any) -> str:
     named = dialect_of_uri(schema.get("$schema"))
     if named is not None:
         return named
-    draft4 = isinstance(schema.get("id"), str) and "$id" not in schema
-    recursive = old = since_2019 = only_2020 = False
-    stack: list[tuple[dict[str, Any], int]] = [(schema, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            break
-        keys = node.keys()
-        if isinstance(node.get("items"), list) or "additionalItems" in keys or "definitions" in keys \
-                or "dependencies" in keys:
-            old = True
-        if isinstance(node.get("exclusiveMinimum"), bool) or isinstance(node.get("exclusiveMaximum"), bool):
-            draft4 = True
-        if "$recursiveRef" in keys or "$recursiveAnchor" in keys:
-            recursive = True
-        if not since_2019 and not _SINCE_2019.isdisjoint(keys):
-            since_2019 = True
-        if not only_2020 and not _ONLY_2020.isdisjoint(keys):
-            only_2020 = True
-        stack.extend((s, depth + 1) for s in _subschemas(node))
-    if draft4:
+    found = found or scan(schema)
+    if found.draft4:
         return DRAFT_04
-    if recursive:
+    if found.recursive:
         return DRAFT_2019_09
-    if old and not only_2020:
-        return DRAFT_2019_09 if since_2019 else DRAFT_07
+    if found.old and not found.only_2020:
+        return DRAFT_2019_09 if found.since_2019 else DRAFT_07
     return DRAFT_2020_12
 
 
-def to_2020_12(schema: Any) -> tuple[Any, str]:
+def to_2020_12(schema: Any, found: Scan | None = None) -> tuple[Any, str]:
     """(the schema rewritten to 2020-12 by meaning, the dialect it was read in)."""
-    dialect = detect(schema)
-    if not isinstance(schema, dict) or (dialect == DRAFT_2020_12 and not _nested_dialects(schema)):
+    if not isinstance(schema, dict):
+        return schema, DRAFT_2020_12
+    found = found or scan(schema)
+    dialect = detect(schema, found)
+    if dialect == DRAFT_2020_12 and not found.nested_schema:
         return schema, dialect
     try:
         return _Rewriter(schema, dialect).run(), dialect
     except RecursionError:
         return schema, dialect
-
-
-def _nested_dialects(schema: dict[str, Any]) -> bool:
-    """Does an embedded resource declare a dialect other than 2020-12?"""
-    stack: list[tuple[dict[str, Any], int]] = [(schema, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return False
-        if depth and "$schema" in node and dialect_of_uri(node["$schema"]) not in (None, DRAFT_2020_12):
-            return True
-        stack.extend((s, depth + 1) for s in _subschemas(node))
-    return False
 
 
 def _id_key(dialect: str) -> str:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, unquote, urldefrag
 
-from registry.diff.dialects import _ARRAY_KW, _MAP_KW, _SCHEMA_KW, MAX_DEPTH
+from registry.diff.dialects import _ARRAY_KW, _MAP_KW, _SCHEMA_KW, MAX_DEPTH, Scan, scan, to_2020_12
 from registry.layout import COMMON_BASE, REGISTRY_BASE
 from registry.syntax.refs import SchemaSet, document_uri, join
 
@@ -198,10 +198,13 @@ class _Canon:
         return node if out is None else out
 
 
-def canonical_refs(schema: Any, schemas: SchemaSet | None = None) -> Any:
+def canonical_refs(schema: Any, schemas: SchemaSet | None = None, found: Scan | None = None) -> Any:
     """The schema with its references in the canonical form described above."""
     if not isinstance(schema, dict):
         return schema
+    found = found or scan(schema)
+    if not found.refs and not found.embedded:
+        return schema  # only root pointers and registry paths: nothing to do
     try:
         canon = _Canon(schema, schemas or SchemaSet())
         if not canon.index.refs and not canon.index.embedded:
@@ -218,10 +221,14 @@ def prepare(old: Any, new: Any, old_schemas: SchemaSet | None,
     The entry hook of ``registry.diff.diff`` (issue 12, point 4): what the comparison sees is
     always 2020-12 with pointers from the root and absolute URIs.
     """
-    from registry.diff.dialects import to_2020_12
-
     o_set = old_schemas or SchemaSet()
     n_set = new_schemas or o_set
-    old = canonical_refs(to_2020_12(old)[0], o_set)
-    new = canonical_refs(to_2020_12(new)[0], n_set)
-    return old, new, o_set, n_set
+    return _prepare_one(old, o_set), _prepare_one(new, n_set), o_set, n_set
+
+
+def _prepare_one(schema: Any, schemas: SchemaSet) -> Any:
+    if not isinstance(schema, dict):
+        return schema
+    found = scan(schema)
+    rewritten = to_2020_12(schema, found)[0]
+    return canonical_refs(rewritten, schemas, found if rewritten is schema else None)

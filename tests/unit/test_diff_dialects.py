@@ -380,3 +380,17 @@ def test_cli_ref_dir(tmp_path: Path) -> None:
     missing = run("diff", str(old), str(new), "--ref-dir", str(tmp_path / "nowhere"))
     assert missing.returncode == 2
     assert "nowhere" in missing.stderr
+
+
+def test_catalogue_schemas_pass_through_untouched() -> None:
+    """Registry templates (2020-12, root pointers, /common/ refs) come back as the same objects:
+    the hook costs one walk and changes nothing they resolve to."""
+    from registry.diff.references import prepare
+
+    schemas = sorted((ROOT / "templates_repo").glob("*/*/*/schema.json"))
+    assert schemas
+    for path in schemas:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        old, new, _, _ = prepare(doc, doc, None, None)
+        assert old is doc, path
+        assert new is doc, path
