@@ -182,7 +182,7 @@ class _Canon:
             elif k in _MAP_KW and isinstance(v, dict):
                 mapped = {name: self.walk(x, base, depth + 1) for name, x in v.items()}
                 new_v = v if all(mapped[n] is x for n, x in v.items()) else mapped
-            if out is None and (new_k != k or new_v is not v):
+            if out is None and (new_k != k or (new_v is not v and not (isinstance(v, str) and new_v == v))):
                 out = {}
                 for k2, v2 in node.items():
                     if k2 == k:
