@@ -190,7 +190,7 @@ class _Canon:
                     out[k2] = v2
             if out is not None and new_k:
                 out[new_k] = new_v
-        if out is not None and "$dynamicRef" in out:
+        if out is not None and "$dynamicRef" in out and isinstance(out.get("allOf", []), list):
             # An opaque reference goes alone into an allOf, so that its siblings (and the same
             # node with or without siblings on the other side) are still compared keyword by keyword.
             opaque = {"$dynamicRef": out.pop("$dynamicRef")}

@@ -452,3 +452,30 @@ def test_rewrite_agrees_with_jsonschema_rs_on_random_schemas(dialect: str) -> No
         assert agree(schema, dialect, canonical_refs(rewritten)) == []
 
     check()
+
+
+def test_hook_never_raises_on_arbitrary_json() -> None:
+    """Any JSON document with keyword-shaped keys goes through the hook without an exception
+    (invalid schemas are the meta-validation's job, which runs after it)."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from registry.diff.references import prepare
+
+    keys = st.sampled_from(["$schema", "$id", "id", "$ref", "$dynamicRef", "$anchor", "$dynamicAnchor",
+                            "$recursiveRef", "$recursiveAnchor", "definitions", "$defs", "dependencies",
+                            "items", "additionalItems", "properties", "exclusiveMinimum", "minimum", "allOf",
+                            "not", "enum"])
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3),
+                        st.sampled_from(["#", "#/definitions/a", "#/$defs/a", "#a", "a.json", "urn:x",
+                                         "urn:x#/$defs/a", "%", "#/%zz", D4, D7, D19, "tag:x,2024:y"]))
+    docs = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                         st.dictionaries(keys, inner, max_size=4)),
+                        max_leaves=12)
+
+    @settings(max_examples=300, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(docs, docs)
+    def check(a: Any, b: Any) -> None:
+        prepare(a, b, None, None)
+
+    check()
