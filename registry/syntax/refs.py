@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit, uses_relative
 
-from registry.errors import InvalidTemplate, NotFound
+from registry.errors import InvalidTemplate, NotFound, RegistryError
 from registry.layout import COMMON_BASE, LG_RE, REGISTRY_BASE, SCHEMA_FILE, VersionKey, is_slug
 from registry.models import Issue
 from registry.resources import schemas_dir
@@ -120,7 +120,7 @@ class SchemaSet:
         self._loader = loader
         self._docs: dict[str, Any] = dict(extra or {})
         self._ref_dir = ref_dir
-        self._ref_files: dict[str, Path] | None = None
+        self._ref_files: dict[str, Any] | None = None
 
     @classmethod
     def for_folder(cls, root: Path | None, ref_dir: Path | None = None) -> SchemaSet:
@@ -133,27 +133,34 @@ class SchemaSet:
         self._ref_dir = ref_dir
         self._ref_files = None
 
-    def _ref_dir_file(self, uri: str) -> Path | None:
-        """The file of ``ref_dir`` whose ``$id`` (or draft-04 ``id``) is ``uri``."""
+    def _ref_dir_doc(self, uri: str) -> Any:
+        """The schema of ``ref_dir`` whose ``$id`` (or draft-04 ``id``) is ``uri``, read in its own
+        dialect and rewritten to 2020-12 — a file's root or a resource embedded in it; else None."""
         if self._ref_dir is None:
             return None
         if self._ref_files is None:
+            from registry.diff.dialects import to_2020_12  # read in its own dialect
+
             self._ref_files = {}
             for path in sorted(self._ref_dir.rglob("*.json")):
                 try:
-                    doc = read_json(path)
+                    doc = to_2020_12(read_json(path))[0]
                 except Exception:  # not JSON: not a schema of the reference folder
                     continue
-                ident = doc.get("$id", doc.get("id")) if isinstance(doc, dict) else None
-                if isinstance(ident, str):
-                    self._ref_files.setdefault(document_uri(ident), path)
+                ident = doc.get("$id") if isinstance(doc, dict) else None
+                if not isinstance(ident, str):
+                    continue
+                self._ref_files.setdefault(document_uri(ident), doc)
+                for kind, key, sub, _ in _walk_resources(doc, "", []):
+                    if kind == "id":
+                        self._ref_files.setdefault(key, sub)
         return self._ref_files.get(uri)
 
     def can_retrieve(self, uri: str) -> bool:
         """Would ``retrieve`` find a document at ``uri`` (no fragment)?"""
         try:
             self.retrieve(uri)
-        except InvalidTemplate:
+        except RegistryError:
             return False
         return True
 
@@ -182,10 +189,8 @@ class SchemaSet:
             except NotFound:
                 raise self._missing(uri, f"template {key} does not exist in this repository",
                                     f"テンプレート {key} はこのリポジトリにありません") from None
-        elif (ref_file := self._ref_dir_file(uri)) is not None:
-            from registry.diff.dialects import to_2020_12  # read in its own dialect
-
-            doc = to_2020_12(read_json(ref_file))[0]
+        elif (found := self._ref_dir_doc(uri)) is not None:
+            doc = found
         elif uri == META_SCHEMA_2020_12:
             raise self._missing(uri, "the meta-schema is built into the validator",
                                 "メタスキーマは参照できません")

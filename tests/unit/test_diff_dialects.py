@@ -309,7 +309,19 @@ def _ref_dir(tmp_path: Path, max_length: int) -> Path:
         "properties": {"city": {"$ref": "#/definitions/city"}}, "additionalProperties": False,
         "definitions": {"city": {"type": "string", "maxLength": max_length}}}), encoding="utf-8")
     (folder / "notes.json").write_text("not json", encoding="utf-8")
+    (folder / "bundle.json").write_text(json.dumps({
+        "$id": "https://schemas.example.org/bundle.json",
+        "$defs": {"phone": {"$id": "phone.json", "type": "string", "maxLength": max_length}}}), encoding="utf-8")
     return folder
+
+
+def test_ref_dir_finds_resources_embedded_in_a_file(tmp_path: Path) -> None:
+    """A URI that names a resource embedded in a file of --ref-dir resolves too."""
+    uri = "https://schemas.example.org/phone.json"
+    old_set = SchemaSet(ref_dir=_ref_dir(tmp_path, 20))
+    new_set = SchemaSet(ref_dir=_ref_dir(tmp_path, 30))
+    d = diff(_with_ext(uri), _with_ext(uri), Policy("strict"), old_schemas=old_set, new_schemas=new_set)
+    assert (d.backward, d.forward) == ("compatible", "breaking")
 
 
 def test_ref_dir_resolves_external_refs_in_their_dialect(tmp_path: Path) -> None:
