@@ -110,7 +110,6 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
          witnesses: bool = True) -> Diff:
     """Compare two schemas; raises InvalidTemplate (invalid schema, unresolvable $ref)."""
     from registry.diff.engine import BR, UNK, Engine, combine
-    from registry.diff.messages import render
     from registry.diff.normalize import Side
     from registry.diff.witness import WitnessBuilder
 
@@ -147,13 +146,59 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
                 c.backward = UNK
             if c.forward == BR and (c.witness is None or c.witness.accepted_by != "new"):
                 c.forward = UNK
-        c.message, c.message_ja = render(c)
         changes.append(c)
+    changes = _semantic(changes, o_side, n_side, policy, builder, witnesses)
+    for c in changes:
+        c.message, c.message_ja = _message(c, old, new)
     changes.sort(key=_rank)
     d = Diff(backward=combine(c.backward for c in changes), forward=combine(c.forward for c in changes),
              bump="none", changes=changes, mode=mode.upper(), policy=policy.name)
     d.bump = required_bump(d, mode)
     return d
+
+
+def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, builder: Any,
+              witnesses: bool) -> list[Change]:
+    """Decide the directions the walk did not prove by inclusion, and explain (explain.py)."""
+    from registry.diff import explain
+    from registry.diff.verdicts import decide
+    from registry.diff.witness import WitnessBuilder
+
+    from registry.diff.engine import OK as _OK
+    todo = tuple(d for d in ("backward", "forward")
+                 if any(getattr(c, d) != _OK for c in changes))
+    if not todo:
+        return changes
+    checker = builder or WitnessBuilder(o_side, n_side, policy, o_side.schemas, n_side.schemas)
+    sem = decide(o_side, n_side, policy, checker.valid, todo)
+    if not witnesses:
+        for d in todo:
+            if sem[d].included is False:
+                sem[d] = type(sem[d])(False, sem[d].witness)
+
+    def same_values() -> bool:
+        if policy.is_strict:
+            return True
+        strict = decide(o_side, n_side, Policy("strict", policy.format_assertion,
+                                               policy.default_is_annotation), checker.valid)
+        return strict["backward"].included is True and strict["forward"].included is True
+
+    out = explain.apply(changes, sem, o_side.root, n_side.root, same_values)
+    if not witnesses:
+        for c in out:
+            c.witness = None
+    return out
+
+
+def _message(c: Change, old: Any, new: Any) -> tuple[str, str]:
+    from registry.diff import explain
+    from registry.diff.messages import render
+
+    en, ja = explain.staff_message(c) or render(c)
+    extra = explain.witness_sentence(c, old, new)
+    if extra is not None:
+        en, ja = f"{en} {extra[0]}", ja + extra[1]
+    return en, ja
 
 
 MAX_JSON_DEPTH = 128

@@ -51,6 +51,14 @@ def build(ck: Checker, e: dict[str, Any], base: str, ln: LNode, sub: Callable[..
             props[k] = FALSE if v is False else sub(v)
     pp_raw = e.get("patternProperties")
     pps = tuple((p, sub(v)) for p, v in pp_raw.items()) if isinstance(pp_raw, dict) else ()
+    if pps:
+        from registry.diff.canonical import conj
+
+        # patternProperties apply to named properties too: a named key's schema is the whole.
+        for k in props:
+            extra = [lz for p, lz in pps if _search(p, k)]
+            if extra and props[k] is not FALSE:
+                props[k] = conj(props[k], *extra) or props[k]
     additional: Lazy | None = None
     if "additionalProperties" in e and e["additionalProperties"] is not True and e["additionalProperties"] != {}:
         additional = FALSE if e["additionalProperties"] is False else sub(e["additionalProperties"])
@@ -65,7 +73,8 @@ def build(ck: Checker, e: dict[str, Any], base: str, ln: LNode, sub: Callable[..
     declared: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = ()
     if ln.declared:
         n, p = declared_names(ln.side, e, base, 0)
-        declared = ((frozenset(n), tuple(p)),)
+        if n or p:  # an object that declares nothing is a free-form map: no assumption
+            declared = ((frozenset(n), tuple(p)),)
     return Obj(props, rules, required, _int(e.get("minProperties"), 0) or 0,
                _int(e.get("maxProperties"), None), names, declared, {},
                tuple(h for h in hints if isinstance(h, dict)))

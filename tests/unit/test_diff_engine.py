@@ -113,9 +113,11 @@ def test_enum_value_removed_message_and_witness() -> None:
     assert (c.pointer, c.before, c.after, c.backward, c.forward) == (
         "/properties/kubun/enum", "早退", None, "breaking", "compatible")
     assert c.message_ja == ("『区分』の選択肢「早退」が削除されました。"
-                            "これまでに受け付けた「早退」の申請データは新しい版では無効になります。")
+                            "これまでに受け付けた「早退」の申請データは新しい版では無効になります。"
+                            "例: 「区分: 早退」という申請は旧版では有効、新版では無効です。")
     assert c.message == ('Option "早退" was removed from "区分"; submissions already collected '
-                         'with "早退" are invalid under the new version.')
+                         'with "早退" are invalid under the new version. E.g. a submission with '
+                         '区分: 早退 is valid under the old version and invalid under the new.')
     assert c.witness is not None
     assert c.witness.value == {"kubun": "早退"}
     assert c.witness.accepted_by == "old"
@@ -376,7 +378,8 @@ def test_any_of_narrowed_branch_covered_by_another_is_not_called_breaking() -> N
     old = {"anyOf": [{"type": "string"}, {"type": "string", "maxLength": 5}]}
     new = {"anyOf": [{"type": "string"}, {"type": "string", "maxLength": 3}]}
     d = diff(old, new)
-    assert d.backward == "unknown"  # no value separates them, so no witness: never "breaking" blindly
+    # Both unions are "any string": proven compatible by inclusion (never "breaking" blindly).
+    assert d.backward == "compatible"
 
 
 def test_one_of_overlapping_branches_is_unknown() -> None:

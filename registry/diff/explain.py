@@ -1,0 +1,186 @@
+"""The change list made to explain the semantic verdicts (docs/diff.md "Verdicts and changes").
+
+The keyword walk (engine.py) lists what changed where; the inclusion check (verdicts.py) says
+what it means for the values. Here the two meet:
+- a direction proven included: no change is breaking (or unknown) in it;
+- a direction refuted: the checked counterexample becomes the witness of the change at its
+  field (one is marked breaking if none was);
+- both directions included and the value sets equal under strict set semantics: the changes
+  are rewrites — one cosmetic ``rewritten`` change replaces them;
+- a widening to null is said as staff would say it, and each witness is also shown as a
+  filled form (「区分: 早退、時刻: （空欄）」).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from registry.diff.model import Change, Verdict, Witness
+from registry.diff.verdicts import Direction
+from registry.syntax import pointers
+
+OK: Verdict = "compatible"
+BR: Verdict = "breaking"
+UNK: Verdict = "unknown"
+ENUMISH = ("enum", "const", "one_of", "any_of", "type")
+
+
+def apply(changes: list[Change], sem: dict[str, Direction], old: Any, new: Any,
+          same_values: Callable[[], bool]) -> list[Change]:
+    """Adjust the walk's changes to the semantic verdicts; returns the new list."""
+    for d, src in (("backward", "old"), ("forward", "new")):
+        res = sem.get(d)
+        if res is None:
+            continue
+        if res.included is True:
+            if any(getattr(c, d) == BR and c.witness is not None and c.witness.accepted_by == src for c in changes):
+                continue  # a checked value contradicts the proof: trust the value
+            for c in changes:
+                setattr(c, d, OK)
+                if c.witness is not None and c.witness.accepted_by == src:
+                    c.witness = None
+        elif res.included is False:
+            _attach(changes, d, src, res.witness)
+    real = [c for c in changes if not c.cosmetic and not c.behavioural]
+    if real and all(c.backward == OK and c.forward == OK for c in real) and \
+            sem.get("backward", Direction(None)).included is True and \
+            sem.get("forward", Direction(None)).included is True and same_values():
+        changes = [c for c in changes if c.cosmetic or c.behavioural] + [_rewritten(real, old, new)]
+    return changes
+
+
+def _attach(changes: list[Change], d: str, src: str, value: Any) -> None:
+    w = Witness(value=value, accepted_by="old" if src == "old" else "new")
+    if any(getattr(c, d) == BR and c.witness is not None and c.witness.accepted_by == src for c in changes):
+        return
+    cands = [c for c in changes if not c.cosmetic and getattr(c, d) != OK]
+    cands.sort(key=lambda c: (not _present(value, c.field), getattr(c, d) != BR))
+    if cands:
+        c = cands[0]
+    else:
+        c = Change(pointer="", kind="value_set_changed", before=None, after=None,
+                   backward=OK, forward=OK)
+        changes.append(c)
+    setattr(c, d, BR)
+    if c.witness is None:
+        c.witness = w
+
+
+def _present(value: Any, field: str) -> bool:
+    node = value
+    for tok in pointers.split(field) if field else []:
+        if isinstance(node, dict) and tok in node:
+            node = node[tok]
+        elif isinstance(node, list) and node:
+            node = node[0]
+        else:
+            return False
+    return True
+
+
+def _common(parts: list[str]) -> str:
+    split = [p.split("/") for p in parts]
+    out: list[str] = []
+    for toks in zip(*split, strict=False):
+        if all(t == toks[0] for t in toks):
+            out.append(toks[0])
+        else:
+            break
+    return "/".join(out)
+
+
+def _rewritten(real: list[Change], old: Any, new: Any) -> Change:
+    ptr = _common([c.pointer for c in real])
+    field = _common([c.field for c in real])
+    titles = {c.title for c in real if c.title}
+    kinds = {c.kind.split("_")[0] for c in real}
+    c = Change(pointer=ptr, kind="rewritten", before=None, after=None, backward=OK, forward=OK,
+               field=field, title=titles.pop() if len(titles) == 1 else None, cosmetic=True)
+    c.before = sorted({r.kind for r in real})
+    c.value_label = "choices" if kinds <= {"enum", "const", "one", "any"} else None
+    return c
+
+
+# ------------------------------------------------------------------------------ messages
+
+def staff_message(c: Change) -> tuple[str, str] | None:
+    """A message that says what happened for values, where the walk's kind says it poorly."""
+    f_ja = f"『{c.title}』" if c.title else (f"「{c.field}」" if c.field else "フォーム")
+    f_en = f'"{c.title}"' if c.title else (c.field or "the form")
+    if c.kind == "rewritten":
+        if c.value_label == "choices":
+            return (f"The way the choices of {f_en} are written changed (the same values are accepted).",
+                    f"{f_ja}の選択肢の書き方が変わりました（受け付ける値は同じ）。")
+        return (f"The way {f_en} is written changed (the same values are accepted).",
+                f"{f_ja}の書き方が変わりました（受け付ける値は同じ）。")
+    w = c.witness
+    if w is not None and w.accepted_by == "new" and c.backward == OK and c.field:
+        found, part = _at(w.value, c.field)
+        if found and part is None:
+            return (f"{f_en} may now be left empty (null).",
+                    f"{f_ja}を空欄（null）のままにできるようになりました。")
+    return None
+
+
+def _at(value: Any, field: str) -> tuple[bool, Any]:
+    node = value
+    for tok in pointers.split(field) if field else []:
+        if isinstance(node, dict) and tok in node:
+            node = node[tok]
+        elif isinstance(node, list) and node:
+            node = node[0]
+        else:
+            return False, None
+    return True, node
+
+
+def filled_form(value: Any, schema: Any, lang: str = "ja") -> str:
+    """A witness shown as a filled form: 「区分: 早退、時刻: （空欄）」."""
+    if not isinstance(value, dict) or not isinstance(schema, dict):
+        return _scalar(value, lang)
+    props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+    assert isinstance(props, dict)
+    parts = []
+    names = [*[k for k in props if k in value], *[k for k in value if k not in props]]
+    shown_absent = [k for k in props if k not in value][:3] if len(value) < 8 else []
+    for k in names:
+        sub = props.get(k)
+        title = sub.get("title") if isinstance(sub, dict) and isinstance(sub.get("title"), str) else k
+        v = value[k]
+        text = filled_form(v, sub, lang) if isinstance(v, dict) else _scalar(v, lang)
+        parts.append(f"{title}: {text}")
+    for k in shown_absent:
+        sub = props.get(k)
+        title = sub.get("title") if isinstance(sub, dict) and isinstance(sub.get("title"), str) else k
+        parts.append(f"{title}: {'（空欄）' if lang == 'ja' else '(blank)'}")
+    sep = "、" if lang == "ja" else ", "
+    body = sep.join(parts) if parts else ("（項目なし）" if lang == "ja" else "(no fields)")
+    return body
+
+
+def _scalar(v: Any, lang: str) -> str:
+    if v is None:
+        return "（空欄）" if lang == "ja" else "(blank)"
+    if isinstance(v, bool):
+        return ("はい" if v else "いいえ") if lang == "ja" else ("yes" if v else "no")
+    if isinstance(v, str):
+        return v if v else ("（空文字）" if lang == "ja" else '""')
+    if isinstance(v, list):
+        return "・".join(_scalar(x, lang) for x in v) if v else ("（なし）" if lang == "ja" else "(none)")
+    text = json.dumps(v, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def witness_sentence(c: Change, old: Any, new: Any) -> tuple[str, str] | None:
+    """(English, Japanese) sentence showing the change's witness as a filled form."""
+    if c.witness is None:
+        return None
+    schema = old if c.witness.accepted_by == "old" else new
+    side_ja, other_ja = ("旧版", "新版") if c.witness.accepted_by == "old" else ("新版", "旧版")
+    side_en, other_en = ("old", "new") if c.witness.accepted_by == "old" else ("new", "old")
+    ja = f"例: 「{filled_form(c.witness.value, schema, 'ja')}」という申請は{side_ja}では有効、{other_ja}では無効です。"
+    en = (f"E.g. a submission with {filled_form(c.witness.value, schema, 'en')} is valid under the "
+          f"{side_en} version and invalid under the {other_en}.")
+    return en, ja
