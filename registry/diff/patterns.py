@@ -12,7 +12,7 @@ and line terminators, ``.`` every character but U+000A, ``^``/``$`` the ends of 
 lengths and characters counted in code points (an astral character is one ``.``).
 
 Answers are ``True``/``False`` when proven and ``None`` when unknown: the pattern is not valid
-ECMA-262 (regress rejects it), uses a construct that is not a regular language or that we do
+ECMA-262 (regress rejects it) or not accepted by jsonschema-rs (``[]``, ``\\0``), uses a construct that is not a regular language or that we do
 not hold exactly (look-arounds, back-references, ``\\b``, modifiers, ``\\p{…}`` without a table),
 or an automaton would pass ``max_states``.
 """
@@ -61,7 +61,7 @@ def compile_pattern(source: str, *, max_states: int = MAX_STATES) -> Automaton |
 
 @functools.lru_cache(maxsize=1024)
 def _compile(source: str, max_states: int) -> Automaton | None:
-    if regexes.compile_error(source) is not None:
+    if regexes.compile_error(source) is not None or not _validator_accepts(source):
         return None
     try:
         tree = regexes.parse_exact(source, dot=DOT)
@@ -69,6 +69,18 @@ def _compile(source: str, max_states: int) -> Automaton | None:
         return Automaton(source, determinize(nfa, max_states))
     except (regexes.PatternSyntaxError, TooLarge, RecursionError):
         return None
+
+
+def _validator_accepts(source: str) -> bool:
+    """Whether jsonschema-rs takes ``source`` as a ``pattern`` (it refuses some valid ECMA-262:
+    ``[]``, ``[^]``, ``\\0``, ``[\\b]``; a schema holding one never validates anything)."""
+    import jsonschema_rs  # the validator itself; imported only when a pattern is compiled
+
+    try:
+        jsonschema_rs.validator_for({"pattern": source})
+    except (jsonschema_rs.ValidationError, ValueError):
+        return False
+    return True
 
 
 def _search(parts: list[Part], *, min_length: int = 0, max_length: int | None = None,
