@@ -196,9 +196,12 @@ _CONTROL_ESCAPES = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "0": 0}
 
 
 class _Parser:
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, dot: CharSet = DOT) -> None:
         self.p = pattern
         self.i = 0
+        self.dot = dot
+        # What the tree only approximates (look-arounds, back-references, ...): see parse_exact.
+        self.inexact: list[str] = []
 
     def peek(self, k: int = 0) -> str:
         j = self.i + k
@@ -274,13 +277,18 @@ class _Parser:
                 lookaround = True
             elif self.p.startswith("?<", self.i):
                 self.i = self.p.index(">", self.i) + 1
+            elif self.peek() == "?":
+                self.inexact.append("modifiers")
+                self.i = self.p.index(":", self.i) + 1
+            if lookaround:
+                self.inexact.append("lookaround")
             inner = self.alternation()
             if self.peek() != ")":
                 raise PatternSyntaxError("unbalanced parenthesis")
             self.i += 1
             return Node("empty") if lookaround else inner
         if c == ".":
-            return Node("chars", chars=DOT)
+            return Node("chars", chars=self.dot)
         if c == "^":
             return Node("start")
         if c == "$":
@@ -295,13 +303,16 @@ class _Parser:
         c = self.peek()
         if c in ("b", "B"):
             self.i += 1
+            self.inexact.append("word boundary")
             return Node("empty")
         if c.isdigit() and c != "0":
             while self.peek().isdigit():
                 self.i += 1
+            self.inexact.append("back-reference")
             return Node("empty")  # back-reference: not modelled
         if c == "k" and self.peek(1) == "<":
             self.i = self.p.index(">", self.i) + 1
+            self.inexact.append("back-reference")
             return Node("empty")
         return Node("chars", chars=self.escape_set())
 
@@ -319,6 +330,10 @@ class _Parser:
             name = self.p[self.i + 1: j]
             self.i = j + 1
             prop, _, value = name.partition("=")
+            exact = unicode_property(name)
+            if exact is not None:
+                return exact.complement() if c == "P" else exact
+            self.inexact.append(f"\\{c}{{{name}}}")
             chars = _SCRIPTS.get((value or prop).lower(), ANY)
             if prop.lower() in ("scx", "script_extensions") and chars is not ANY:
                 chars = chars.union(_KANA_COMMON)
@@ -341,6 +356,8 @@ class _Parser:
             else:
                 code = int(self.p[self.i: self.i + 4], 16)
                 self.i += 4
+                if 0xD800 <= code <= 0xDFFF:
+                    self.inexact.append("surrogate escape")
             return CharSet([(code, code)])
         return CharSet.of(c)
 
@@ -390,6 +407,35 @@ def parse(pattern: str) -> Node:
         return _Parser(pattern).parse()
     except (ValueError, IndexError) as exc:
         raise PatternSyntaxError(str(exc)) from None
+
+
+class Inexact(PatternSyntaxError):
+    """The pattern uses a construct the tree cannot represent exactly (``parse_exact``)."""
+
+
+def parse_exact(pattern: str, dot: CharSet = DOT) -> Node:
+    """Parse ``pattern`` into a tree whose language is exactly the pattern's, or raise.
+
+    ``dot`` is the set ``.`` stands for (engines differ on the line terminators it excludes).
+    Raises ``Inexact`` for look-arounds, back-references, ``\\b``/``\\B``, modifiers
+    (``(?i:…)``), surrogate ``\\u`` escapes and ``\\p{…}`` properties without an exact table
+    (see ``unicode_property``); ``PatternSyntaxError`` for what the reader cannot parse.
+    """
+    parser = _Parser(pattern, dot)
+    try:
+        tree = parser.parse()
+    except (ValueError, IndexError) as exc:
+        raise PatternSyntaxError(str(exc)) from None
+    if parser.inexact:
+        raise Inexact(", ".join(dict.fromkeys(parser.inexact)))
+    return tree
+
+
+def unicode_property(name: str) -> CharSet | None:
+    """The exact set of a ``\\p{name}`` property, or None when we hold no exact table for it."""
+    from registry.syntax import unicode_tables  # large tables: loaded only when a \p is read
+
+    return unicode_tables.lookup(name)
 
 
 # --- facts about a tree ----------------------------------------------------------------------
