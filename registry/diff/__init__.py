@@ -7,7 +7,7 @@ SQL or git.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from registry.diff.model import (
     MODES,
@@ -147,7 +147,11 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
             if c.forward == BR and (c.witness is None or c.witness.accepted_by != "new"):
                 c.forward = UNK
         changes.append(c)
-    changes = _semantic(changes, o_side, n_side, policy, builder, witnesses)
+    # Changes whose field names the instance place their keyword constrains (not propertyNames,
+    # contains or an undeclared property): only these are explained field by field.
+    placed = {id(p.change) for p in pending
+              if p.ctx.ipath is not None and all(tok[0] != "x" for tok in p.ctx.ipath)}
+    changes = _semantic(changes, o_side, n_side, policy, builder, placed)
     for c in changes:
         c.message, c.message_ja = _message(c, old, new)
     changes.sort(key=_rank)
@@ -158,33 +162,22 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
 
 
 def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, builder: Any,
-              witnesses: bool) -> list[Change]:
+              placed: set[int]) -> list[Change]:
     """Decide the directions the walk did not prove by inclusion, and explain (explain.py)."""
     from registry.diff import explain
-    from registry.diff.verdicts import decide
+    from registry.diff.verdicts import Fields, decide
     from registry.diff.witness import WitnessBuilder
 
-    from registry.diff.engine import OK as _OK
-    todo = tuple(d for d in ("backward", "forward")
-                 if any(getattr(c, d) != _OK for c in changes))
-    if not todo:
+    todo: tuple[Literal["backward", "forward"], ...] = tuple(
+        d for d in ("backward", "forward") if any(getattr(c, d) != "compatible" for c in changes))
+    if not any(not c.cosmetic for c in changes):
         return changes
-    checker = builder or WitnessBuilder(o_side, n_side, policy, o_side.schemas, n_side.schemas)
-    sem = decide(o_side, n_side, policy, checker.valid, todo)
-    if not witnesses:
-        for d in todo:
-            if sem[d].included is False:
-                sem[d] = type(sem[d])(False, sem[d].witness)
-
-    def same_values() -> bool:
-        if policy.is_strict:
-            return True
-        strict = decide(o_side, n_side, Policy("strict", policy.format_assertion,
-                                               policy.default_is_annotation), checker.valid)
-        return strict["backward"].included is True and strict["forward"].included is True
-
-    out = explain.apply(changes, sem, o_side.root, n_side.root, same_values)
-    if not witnesses:
+    sem = {}
+    if todo:
+        checker = builder or WitnessBuilder(o_side, n_side, policy, o_side.schemas, n_side.schemas)
+        sem = decide(o_side, n_side, policy, checker.valid, todo)
+    out = explain.apply(changes, sem, Fields(o_side, n_side, policy), placed)
+    if builder is None:  # witnesses=False
         for c in out:
             c.witness = None
     return out
@@ -194,11 +187,10 @@ def _message(c: Change, old: Any, new: Any) -> tuple[str, str]:
     from registry.diff import explain
     from registry.diff.messages import render
 
-    en, ja = explain.staff_message(c) or render(c)
-    extra = explain.witness_sentence(c, old, new)
-    if extra is not None:
-        en, ja = f"{en} {extra[0]}", ja + extra[1]
-    return en, ja
+    forms = explain.witness_forms(c, old, new)
+    if forms is not None:
+        c.witness_form_en, c.witness_form_ja = forms
+    return explain.staff_message(c) or render(c)
 
 
 MAX_JSON_DEPTH = 128

@@ -71,11 +71,11 @@ def complement(a: Arr) -> list[Any]:
         out.append(Arr(lo=a.hi + 1))
     for i, p in enumerate(a.prefix):
         if not _is_any(p):
-            from registry.diff.canonical import UNIVERSE
             from registry.diff.atoms import LConst
+            from registry.diff.canonical import UNIVERSE
 
             free = LConst(UNIVERSE, "true")
-            out.append(Arr(tuple(free for _ in range(i)) + (LNot(p),), None, i + 1))
+            out.append(Arr((*(free for _ in range(i)), LNot(p)), None, i + 1))
     if a.items is not None:
         out.append(Opaque("array", "arrays with some item outside items"))
     for c, mn, mx in a.contains:
@@ -163,7 +163,7 @@ def sample(ck: Checker, a: Arr, length: int | None = None, at: int | None = None
         have = sum(1 for x in out if ck.member(c, x) is True)
         while have < mn and (a.hi is None or len(out) < a.hi):
             p = a.at(len(out))
-            x = ck.sample(c if p is None else _and(c, p))
+            x = ck.sample(_and(c, p) or c)
             if x is ck.NONE:
                 return None
             out.append(x)
@@ -252,4 +252,4 @@ def empty(ck: Checker, a: Arr) -> bool:
     return False
 
 
-__all__ = ["build", "meet", "complement", "member", "sample", "included", "empty", "replace"]
+__all__ = ["build", "complement", "empty", "included", "meet", "member", "replace", "sample"]

@@ -35,7 +35,7 @@ class LNode(Lazy):
     declared: bool
 
     @property
-    def key(self) -> Any:  # type: ignore[override]
+    def key(self) -> Any:
         return ("n", self.side.name, id(self.node), self.base, self.declared)
 
 
@@ -46,7 +46,7 @@ class LAll(Lazy):
     parts: tuple[Lazy, ...]
 
     @property
-    def key(self) -> Any:  # type: ignore[override]
+    def key(self) -> Any:
         return ("all", tuple(p.key for p in self.parts))
 
 
@@ -57,7 +57,7 @@ class LNot(Lazy):
     part: Lazy
 
     @property
-    def key(self) -> Any:  # type: ignore[override]
+    def key(self) -> Any:
         return ("not", self.part.key)
 
 
@@ -69,7 +69,7 @@ class LConst(Lazy):
     name: str = ""
 
     @property
-    def key(self) -> Any:  # type: ignore[override]
+    def key(self) -> Any:
         return ("c", self.name or id(self))
 
 

@@ -48,7 +48,11 @@ def full(kind: str) -> Atom:
         return NULL
     if kind == "boolean":
         return BOOLEANS
-    return {"number": Num, "string": Str, "array": Arr, "object": Obj}[kind]()
+    if kind == "number":
+        return Num()
+    if kind == "string":
+        return Str()
+    return Arr() if kind == "array" else Obj()
 
 
 UNIVERSE: tuple[Atom, ...] = tuple(full(k) for k in KINDS)
@@ -265,7 +269,7 @@ def with_excluded(a: Atom, vals: dict[Any, Any]) -> Atom:
         return a
     from dataclasses import replace
 
-    return replace(a, excluded={**a.excluded, **vals})  # type: ignore[arg-type]
+    return replace(a, excluded={**a.excluded, **vals})
 
 
 def conj(*parts: Lazy | None) -> Lazy | None:
@@ -281,5 +285,15 @@ def conj(*parts: Lazy | None) -> Lazy | None:
     return LAll(tuple(flat))
 
 
-__all__ = ["NULL", "BOOLEANS", "UNIVERSE", "value_key", "conj", "from_node", "intersect",
-           "complement", "meet", "full"]
+__all__ = [
+    "BOOLEANS",
+    "NULL",
+    "UNIVERSE",
+    "complement",
+    "conj",
+    "from_node",
+    "full",
+    "intersect",
+    "meet",
+    "value_key",
+]

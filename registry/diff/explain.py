@@ -14,21 +14,20 @@ what it means for the values. Here the two meet:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from registry.diff.model import Change, Verdict, Witness
-from registry.diff.verdicts import Direction
+from registry.diff.verdicts import Direction, Fields, change_value_kind
 from registry.syntax import pointers
 
 OK: Verdict = "compatible"
 BR: Verdict = "breaking"
 UNK: Verdict = "unknown"
-ENUMISH = ("enum", "const", "one_of", "any_of", "type")
+DECLARATIONS = frozenset({"property_added", "property_removed", "pattern_properties_added",
+                          "pattern_properties_removed"})
 
 
-def apply(changes: list[Change], sem: dict[str, Direction], old: Any, new: Any,
-          same_values: Callable[[], bool]) -> list[Change]:
+def apply(changes: list[Change], sem: dict[str, Direction], fields: Fields, placed: set[int]) -> list[Change]:
     """Adjust the walk's changes to the semantic verdicts; returns the new list."""
     for d, src in (("backward", "old"), ("forward", "new")):
         res = sem.get(d)
@@ -42,13 +41,48 @@ def apply(changes: list[Change], sem: dict[str, Direction], old: Any, new: Any,
                 if c.witness is not None and c.witness.accepted_by == src:
                     c.witness = None
         elif res.included is False:
+            # Only changes whose field (in the kind of value they constrain) really narrowed
+            # stay breaking; the refutation itself is attached where its value differs.
+            for c in changes:
+                if c.cosmetic or getattr(c, d) == OK:
+                    continue
+                if (c.witness is not None and c.witness.accepted_by == src) or id(c) not in placed:
+                    continue
+                if fields.included(c.field, d, change_value_kind(c.kind)) is True:
+                    setattr(c, d, OK)
             _attach(changes, d, src, res.witness)
-    real = [c for c in changes if not c.cosmetic and not c.behavioural]
-    if real and all(c.backward == OK and c.forward == OK for c in real) and \
-            sem.get("backward", Direction(None)).included is True and \
-            sem.get("forward", Direction(None)).included is True and same_values():
-        changes = [c for c in changes if c.cosmetic or c.behavioural] + [_rewritten(real, old, new)]
-    return changes
+    return _collapse_rewrites(changes, fields, placed)
+
+
+def _collapse_rewrites(changes: list[Change], fields: Fields, placed: set[int]) -> list[Change]:
+    """Changes at a field that accepts exactly the same values become one cosmetic change
+    (a property declared or removed stays reported: the form gains or loses an input)."""
+    groups: dict[str, list[Change]] = {}
+    for c in changes:
+        if not c.cosmetic and not c.behavioural and id(c) in placed and c.kind not in DECLARATIONS:
+            groups.setdefault(c.field, []).append(c)
+    out: list[Change] = []
+    done: set[str] = set()
+    for c in changes:
+        group = groups.get(c.field)
+        if group is None or c not in group:
+            out.append(c)
+            continue
+        if c.field in done:
+            continue
+        done.add(c.field)
+        if all(g.backward == OK and g.forward == OK and g.witness is None for g in group) and \
+                all(fields.included(c.field, d, None, strict=True) is True for d in ("backward", "forward")):
+            out.append(_rewritten(group))
+            continue
+        # Within a field that changed: keyword moves that keep a value kind's set are rewrites.
+        moved = [g for g in group if g.backward == OK and g.forward == OK and g.witness is None
+                 and (k := change_value_kind(g.kind)) is not None
+                 and all(fields.included(g.field, d, k, strict=True) is True for d in ("backward", "forward"))]
+        out += [g for g in group if g not in moved]
+        if moved:
+            out.append(_rewritten(moved))
+    return out
 
 
 def _attach(changes: list[Change], d: str, src: str, value: Any) -> None:
@@ -91,7 +125,7 @@ def _common(parts: list[str]) -> str:
     return "/".join(out)
 
 
-def _rewritten(real: list[Change], old: Any, new: Any) -> Change:
+def _rewritten(real: list[Change]) -> Change:
     ptr = _common([c.pointer for c in real])
     field = _common([c.field for c in real])
     titles = {c.title for c in real if c.title}
@@ -136,7 +170,7 @@ def _at(value: Any, field: str) -> tuple[bool, Any]:
     return True, node
 
 
-def filled_form(value: Any, schema: Any, lang: str = "ja") -> str:
+def filled_form(value: Any, schema: Any, lang: str = "ja", relevant: frozenset[str] = frozenset()) -> str:
     """A witness shown as a filled form: 「区分: 早退、時刻: （空欄）」."""
     if not isinstance(value, dict) or not isinstance(schema, dict):
         return _scalar(value, lang)
@@ -144,12 +178,12 @@ def filled_form(value: Any, schema: Any, lang: str = "ja") -> str:
     assert isinstance(props, dict)
     parts = []
     names = [*[k for k in props if k in value], *[k for k in value if k not in props]]
-    shown_absent = [k for k in props if k not in value][:3] if len(value) < 8 else []
+    shown_absent = [k for k in props if k not in value and k in relevant][:3]
     for k in names:
         sub = props.get(k)
         title = sub.get("title") if isinstance(sub, dict) and isinstance(sub.get("title"), str) else k
         v = value[k]
-        text = filled_form(v, sub, lang) if isinstance(v, dict) else _scalar(v, lang)
+        text = filled_form(v, sub, lang, relevant) if isinstance(v, dict) else _scalar(v, lang)
         parts.append(f"{title}: {text}")
     for k in shown_absent:
         sub = props.get(k)
@@ -173,14 +207,29 @@ def _scalar(v: Any, lang: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def witness_sentence(c: Change, old: Any, new: Any) -> tuple[str, str] | None:
-    """(English, Japanese) sentence showing the change's witness as a filled form."""
+def witness_forms(c: Change, old: Any, new: Any) -> tuple[str, str] | None:
+    """(English, Japanese) filled-form renderings of the change's witness."""
     if c.witness is None:
         return None
-    schema = old if c.witness.accepted_by == "old" else new
-    side_ja, other_ja = ("旧版", "新版") if c.witness.accepted_by == "old" else ("新版", "旧版")
-    side_en, other_en = ("old", "new") if c.witness.accepted_by == "old" else ("new", "old")
-    ja = f"例: 「{filled_form(c.witness.value, schema, 'ja')}」という申請は{side_ja}では有効、{other_ja}では無効です。"
-    en = (f"E.g. a submission with {filled_form(c.witness.value, schema, 'en')} is valid under the "
-          f"{side_en} version and invalid under the {other_en}.")
-    return en, ja
+    schema, other = (old, new) if c.witness.accepted_by == "old" else (new, old)
+    relevant = frozenset(_required_names(other, 0)) | ({pointers.split(c.field)[-1]} if c.field else set())
+    return (filled_form(c.witness.value, schema, "en", relevant),
+            filled_form(c.witness.value, schema, "ja", relevant))
+
+
+def _required_names(node: Any, depth: int) -> set[str]:
+    """Every name some ``required`` of a schema lists (the fields worth showing as blank)."""
+    out: set[str] = set()
+    if depth > 30:
+        return out
+    if isinstance(node, dict):
+        req = node.get("required")
+        if isinstance(req, list):
+            out |= {r for r in req if isinstance(r, str)}
+        for k, v in node.items():
+            if k not in ("enum", "const", "examples", "default"):
+                out |= _required_names(v, depth + 1)
+    elif isinstance(node, list):
+        for v in node:
+            out |= _required_names(v, depth + 1)
+    return out

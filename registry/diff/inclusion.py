@@ -14,11 +14,13 @@ included; results that relied on a refuted assumption are forgotten. Work is bou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from registry.diff import arrays, canonical, numbers, objects, strings
 from registry.diff.atoms import (
+    KINDS,
     Arr,
     Atom,
     Finite,
@@ -35,7 +37,7 @@ from registry.diff.atoms import (
     kind_of_value,
 )
 from registry.diff.model import Policy
-from registry.diff.normalize import TooComplex
+from registry.diff.normalize import TooComplex, number
 from registry.diff.normalize import canon as value_key
 
 MAX_STEPS = 60_000
@@ -82,7 +84,7 @@ class Checker:
             return hit
         self._step()
         self._keep.append(lz)
-        self._canon[key] = [canonical.Opaque(k, "recursive definition") for k in canonical.KINDS]
+        self._canon[key] = [Opaque(k, "recursive definition") for k in KINDS]
         if isinstance(lz, LConst):
             out = list(lz.atoms)
         elif isinstance(lz, LAll):
@@ -254,7 +256,7 @@ class Checker:
                     nums.append(b)
                 elif isinstance(b, Finite):
                     for v in b.values.values():
-                        x = numbers.number(v) if kind_of_value(v) == "number" else None
+                        x = number(v) if kind_of_value(v) == "number" else None
                         if x is not None:
                             nums.append(Num(x, False, x, False))
                 else:
@@ -309,7 +311,7 @@ class Checker:
         m = canonical.meet(self, a, b)
         return m is None or self._atom_empty(m)
 
-    def _split(self, a: Obj, cands: list[Atom]) -> list[Atom] | None:
+    def _split(self, a: Obj, cands: Sequence[Atom]) -> list[Atom] | None:
         """Cases of a that the candidates may tell apart: one per value of a property with a few
         values (and its absence), or the presence/absence of an optional property."""
         for k, lz in a.props.items():

@@ -70,6 +70,10 @@ class Change(msgspec.Struct, kw_only=True):
     behavioural: bool = False
     # The display label of an enum value (x-yoshiki-enum-labels), for messages.
     value_label: str | None = None
+    # The witness shown as a filled form (「区分: 早退、時刻: （空欄）」), Japanese and English;
+    # not part of the JSON contract (``witness`` keeps the raw value).
+    witness_form_ja: str | None = None
+    witness_form_en: str | None = None
 
 
 class Diff(msgspec.Struct, kw_only=True):

@@ -103,7 +103,8 @@ def member(a: Num, v: Any) -> bool:
 
 def _first_point(a: Num) -> Fraction | None:
     """The smallest lattice point ≥ the lower bound (a lattice atom with a lower bound)."""
-    assert a.step is not None and a.lo is not None
+    assert a.step is not None
+    assert a.lo is not None
     k = math.ceil(a.lo / a.step)
     x = k * a.step
     if x == a.lo and a.lo_x:

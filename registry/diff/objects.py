@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from registry.diff.atoms import LConst, Lazy, LNode, LNot, Obj, Opaque, Rule
+from registry.diff.atoms import Lazy, LConst, LNode, LNot, Obj, Opaque, Rule, Str
 from registry.syntax import regexes
 
 if TYPE_CHECKING:
@@ -116,9 +116,7 @@ def dependencies(e: dict[str, Any], sub: Callable[..., LNode]) -> Iterator[tuple
     if isinstance(dr, dict):
         for k, names in dr.items():
             if isinstance(names, list) and names:
-                from registry.diff.canonical import LConst as _C
-
-                yield k, _C((Obj(required=frozenset(n for n in names if isinstance(n, str))),), f"dr:{k}:{names}")
+                yield k, LConst((Obj(required=frozenset(n for n in names if isinstance(n, str))),), f"dr:{k}:{names}")
     ds = e.get("dependentSchemas")
     if isinstance(ds, dict):
         for k, s in ds.items():
@@ -345,11 +343,11 @@ def _others(ck: Checker, a: Obj, b: Obj, named: set[str]) -> tuple[bool | None, 
 
     for p in sorted(a_pats | b_pats):
         try:
-            s = strings.sample(strings.Str(patterns=(p,)))
+            key = strings.sample(Str(patterns=(p,)))
         except Exception:
-            s = None
-        if s is not None and s not in named:
-            cands.append(s)
+            key = None
+        if key is not None and key not in named:
+            cands.append(key)
     for k in cands:
         if a.names is not None and ck.member(a.names, k) is not True:
             continue

@@ -156,10 +156,11 @@ def pattern_samples(pattern: str, lo: int = 0, hi: int | None = None) -> list[st
     return out
 
 
-def _patterns() -> Any:
-    from registry.diff import patterns
+def string_set(a: Str) -> Any:
+    """The atom's lengths and patterns as a ``patterns.StringSet`` (the automata's view)."""
+    from registry.diff.patterns import StringSet
 
-    return patterns
+    return StringSet(a.lo, a.hi, a.patterns, a.neg, max_states=MAX_STATES)
 
 
 def candidates(a: Str) -> list[str]:
@@ -169,7 +170,11 @@ def candidates(a: Str) -> list[str]:
         if f in FORMAT_SAMPLES:
             out.append(FORMAT_SAMPLES[f])
     lo, hi = a.lo, a.hi
-    if a.patterns:
+    if a.patterns or a.neg:
+        prefer = next((h for h in a.hints if isinstance(h, str)), None)
+        w = string_set(a).witness(prefer=prefer)
+        if w is not None:
+            out.append(w)
         for p in a.patterns:
             out += pattern_samples(p, lo, hi)
     else:
@@ -190,40 +195,34 @@ def sample(a: Str) -> str | None:
 
 def included(a: Str, b: Str) -> tuple[bool | None, Any]:
     """Is a ⊆ b? (True, None) / (False, counterexample) / (None, None)."""
-    verdicts: list[bool | None] = []
-    # Length bounds: a counterexample of a with a length outside b's bounds.
-    if a.lo < b.lo:
-        verdicts.append(_length_gap(a, b, a.lo, b.lo - 1))
-    if b.hi is not None and (a.hi is None or a.hi > b.hi):
-        verdicts.append(_length_gap(a, b, b.hi + 1, a.hi))
-    for v in verdicts:
-        if v is not True and v is not None:
-            return False, v
-    unknown = any(v is None for v in verdicts)
-    for p in b.patterns:
-        if p in a.patterns:
-            continue
-        r, w = _pattern_in(a, p)
+    unknown = False
+    if not (set(b.patterns) <= set(a.patterns) and set(b.neg) <= set(a.neg)
+            and a.lo >= b.lo and (b.hi is None or (a.hi is not None and a.hi <= b.hi))):
+        sa, sb = string_set(a), string_set(b)
+        r = sa.included_in(sb)
         if r is False:
-            return False, w
-        if r is None:
+            w = sa.witness_not_in(sb)
+            if w is not None and member(a, w) is True and member(b, w) is False:
+                return False, w
+            # The shortest outsider may be one of a's excluded values: look among samples.
+            for s in candidates(a):
+                if member(a, s) is True and member(b, s) is False:
+                    return False, s
             unknown = True
-    for p in b.neg:
-        if p in a.neg:
-            continue
-        unknown = True
+        elif r is None:
+            unknown = True
     for f in b.formats:
         if f not in a.formats:
-            s = sample(a)
-            if s is not None and f in FORMAT_SAMPLES and s != FORMAT_SAMPLES[f] and _format_ok(f, s) is False:
-                return False, s
+            got = sample(a)
+            if got is not None and _format_ok(f, got) is False:
+                return False, got
             unknown = True
     if b.excluded:
         for v in b.excluded.values():
-            if member(a, v) is True:
+            m = member(a, v)
+            if m is True:
                 return False, v
-            if member(a, v) is None:
-                unknown = True
+            unknown = unknown or m is None
     return (None, None) if unknown else (True, None)
 
 
@@ -236,44 +235,12 @@ def _format_ok(fmt: str, s: str) -> bool | None:
         return None
 
 
-def _length_gap(a: Str, b: Str, lo: int, hi: int | None) -> Any:
-    """A string of a whose length is in [lo, hi] (True: none can exist; None: not found)."""
-    if hi is not None and hi < lo:
-        return True
-    lo = max(lo, a.lo)
-    hi = hi if a.hi is None else (a.hi if hi is None else min(hi, a.hi))
-    if hi is not None and hi < lo:
-        return True
-    from dataclasses import replace
-
-    s = sample(replace(a, lo=lo, hi=hi))
-    if s is not None and member(b, s) is False:
-        return s
-    if not a.patterns and not a.neg and not a.formats:
-        return True if s is None and hi is not None and hi < lo else s if s is not None else None
-    return None
-
-
-def _pattern_in(a: Str, p: str) -> tuple[bool | None, Any]:
-    """Do all strings of a match pattern p?"""
-    pm = _patterns()
-    r, w = pm.constraint_included(list(a.patterns), a.lo, a.hi, p, avoid=list(a.neg), max_states=MAX_STATES)
-    if r is False:
-        if w is None or member(a, w) is not True or _search(p, w) is not False:
-            return None, None
-        return False, w
-    return r, None
-
-
 def empty(a: Str) -> bool:
     """Provably no string (length bounds only; patterns: asks the automata)."""
     if a.hi is not None and a.lo > a.hi:
         return True
-    if a.patterns:
-        try:
-            return bool(_patterns().constraint_empty(list(a.patterns), a.lo, a.hi, avoid=list(a.neg)) is True)
-        except Exception:
-            return False
+    if a.patterns or a.neg:
+        return string_set(a).is_empty() is True
     return False
 
 

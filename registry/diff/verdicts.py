@@ -11,10 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from registry.diff.atoms import LNode
+from registry.diff import objects
+from registry.diff.atoms import (
+    Arr,
+    Finite,
+    Lazy,
+    LConst,
+    LNode,
+    Obj,
+    Opaque,
+    atom_kind,
+    kind_of_value,
+)
+from registry.diff.canonical import UNIVERSE
 from registry.diff.inclusion import Checker
 from registry.diff.model import Policy
 from registry.diff.normalize import Side, TooComplex
+from registry.syntax import pointers
 
 
 @dataclass(frozen=True)
@@ -53,3 +66,89 @@ def decide(old: Side, new: Side, policy: Policy, valid: Any,
         else:
             out[d] = Direction(r)
     return out
+
+
+KIND_OF_CHANGE = (
+    (("min_length", "max_length", "pattern_added", "pattern_removed", "pattern_changed", "format"), "string"),
+    (("minimum", "maximum", "exclusive_", "multiple_of"), "number"),
+    (("items", "prefix_items", "contains", "min_contains", "max_contains", "min_items", "max_items",
+      "unique_items", "unevaluated_items"), "array"),
+    (("property", "required", "additional_properties", "pattern_properties", "min_properties",
+      "max_properties", "dependent_", "unevaluated_properties"), "object"),
+)
+
+
+def change_value_kind(kind: str) -> str | None:
+    """The value kind a change kind constrains (None: any kind, e.g. type/enum/anyOf)."""
+    for prefixes, k in KIND_OF_CHANGE:
+        if kind.startswith(prefixes):
+            return k
+    return None
+
+
+class Fields:
+    """Per-field views of both schemas: the values a field can take in any case (a projection),
+    compared by inclusion to tell which changes contribute to a verdict."""
+
+    def __init__(self, old: Side, new: Side, policy: Policy) -> None:
+        self.ck = Checker(policy)
+        self.old, self.new = old, new
+        self.lenient = not policy.is_strict
+        self._proj: dict[tuple[str, str, bool], LConst | None] = {}
+
+    def project(self, side: Side, field: str, declared: bool) -> LConst | None:
+        """The union of what a field's value may be, over every case of the schema (None: the
+        field is not one place, e.g. "any undeclared property")."""
+        key = (side.name, field, declared)
+        if key in self._proj:
+            return self._proj[key]
+        atoms = self.ck.canon(LNode(side, side.root, side.root_base, declared))
+        for tok in pointers.split(field) if field else []:
+            nxt: list[Any] = []
+            for a in atoms:
+                sub: Lazy | None = None
+                if isinstance(a, Obj):
+                    if tok == "*":
+                        return self._store(key, None)
+                    sub = objects.schema_for(a, tok)
+                elif isinstance(a, Arr):
+                    sub = a.at(int(tok)) if tok.isdigit() else (a.items if not a.prefix else None)
+                    if tok == "*" and a.prefix:
+                        return self._store(key, None)
+                elif isinstance(a, Opaque) and a.of in ("object", "array"):
+                    return self._store(key, None)
+                else:
+                    continue
+                nxt += self.ck.canon(sub) if sub is not None else list(UNIVERSE)
+            atoms = nxt
+        return self._store(key, LConst(tuple(atoms), f"p:{key}"))
+
+    def _store(self, key: tuple[str, str, bool], v: LConst | None) -> LConst | None:
+        self._proj[key] = v
+        return v
+
+    def included(self, field: str, direction: str, kind: str | None, strict: bool = False) -> bool | None:
+        """Is the field's projection (restricted to a value kind) included in the direction?"""
+        src, dst = (self.old, self.new) if direction == "backward" else (self.new, self.old)
+        try:
+            a = self.project(src, field, self.lenient and not strict)
+            b = self.project(dst, field, False)
+        except Exception:
+            return None
+        if a is None or b is None:
+            return None
+        if kind is not None:
+            a = LConst(tuple(_only(x, kind) for x in a.atoms if _only(x, kind) is not None), a.name + ":" + kind)
+        try:
+            return self.ck.incl(a, b)[0]
+        except (TooComplex, RecursionError):
+            return None
+        except Exception:
+            return None
+
+
+def _only(a: Any, kind: str) -> Any:
+    if isinstance(a, Finite):
+        vals = {k: v for k, v in a.values.items() if kind_of_value(v) == kind}
+        return Finite(vals) if vals else None
+    return a if atom_kind(a) == kind else None
