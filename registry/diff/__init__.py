@@ -152,8 +152,9 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     placed = {id(p.change) for p in pending
               if p.ctx.ipath is not None and all(tok[0] != "x" for tok in p.ctx.ipath)}
     changes = _semantic(changes, o_side, n_side, policy, builder, placed)
+    required: dict[str, frozenset[str]] = {}
     for c in changes:
-        c.message, c.message_ja = _message(c, old, new)
+        c.message, c.message_ja = _message(c, old, new, required)
     changes.sort(key=_rank)
     d = Diff(backward=combine(c.backward for c in changes), forward=combine(c.forward for c in changes),
              bump="none", changes=changes, mode=mode.upper(), policy=policy.name)
@@ -168,8 +169,12 @@ def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, b
     from registry.diff.verdicts import Fields, decide
     from registry.diff.witness import WitnessBuilder
 
+    # A direction the walk proved (all compatible) or refuted with a checked value is settled.
     todo: tuple[Literal["backward", "forward"], ...] = tuple(
-        d for d in ("backward", "forward") if any(getattr(c, d) != "compatible" for c in changes))
+        d for d, src in (("backward", "old"), ("forward", "new"))
+        if any(getattr(c, d) != "compatible" for c in changes)
+        and not any(getattr(c, d) == "breaking" and c.witness is not None and c.witness.accepted_by == src
+                    for c in changes))
     if not any(not c.cosmetic for c in changes):
         return changes
     sem = {}
@@ -183,11 +188,11 @@ def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, b
     return out
 
 
-def _message(c: Change, old: Any, new: Any) -> tuple[str, str]:
+def _message(c: Change, old: Any, new: Any, required: dict[str, frozenset[str]]) -> tuple[str, str]:
     from registry.diff import explain
     from registry.diff.messages import render
 
-    forms = explain.witness_forms(c, old, new)
+    forms = explain.witness_forms(c, old, new, required)
     if forms is not None:
         c.witness_form_en, c.witness_form_ja = forms
     return explain.staff_message(c) or render(c)
@@ -197,18 +202,15 @@ MAX_JSON_DEPTH = 128
 
 
 def _too_deep(doc: Any) -> bool:
-    """Deeper than MAX_JSON_DEPTH (checked without recursion: hostile input must not crash)."""
-    if not isinstance(doc, dict | list):
-        return False
-    stack: list[tuple[Any, int]] = [(doc, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            return True
-        for v in node.values() if isinstance(node, dict) else node:
-            if isinstance(v, dict | list):
-                stack.append((v, depth + 1))
-    return False
+    """Deeper than MAX_JSON_DEPTH (level by level, without recursion: hostile input must not
+    crash)."""
+    level = [doc] if isinstance(doc, dict | list) else []
+    for _ in range(MAX_JSON_DEPTH + 1):
+        if not level:
+            return False
+        level = [v for node in level for v in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(v, dict | list)]
+    return bool(level)
 
 
 def _too_complex_diff(old: Any, new: Any, mode: str, policy: Policy) -> Diff:

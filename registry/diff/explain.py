@@ -170,28 +170,41 @@ def _at(value: Any, field: str) -> tuple[bool, Any]:
     return True, node
 
 
-def filled_form(value: Any, schema: Any, lang: str = "ja", relevant: frozenset[str] = frozenset()) -> str:
-    """A witness shown as a filled form: 「区分: 早退、時刻: （空欄）」."""
+MAX_FORM_FIELDS = 6
+
+
+def filled_form(value: Any, schema: Any, lang: str = "ja", relevant: frozenset[str] = frozenset(),
+                focus: str = "") -> str:
+    """A witness shown as a filled form: 「区分: 早退、時刻: （空欄）」 — the field concerned and
+    the blank fields the other version asks for first, at most MAX_FORM_FIELDS entries."""
     if not isinstance(value, dict) or not isinstance(schema, dict):
         return _scalar(value, lang)
     props = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
     assert isinstance(props, dict)
+    head, _, rest = focus.lstrip("/").partition("/")
+    head = pointers.unescape(head) if head else ""
+    present = [head] if head in value else []
+    for k in value:  # the submission's own order, at most what is shown (forms can be large)
+        if len(present) > MAX_FORM_FIELDS:
+            break
+        if k != head:
+            present.append(k)
+    absent = [k for k in [head, *sorted(relevant)] if k and k not in value and k in props]
     parts = []
-    names = [*[k for k in props if k in value], *[k for k in value if k not in props]]
-    shown_absent = [k for k in props if k not in value and k in relevant][:3]
-    for k in names:
+    for k in [*present[:1], *absent, *present[1:]][:MAX_FORM_FIELDS]:
         sub = props.get(k)
         title = sub.get("title") if isinstance(sub, dict) and isinstance(sub.get("title"), str) else k
+        if k not in value:
+            parts.append(f"{title}: {'（空欄）' if lang == 'ja' else '(blank)'}")
+            continue
         v = value[k]
-        text = filled_form(v, sub, lang, relevant) if isinstance(v, dict) else _scalar(v, lang)
+        inner = "/" + rest if k == head and rest else ""
+        text = filled_form(v, sub, lang, relevant, inner) if isinstance(v, dict) else _scalar(v, lang)
         parts.append(f"{title}: {text}")
-    for k in shown_absent:
-        sub = props.get(k)
-        title = sub.get("title") if isinstance(sub, dict) and isinstance(sub.get("title"), str) else k
-        parts.append(f"{title}: {'（空欄）' if lang == 'ja' else '(blank)'}")
+    if len(value) + len(absent) > MAX_FORM_FIELDS:
+        parts.append("…")
     sep = "、" if lang == "ja" else ", "
-    body = sep.join(parts) if parts else ("（項目なし）" if lang == "ja" else "(no fields)")
-    return body
+    return sep.join(parts) if parts else ("（項目なし）" if lang == "ja" else "(no fields)")
 
 
 def _scalar(v: Any, lang: str) -> str:
@@ -207,29 +220,44 @@ def _scalar(v: Any, lang: str) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def witness_forms(c: Change, old: Any, new: Any) -> tuple[str, str] | None:
-    """(English, Japanese) filled-form renderings of the change's witness."""
+def witness_forms(c: Change, old: Any, new: Any, required: dict[str, frozenset[str]]) -> tuple[str, str] | None:
+    """(English, Japanese) filled-form renderings of the change's witness; ``required`` caches
+    the names each side's ``required`` lists."""
     if c.witness is None:
         return None
-    schema, other = (old, new) if c.witness.accepted_by == "old" else (new, old)
-    relevant = frozenset(_required_names(other, 0)) | ({pointers.split(c.field)[-1]} if c.field else set())
-    return (filled_form(c.witness.value, schema, "en", relevant),
-            filled_form(c.witness.value, schema, "ja", relevant))
+    src = c.witness.accepted_by
+    schema, other, other_name = (old, new, "new") if src == "old" else (new, old, "old")
+    if other_name not in required:
+        required[other_name] = frozenset(_required_names(other, 0))
+    relevant = required[other_name]
+    return (filled_form(c.witness.value, schema, "en", relevant, c.field),
+            filled_form(c.witness.value, schema, "ja", relevant, c.field))
+
+
+IN_PLACE = ("allOf", "anyOf", "oneOf", "if", "then", "else", "not")
 
 
 def _required_names(node: Any, depth: int) -> set[str]:
-    """Every name some ``required`` of a schema lists (the fields worth showing as blank)."""
+    """The names a schema's ``required`` lists at its top level, in its in-place branches and
+    dependent rules (the blank fields worth showing)."""
     out: set[str] = set()
-    if depth > 30:
+    if depth > 8 or not isinstance(node, dict):
         return out
-    if isinstance(node, dict):
-        req = node.get("required")
-        if isinstance(req, list):
-            out |= {r for r in req if isinstance(r, str)}
-        for k, v in node.items():
-            if k not in ("enum", "const", "examples", "default"):
-                out |= _required_names(v, depth + 1)
-    elif isinstance(node, list):
-        for v in node:
-            out |= _required_names(v, depth + 1)
+    req = node.get("required")
+    if isinstance(req, list):
+        out |= {r for r in req if isinstance(r, str)}
+    dr = node.get("dependentRequired")
+    if isinstance(dr, dict):
+        for names in dr.values():
+            if isinstance(names, list):
+                out |= {r for r in names if isinstance(r, str)}
+    branches: list[Any] = []
+    for kw in IN_PLACE:
+        v = node.get(kw)
+        branches += v if isinstance(v, list) else [v] if isinstance(v, dict) else []
+    ds = node.get("dependentSchemas")
+    if isinstance(ds, dict):
+        branches += list(ds.values())
+    for b in branches:
+        out |= _required_names(b, depth + 1)
     return out

@@ -86,6 +86,11 @@ def change_value_kind(kind: str) -> str | None:
     return None
 
 
+PLAIN_BLOCKERS = frozenset({"$ref", "$dynamicRef", "$id", "allOf", "anyOf", "oneOf", "not", "if",
+                            "dependentSchemas", "dependentRequired", "patternProperties",
+                            "unevaluatedProperties", "propertyNames"})
+
+
 class Fields:
     """Per-field views of both schemas: the values a field can take in any case (a projection),
     compared by inclusion to tell which changes contribute to a verdict."""
@@ -102,8 +107,16 @@ class Fields:
         key = (side.name, field, declared)
         if key in self._proj:
             return self._proj[key]
-        atoms = self.ck.canon(LNode(side, side.root, side.root_base, declared))
-        for tok in pointers.split(field) if field else []:
+        tokens = pointers.split(field) if field else []
+        node, base = side.root, side.root_base
+        # Fast path: plain nested "properties" (no applicators, references or patterns on the
+        # way) lead to one subschema; only the rest needs the canonical form.
+        while tokens and isinstance(node, dict) and not (PLAIN_BLOCKERS & node.keys()) \
+                and isinstance(node.get("properties"), dict) and tokens[0] in node["properties"]:
+            node = node["properties"][tokens[0]]
+            tokens = tokens[1:]
+        atoms = self.ck.canon(LNode(side, node, base, declared))
+        for tok in tokens:
             nxt: list[Any] = []
             for a in atoms:
                 sub: Lazy | None = None
