@@ -166,21 +166,26 @@ def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, b
               placed: set[int]) -> list[Change]:
     """Decide the directions the walk did not prove by inclusion, and explain (explain.py)."""
     from registry.diff import explain
-    from registry.diff.verdicts import Fields, decide
+    from registry.diff.verdicts import Direction, Fields, decide
     from registry.diff.witness import WitnessBuilder
 
-    # A direction the walk proved (all compatible) or refuted with a checked value is settled.
-    todo: tuple[Literal["backward", "forward"], ...] = tuple(
-        d for d, src in (("backward", "old"), ("forward", "new"))
-        if any(getattr(c, d) != "compatible" for c in changes)
-        and not any(getattr(c, d) == "breaking" and c.witness is not None and c.witness.accepted_by == src
-                    for c in changes))
     if not any(not c.cosmetic for c in changes):
         return changes
-    sem = {}
+    # A direction the walk proved (all compatible) or refuted with a checked value is settled.
+    sem: dict[str, Direction] = {}
+    todo: list[Literal["backward", "forward"]] = []
+    for d, src in (("backward", "old"), ("forward", "new")):
+        if all(getattr(c, d) == "compatible" for c in changes):
+            continue
+        w = next((c.witness for c in changes if getattr(c, d) == "breaking" and c.witness is not None
+                  and c.witness.accepted_by == src), None)
+        if w is not None:
+            sem[d] = Direction(False, w.value)
+        else:
+            todo.append("backward" if d == "backward" else "forward")
     if todo:
         checker = builder or WitnessBuilder(o_side, n_side, policy, o_side.schemas, n_side.schemas)
-        sem = decide(o_side, n_side, policy, checker.valid, todo)
+        sem.update(decide(o_side, n_side, policy, checker.valid, tuple(todo)))
     out = explain.apply(changes, sem, Fields(o_side, n_side, policy), placed)
     if builder is None:  # witnesses=False
         for c in out:
