@@ -205,6 +205,9 @@ def included(ck: Checker, a: Arr, b: Arr) -> tuple[bool | None, Any]:
         if mn == 0 and mx is None:
             continue
         if mx is not None and (amax is None or amax > mx):
+            s = _many_matching(ck, a, c, mx + 1)
+            if s is not None and member(ck, b, s) is False:
+                return False, s
             unknown = True
             continue
         if mn == 0:
@@ -232,6 +235,20 @@ def included(ck: Checker, a: Arr, b: Arr) -> tuple[bool | None, Any]:
         # Samples of a are constrained by them: the position rules above are sufficient only.
         pass
     return (None, None) if unknown else (True, None)
+
+
+def _many_matching(ck: Checker, a: Arr, c: Lazy, n: int) -> list[Any] | None:
+    """An array of a with at least n items matching c (None when none is found)."""
+    n = max(n, a.lo)
+    if a.hi is not None and n > a.hi:
+        return None
+    out = []
+    for i in range(n):
+        x = ck.sample(_and(c, a.at(i)) or c)
+        if x is ck.NONE:
+            return None
+        out.append(x)
+    return out if member(ck, a, out) is True else None
 
 
 def _any() -> Lazy:

@@ -165,7 +165,14 @@ def one_of(ck: Checker, branches: list[Lazy]) -> list[Atom]:
 
 
 def cap(atoms: list[Atom]) -> list[Atom]:
-    """Bound the DNF: past MAX_ATOMS, the kinds involved become Opaque (sound: unknown)."""
+    """Tidy the DNF (finite sets merged into one) and bound it: past MAX_ATOMS, the kinds
+    involved become Opaque (sound: unknown)."""
+    finites = [a for a in atoms if isinstance(a, Finite)]
+    if len(finites) > 1:
+        merged: dict[Any, Any] = {}
+        for f in finites:
+            merged.update(f.values)
+        atoms = [Finite(merged), *(a for a in atoms if not isinstance(a, Finite))]
     if len(atoms) <= MAX_ATOMS:
         return atoms
     kinds = {atom_kind(a) for a in atoms}

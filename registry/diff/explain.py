@@ -40,6 +40,13 @@ def apply(changes: list[Change], sem: dict[str, Direction], fields: Fields, plac
                 setattr(c, d, OK)
                 if c.witness is not None and c.witness.accepted_by == src:
                     c.witness = None
+        elif res.included is None:
+            # Unknown by inclusion and no checked value: a walk's "breaking" is a suspicion.
+            if not any(getattr(c, d) == BR and c.witness is not None and c.witness.accepted_by == src
+                       for c in changes):
+                for c in changes:
+                    if getattr(c, d) == BR:
+                        setattr(c, d, UNK)
         elif res.included is False:
             # Only changes whose field (in the kind of value they constrain) really narrowed
             # stay breaking; the refutation itself is attached where its value differs.

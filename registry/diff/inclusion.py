@@ -109,6 +109,10 @@ class Checker:
         """Every atom provably empty."""
         return all(self._atom_empty(a) for a in atoms)
 
+    def is_empty_atom(self, a: Atom) -> bool:
+        """Provably no value in the atom."""
+        return self._atom_empty(a)
+
     def _atom_empty(self, a: Atom) -> bool:
         if isinstance(a, Finite):
             return not a.values
@@ -270,6 +274,18 @@ class Checker:
         cands = [b for b in same if not isinstance(b, Finite) and not self._disjoint(a, b)]
         finite_vals = [v for b in same if isinstance(b, Finite) for v in b.values.values()
                        if kind_of_value(v) == kind]
+        if isinstance(a, Str) and finite_vals and len(cands) <= 1 and not any(isinstance(b, Opaque) for b in cands):
+            # Strings: what the finite values do not cover must lie in the one string atom.
+            rest = replace(a, excluded={**a.excluded, **{value_key(v): v for v in finite_vals}})
+            if not cands:
+                if strings.empty(rest):
+                    return True, None
+                w = strings.sample(rest)
+                return (False, w) if w is not None and self.member_atoms(right, w) is False else (None, None)
+            r, cex = strings.included(rest, cands[0])
+            if r is False and self.member_atoms(right, cex) is not False:
+                return None, None
+            return r, cex
         cexes: list[Any] = []
         for b in cands:
             if isinstance(b, Opaque):

@@ -156,7 +156,8 @@ def candidates(a: Num) -> list[Fraction]:
         x = number(h)
         if x is not None:
             out.append(x)
-    base = [Fraction(0), Fraction(1), Fraction(10), Fraction(-1)]
+    base = [Fraction(0), Fraction(1), Fraction(10), Fraction(-1), Fraction(1, 2), Fraction(3, 2),
+            Fraction(1, 10)]
     if a.lo is not None:
         base += [a.lo, a.lo + 1, a.lo + Fraction(1, 2), a.lo + Fraction(1, 7)]
     if a.hi is not None:
@@ -176,7 +177,7 @@ def sample(a: Num) -> int | float | None:
     """A number in a (None when none is found)."""
     for x in candidates(a):
         v = to_json(x)
-        if to_json(x) == x and member(a, v):
+        if number(v) == x and member(a, v):
             return v
     return None
 
@@ -187,7 +188,7 @@ def included(a: Num, bs: list[Num]) -> tuple[bool | None, Any]:
     if pts is not None:
         for x in pts:
             v = to_json(x)
-            if to_json(x) != x:
+            if number(v) != x:
                 return None, None
             if value_key(v) in a.excluded:
                 continue

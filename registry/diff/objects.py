@@ -284,11 +284,13 @@ def included(ck: Checker, a: Obj, b: Obj) -> tuple[bool | None, Any]:
         s = sample(ck, a, drop=k)
         if s is not None and k not in s:
             return False, s
-        unknown = True
-    # the keys either side names.
+        if not _forced(ck, a, k, keys):
+            unknown = True
+    # the keys either side names (an optional key a's size bound leaves no room for never occurs).
+    no_room = a.hi is not None and a.hi <= len(a.required)
     for k in keys:
         sa, sb = schema_for(a, k), schema_for(b, k)
-        if sb is None or sa is FALSE:
+        if sb is None or sa is FALSE or (no_room and k not in a.required):
             continue
         r, cex = ck.incl(sa if sa is not None else ck.ANY, sb)
         if r is True:
@@ -321,6 +323,18 @@ def included(ck: Checker, a: Obj, b: Obj) -> tuple[bool | None, Any]:
                 return False, v
             unknown = unknown or m is None
     return (None, None) if unknown else (True, None)
+
+
+def _forced(ck: Checker, a: Obj, key: str, keys: list[str]) -> bool:
+    """Must every object of a have ``key`` (a closed object whose other possible keys cannot
+    reach minProperties, or whose values are all empty)?"""
+    if ck.is_empty_atom(a):
+        return True
+    if not _closed(a) or a.lo == 0:
+        return False
+    others = [k for k in keys if k != key and (s := schema_for(a, k)) is not FALSE
+              and not (s is not None and ck.is_empty(s))]
+    return len(others) < a.lo
 
 
 def _closed(a: Obj) -> bool:
@@ -359,8 +373,10 @@ def _others(ck: Checker, a: Obj, b: Obj, named: set[str]) -> tuple[bool | None, 
             s = sample(ck, a, set_key=k, value=cex)
             if s is not None and member(ck, b, s) is False:
                 return False, s
-    if a_pats or b_pats or b.declared:
+    if b.declared:
         return None, None
+    if a_pats or b_pats:
+        return _same_patterns(ck, a, b)
     # No patterns: every unnamed key is treated alike on each side.
     fresh = "\0fresh"
     sa, sb = schema_for(a, fresh), schema_for(b, fresh)
@@ -370,6 +386,23 @@ def _others(ck: Checker, a: Obj, b: Obj, named: set[str]) -> tuple[bool | None, 
         return None, None  # the unnamed keys a allows may all be excluded by its propertyNames
     r, _ = ck.incl(sa if sa is not None else ck.ANY, sb)
     return (True, None) if r is True else (None, None)
+
+
+def _same_patterns(ck: Checker, a: Obj, b: Obj) -> tuple[bool | None, Any]:
+    """Sufficient rule for unnamed keys when both sides list the same patterns: each
+    pattern's schema and ``additionalProperties`` included one by one."""
+    if len(a.rules) != 1 or len(b.rules) != 1 or a.declared:
+        return None, None
+    ra, rb = a.rules[0], b.rules[0]
+    pa, pb = dict(ra.patterns), dict(rb.patterns)
+    if set(pa) != set(pb) or a.names is not None:
+        return None, None
+    for p, lz in pa.items():
+        if ck.incl(lz, pb[p])[0] is not True:
+            return None, None
+    if rb.additional is not None and ck.incl(ra.additional or ck.ANY, rb.additional)[0] is not True:
+        return None, None
+    return True, None
 
 
 def _names(ck: Checker, a: Obj, b: Obj, keys: list[str]) -> tuple[bool | None, Any]:

@@ -160,7 +160,13 @@ def string_set(a: Str) -> Any:
     """The atom's lengths and patterns as a ``patterns.StringSet`` (the automata's view)."""
     from registry.diff.patterns import StringSet
 
-    return StringSet(a.lo, a.hi, a.patterns, a.neg, max_states=MAX_STATES)
+    gone = tuple(literal(v) for v in a.excluded.values() if isinstance(v, str))
+    return StringSet(a.lo, a.hi, a.patterns, a.neg + gone, max_states=MAX_STATES)
+
+
+def literal(text: str) -> str:
+    """A pattern matching exactly ``text`` (ECMA-262 syntax characters escaped)."""
+    return "^" + "".join("\\" + ch if ch in "\\^$.|?*+()[]{}/" else ch for ch in text) + "$"
 
 
 def candidates(a: Str) -> list[str]:
