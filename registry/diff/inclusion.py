@@ -282,7 +282,10 @@ class Checker:
                     return True, None
                 w = strings.sample(rest)
                 return (False, w) if w is not None and self.member_atoms(right, w) is False else (None, None)
-            r, cex = strings.included(rest, cands[0])
+            only = cands[0]
+            if not isinstance(only, Str):
+                return None, None
+            r, cex = strings.included(rest, only)
             if r is False and self.member_atoms(right, cex) is not False:
                 return None, None
             return r, cex
