@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 from registry.diff import patterns
 from registry.diff.patterns import StringSet
-from registry.syntax import regexes
+from registry.syntax import regexes, unicode_tables
 
 CASES = json.loads(
     (Path(__file__).parents[1] / "data" / "diff" / "patterns" / "inclusion.json").read_text(
@@ -53,7 +54,8 @@ def test_inclusion_corpus(case: dict[str, Any]) -> None:
     if expected is True:
         member = patterns.sample(a)
         if member is not None:  # a may accept nothing (a^b)
-            assert rs_accepts(a, member) and rs_accepts(b, member)
+            assert rs_accepts(a, member)
+            assert rs_accepts(b, member)
 
 
 def test_the_table_of_issue_12() -> None:
@@ -94,8 +96,10 @@ def test_automaton_agrees_with_jsonschema_rs(pattern: str) -> None:
 def test_jsonschema_rs_facts_the_module_relies_on() -> None:
     assert not rs_accepts(r"^\d{3}-\d{4}$", "３５６-９７９２")
     assert not rs_accepts(r"^\d{3}-\d{4}$", "356-9792\n")
-    assert rs_accepts(r"^.$", "\r") and not rs_accepts(r"^.$", "\n")
-    assert rs_accepts(r"^.$", "😀") and not rs_accepts(r"^..$", "😀")
+    assert rs_accepts(r"^.$", "\r")
+    assert not rs_accepts(r"^.$", "\n")
+    assert rs_accepts(r"^.$", "😀")
+    assert not rs_accepts(r"^..$", "😀")
     assert jsonschema_rs.is_valid({"maxLength": 1}, "😀")  # lengths count code points
     assert not jsonschema_rs.is_valid({"minLength": 2}, "😀")
 
@@ -247,14 +251,16 @@ def _pair(draw: st.DrawFn) -> tuple[str, str]:
 @given(pair=_pair())
 def test_inclusion_matches_enumeration(pair: tuple[str, str]) -> None:
     a, b = pair
-    assert regexes.compile_error(a) is None and regexes.compile_error(b) is None
+    assert regexes.compile_error(a) is None
+    assert regexes.compile_error(b) is None
     for pattern in (a, b):  # jsonschema-rs refuses some valid ECMA-262, such as (?:)*
         try:
             _validator(pattern)
         except jsonschema_rs.ValidationError:
             assume(False)
     automaton_a, automaton_b = patterns.compile_pattern(a), patterns.compile_pattern(b)
-    assert automaton_a is not None and automaton_b is not None
+    assert automaton_a is not None
+    assert automaton_b is not None
     for text in SHORT:
         assert automaton_a.matches(text) == rs_accepts(a, text), (a, text)
     in_a_not_b = [t for t in SHORT if rs_accepts(a, t) and not rs_accepts(b, t)]
@@ -264,6 +270,57 @@ def test_inclusion_matches_enumeration(pair: tuple[str, str]) -> None:
     else:
         assert included is False
         witness = patterns.counterexample(a, b)
-        assert witness is not None and rs_accepts(a, witness) and not rs_accepts(b, witness)
+        assert witness is not None
+        assert rs_accepts(a, witness)
+        assert not rs_accepts(b, witness)
         if in_a_not_b:  # shortest: no enumerated counterexample is shorter
             assert len(witness) <= min(len(t) for t in in_a_not_b)
+
+
+# --- \p{…} tables -------------------------------------------------------------------------
+
+
+def test_unicode_tables_agree_with_jsonschema_rs() -> None:
+    """Every interval's ends are in, the code points around it out; plus random interior points."""
+    rng = random.Random(12)
+    for key in unicode_tables.TABLE_KEYS:
+        chars = unicode_tables.lookup(key)
+        if chars is None:  # refused by jsonschema-rs (\p{Cs})
+            with pytest.raises(jsonschema_rs.ValidationError):
+                _validator(f"^\\p{{{key}}}$")
+            continue
+        pattern = f"^\\p{{{key}}}$"
+        probes: set[int] = set()
+        for lo, hi in chars.intervals:
+            probes.update((lo - 1, lo, hi, hi + 1))
+        probes.update(rng.randrange(0x110000) for _ in range(300))
+        for code in sorted(probes):
+            if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                expected = any(lo <= code <= hi for lo, hi in chars.intervals)
+                assert rs_accepts(pattern, chr(code)) == expected, (key, hex(code))
+
+
+@pytest.mark.parametrize(("spelling", "key"), [
+    ("L", "gc=L"), ("Letter", "gc=L"), ("gc=L", "gc=L"), ("General_Category=Letter", "gc=L"),
+    ("Lu", "gc=Lu"), ("digit", "gc=Nd"), ("sc=Hira", "sc=Hiragana"),
+    ("Script=Hiragana", "sc=Hiragana"), ("scx=Kana", "scx=Katakana"),
+    ("Script_Extensions=Katakana", "scx=Katakana"), ("sc=Hani", "sc=Han"), ("space", "White_Space"),
+])
+def test_unicode_property_spellings(spelling: str, key: str) -> None:
+    assert unicode_tables.canonical_key(spelling) == key
+    assert patterns.pattern_equivalent(f"^\\p{{{spelling}}}$", f"^\\p{{{key}}}$") is True
+
+
+def test_unicode_properties_in_patterns() -> None:
+    assert patterns.pattern_included(r"^\p{sc=Hiragana}+$", r"^[ぁ-ゟ]+$") is False  # 𛀁 (U+1B001)
+    witness = patterns.counterexample(r"^\p{sc=Hiragana}+$", r"^[ぁ-ゟ]+$")
+    assert witness is not None
+    assert rs_accepts(r"^\p{sc=Hiragana}+$", witness)
+    assert not rs_accepts(r"^[ぁ-ゟ]+$", witness)
+    assert patterns.pattern_included(r"^[ぁ-ゖ]+$", r"^\p{sc=Hiragana}+$") is True
+    assert patterns.pattern_included(r"^\p{sc=Katakana}+$", r"^\p{scx=Katakana}+$") is True
+    assert patterns.counterexample(r"^\p{scx=Katakana}+$", r"^\p{sc=Katakana}+$") is not None
+    assert patterns.pattern_equivalent(r"^\P{L}$", r"^[^\p{L}]$") is True
+    assert patterns.pattern_included(r"^\p{Nd}$", r"^\d$") is False
+    assert patterns.pattern_included(r"^\d$", r"^\p{Nd}$") is True
+    assert patterns.compile_pattern(r"\p{Emoji}") is None  # no table: undecided
