@@ -17,7 +17,7 @@ import jsonschema_rs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.syntax.unicode_tables import TABLE_KEYS  # noqa: E402
+from registry.syntax.unicode_tables import TABLE_KEYS
 
 OUT = Path(__file__).resolve().parent.parent / "registry" / "syntax" / "unicode_tables.json"
 

@@ -59,6 +59,11 @@ def compile_pattern(source: str, *, max_states: int = MAX_STATES) -> Automaton |
     return _compile(source, max_states)
 
 
+def clear_cache() -> None:
+    """Forget compiled automata (benchmarks measure compilation from scratch)."""
+    _compile.cache_clear()
+
+
 @functools.lru_cache(maxsize=1024)
 def _compile(source: str, max_states: int) -> Automaton | None:
     if regexes.compile_error(source) is not None or not _validator_accepts(source):
