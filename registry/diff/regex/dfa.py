@@ -116,11 +116,16 @@ class Dfa:
 
 
 def determinize(nfa: Nfa, max_states: int) -> Dfa:
-    """Subset construction (anchors: ``^`` only before the first character, ``$`` at the end)."""
+    """Subset construction (anchors: ``^`` only before the first character, ``$`` at the end).
+
+    ``nfa.final`` reads every character back to itself (``searched`` in nfa.py), so a set holding it
+    accepts every continuation and is replaced by ``{final}``.
+    """
     part, of_set = partition(nfa.charsets)
     n_classes = len(part.classes)
     # The start is its own state: only there may ``^`` edges be taken.
     start = nfa.closure({nfa.initial}, at_start=True, at_end=False)
+    done = frozenset({nfa.final})
     keys: list[tuple[frozenset[int], bool]] = [(start, True)]
     index: dict[tuple[frozenset[int], bool], int] = {(start, True): 0}
     trans: list[tuple[int, ...]] = []
@@ -138,7 +143,10 @@ def determinize(nfa: Nfa, max_states: int) -> Dfa:
                     moves[cls].add(target)
         row = []
         for cls in range(n_classes):
-            key = (nfa.closure(moves[cls], False, False), False)
+            reached = nfa.closure(moves[cls], False, False)
+            if nfa.final in reached:
+                reached = done  # a match is found: every continuation is accepted
+            key = (reached, False)
             if key not in index:
                 if len(keys) >= max_states:
                     raise TooLarge
