@@ -59,6 +59,11 @@ def compile_pattern(source: str, *, max_states: int = MAX_STATES) -> Automaton |
     return _compile(source, max_states)
 
 
+def clear_cache() -> None:
+    """Forget compiled automata (benchmarks measure compilation from scratch)."""
+    _compile.cache_clear()
+
+
 @functools.lru_cache(maxsize=1024)
 def _compile(source: str, max_states: int) -> Automaton | None:
     if regexes.compile_error(source) is not None or not _validator_accepts(source):
@@ -201,9 +206,30 @@ class StringSet:
             return None
         return member is None
 
-    def witness_not_in(self, other: StringSet) -> str | None:
-        """A shortest member of this set that ``other`` lacks; None if included or unknown."""
-        return self._outside(other)[1]
+    def intersection(self, other: StringSet) -> StringSet:
+        """The strings in both sets (``allOf`` of two string schemas)."""
+        if self.max_length is None or other.max_length is None:
+            high = self.max_length if other.max_length is None else other.max_length
+        else:
+            high = min(self.max_length, other.max_length)
+        if self.enum is None or other.enum is None:
+            enum = self.enum if other.enum is None else other.enum
+        else:
+            enum = self.enum & other.enum
+        return StringSet(max(self.min_length, other.min_length), high,
+                         tuple(dict.fromkeys(self.patterns + other.patterns)),
+                         tuple(dict.fromkeys(self.not_patterns + other.not_patterns)), enum,
+                         min(self.max_states, other.max_states))
+
+    def witness_not_in(self, other: StringSet, *, prefer: str | None = None) -> str | None:
+        """A shortest member of this set that ``other`` lacks; None if included or unknown.
+
+        ``prefer``: text to spell it with first (see ``sample``); returned as is when it is a
+        member of this set and not of ``other``.
+        """
+        if prefer is not None and self.contains(prefer) and other.contains(prefer) is False:
+            return prefer
+        return self._outside(other, prefer)[1]
 
     def included_in(self, other: StringSet) -> bool | None:
         """True if every member is a member of ``other``; False if not; None: unknown."""
@@ -212,25 +238,25 @@ class StringSet:
             return False
         return True if decided else None
 
-    def _outside(self, other: StringSet) -> tuple[bool, str | None]:
+    def _outside(self, other: StringSet, prefer: str | None = None) -> tuple[bool, str | None]:
         """Search self ∩ ¬other, one disjunct of ¬other at a time: (all decided, a witness)."""
         decided = True
         best: str | None = None
         candidates: list[tuple[bool, str | None]] = []
         if other.min_length > self.min_length:
-            candidates.append(self._find(max_length=other.min_length - 1))
+            candidates.append(self._find(max_length=other.min_length - 1, prefer=prefer))
         if other.max_length is not None and (self.max_length is None
                                              or self.max_length > other.max_length):
-            candidates.append(self._find(min_length=other.max_length + 1))
+            candidates.append(self._find(min_length=other.max_length + 1, prefer=prefer))
         for source, want in [*((p, False) for p in other.patterns),
                              *((p, True) for p in other.not_patterns)]:
             automaton = _compile(source, other.max_states)
             if automaton is None:
                 candidates.append((False, None))
                 continue
-            candidates.append(self._find([Part(automaton.dfa, want)]))
+            candidates.append(self._find([Part(automaton.dfa, want)], prefer=prefer))
         if other.enum is not None:
-            candidates.append(self._find([Part(literal_set(other.enum), False)]))
+            candidates.append(self._find([Part(literal_set(other.enum), False)], prefer=prefer))
         for ok, member in candidates:
             decided = decided and ok
             if member is not None and (best is None or (len(member), member) < (len(best), best)):

@@ -9,6 +9,7 @@ so the construction is exact whatever the sizes of the sets (symbolic automata).
 from __future__ import annotations
 
 import bisect
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -115,11 +116,16 @@ class Dfa:
 
 
 def determinize(nfa: Nfa, max_states: int) -> Dfa:
-    """Subset construction (anchors: ``^`` only before the first character, ``$`` at the end)."""
+    """Subset construction (anchors: ``^`` only before the first character, ``$`` at the end).
+
+    ``nfa.final`` reads every character back to itself (``searched`` in nfa.py), so a set holding it
+    accepts every continuation and is replaced by ``{final}``.
+    """
     part, of_set = partition(nfa.charsets)
     n_classes = len(part.classes)
     # The start is its own state: only there may ``^`` edges be taken.
     start = nfa.closure({nfa.initial}, at_start=True, at_end=False)
+    done = frozenset({nfa.final})
     keys: list[tuple[frozenset[int], bool]] = [(start, True)]
     index: dict[tuple[frozenset[int], bool], int] = {(start, True): 0}
     trans: list[tuple[int, ...]] = []
@@ -137,7 +143,10 @@ def determinize(nfa: Nfa, max_states: int) -> Dfa:
                     moves[cls].add(target)
         row = []
         for cls in range(n_classes):
-            key = (nfa.closure(moves[cls], False, False), False)
+            reached = nfa.closure(moves[cls], False, False)
+            if nfa.final in reached:
+                reached = done  # a match is found: every continuation is accepted
+            key = (reached, False)
             if key not in index:
                 if len(keys) >= max_states:
                     raise TooLarge
@@ -149,29 +158,55 @@ def determinize(nfa: Nfa, max_states: int) -> Dfa:
 
 
 def minimize(dfa: Dfa) -> Dfa:
-    """Moore's partition refinement, keeping state 0 as the start."""
-    block = [1 if a else 0 for a in dfa.accept]
-    count = len(set(block))
-    while True:
-        signatures: dict[tuple[int, ...], int] = {}
-        new_block = []
-        for s, row in enumerate(dfa.trans):
-            sig = (block[s], *(block[t] for t in row))
-            new_block.append(signatures.setdefault(sig, len(signatures)))
-        block = new_block
-        if len(signatures) == count:
-            break
-        count = len(signatures)
-    # Renumber so that the start's block is 0, in order of first appearance.
+    """Hopcroft's partition refinement (O(n·k·log n)); the start stays state 0.
+
+    Every state of ``dfa`` must be reachable from the start (subset construction ensures it).
+    """
+    n, k = dfa.size, len(dfa.partition.classes)
+    inverse: list[list[list[int]]] = [[[] for _ in range(n)] for _ in range(k)]
+    for s, row in enumerate(dfa.trans):
+        for c, t in enumerate(row):
+            inverse[c][t].append(s)
+    blocks = [b for b in ({s for s in range(n) if dfa.accept[s]},
+                          {s for s in range(n) if not dfa.accept[s]}) if b]
+    block_of = [0] * n
+    for i, members in enumerate(blocks):
+        for s in members:
+            block_of[s] = i
+    work = deque((i, c) for i in range(len(blocks)) for c in range(k))
+    waiting = set(work)
+    while work:
+        splitter = work.popleft()
+        waiting.discard(splitter)
+        b, c = splitter
+        touched: dict[int, set[int]] = {}
+        for t in blocks[b]:
+            for s in inverse[c][t]:
+                touched.setdefault(block_of[s], set()).add(s)
+        for y, hit in touched.items():
+            if len(hit) == len(blocks[y]):
+                continue
+            rest = blocks[y] - hit
+            small, big = (hit, rest) if len(hit) <= len(rest) else (rest, hit)
+            blocks[y] = big
+            new = len(blocks)
+            blocks.append(small)
+            for s in small:
+                block_of[s] = new
+            for c2 in range(k):
+                if (new, c2) not in waiting:
+                    waiting.add((new, c2))
+                    work.append((new, c2))
+    # Renumber in order of first appearance, so the start's block is 0.
     order: dict[int, int] = {}
-    for s in range(dfa.size):
-        order.setdefault(block[s], len(order))
+    for s in range(n):
+        order.setdefault(block_of[s], len(order))
     trans: list[tuple[int, ...] | None] = [None] * len(order)
     accept = [False] * len(order)
     for s, row in enumerate(dfa.trans):
-        b = order[block[s]]
+        b = order[block_of[s]]
         if trans[b] is None:
-            trans[b] = tuple(order[block[t]] for t in row)
+            trans[b] = tuple(order[block_of[t]] for t in row)
             accept[b] = dfa.accept[s]
     return Dfa(dfa.partition, tuple(t for t in trans if t is not None), tuple(accept))
 
