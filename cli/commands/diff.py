@@ -302,6 +302,11 @@ def policy_from(name: str, format_assertion: bool) -> Any:
     return Policy(name, format_assertion=format_assertion)  # type: ignore[arg-type]
 
 
+REF_DIR_OPTION = click.option(
+    "--ref-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+    help="外部の絶対 URI の参照を、このフォルダのスキーマ（$id で探す）から解決する / "
+         "resolve external absolute $refs from the schemas of this folder (by $id)")
+
 MODE_CHOICE = click.Choice(["BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRANSITIVE",
                             "FORWARD_TRANSITIVE", "FULL_TRANSITIVE"])
 
@@ -323,12 +328,13 @@ MODE_CHOICE = click.Choice(["BACKWARD", "FORWARD", "FULL", "NONE", "BACKWARD_TRA
 @click.option("--no-witness", is_flag=True, help="反例（witness）を作らない / skip witnesses")
 @click.option("--registry", default=None,
               help="LG/SLUG@VERSION をこのレジストリから取得する / fetch LG/SLUG@VERSION from this registry (docs/api.md)")
+@REF_DIR_OPTION
 @lang_option
 @traceback_option
 @guarded
 def command(old: str, new: str, fmt: str, policy_name: str, format_assertion: bool,
             repo: Path | None, fail_on: str | None, mode: str | None, no_witness: bool,
-            registry: str | None, lang: str, show_traceback: bool) -> int:
+            registry: str | None, ref_dir: Path | None, lang: str, show_traceback: bool) -> int:
     """Diff OLD and NEW."""
     from registry.diff import diff, mode_directions
 
@@ -336,6 +342,8 @@ def command(old: str, new: str, fmt: str, policy_name: str, format_assertion: bo
         lo, ln = _remote(old, registry), _remote(new, registry)
     else:
         lo, ln = load(old, repo), load(new, repo)
+    for loaded in (lo, ln):
+        loaded.schemas.use_ref_dir(ref_dir)
     if mode is None:
         declared = (ln.template or {}).get("compatibility")
         mode = declared if isinstance(declared, str) else "BACKWARD"
