@@ -120,9 +120,7 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
 
     policy = policy or Policy()
     mode_directions(mode)
-    _check_schema(old, "old")
-    _check_schema(new, "new")
-    too_deep = _too_deep(old) or _too_deep(new)
+    too_deep = not _admitted(old, "old") or not _admitted(new, "new")
     if too_deep:
         return _too_complex_diff(old, new, mode, policy)
     old_schemas = old_schemas or SchemaSet()
@@ -209,6 +207,27 @@ def _message(c: Change, old: Any, new: Any, required: dict[str, frozenset[str]])
 
 
 MAX_JSON_DEPTH = 128
+_ADMITTED: dict[bytes, None] = {}  # documents already checked (a registry diffs one version many times)
+
+
+def _admitted(schema: Any, which: str) -> bool:
+    """Valid against the meta-schema (else InvalidTemplate) and not deeper than MAX_JSON_DEPTH."""
+    import msgspec
+
+    try:
+        key: bytes | None = msgspec.json.encode(schema)
+    except Exception:  # not JSON data, or nested beyond the encoder's own limit
+        key = None
+    if key is not None and key in _ADMITTED:
+        return True
+    _check_schema(schema, which)
+    if _too_deep(schema):
+        return False
+    if key is not None:
+        if len(_ADMITTED) >= 32:
+            _ADMITTED.pop(next(iter(_ADMITTED)))
+        _ADMITTED[key] = None
+    return True
 
 
 def _too_deep(doc: Any) -> bool:
