@@ -140,7 +140,8 @@ def _rewritten(real: list[Change]) -> Change:
     c = Change(pointer=ptr, kind="rewritten", before=None, after=None, backward=OK, forward=OK,
                field=field, title=titles.pop() if len(titles) == 1 else None, cosmetic=True)
     c.before = sorted({r.kind for r in real})
-    c.value_label = "choices" if kinds <= {"enum", "const", "one", "any"} else None
+    choices = kinds & {"enum", "const", "one"} and kinds <= {"enum", "const", "one", "any", "type"}
+    c.value_label = "choices" if choices else None
     return c
 
 
