@@ -16,6 +16,8 @@ from fractions import Fraction
 from typing import Any
 
 KINDS = ("null", "boolean", "number", "string", "array", "object")
+SELF_AND_CHILDREN = 1  # LNode.declared: the lenient assumption for this object and those inside
+CHILDREN = 2  # ...only for the objects inside (an in-place branch)
 
 
 class Lazy:
@@ -26,13 +28,14 @@ class Lazy:
 
 @dataclass(frozen=True, eq=False)
 class LNode(Lazy):
-    """A schema node of one side, read with its base URI; ``declared`` adds the lenient
-    assumption (objects carry only the properties this node declares)."""
+    """A schema node of one side, read with its base URI. ``declared`` adds the lenient
+    assumption (objects carry only the properties they declare): SELF_AND_CHILDREN for a value's
+    own schema, CHILDREN for an in-place branch (its siblings declare names too), 0 for none."""
 
     side: Any  # normalize.Side
     node: Any
     base: str
-    declared: bool
+    declared: int
 
     @property
     def key(self) -> Any:

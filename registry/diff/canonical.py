@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from registry.diff import arrays, numbers, objects, strings
 from registry.diff.atoms import (
+    CHILDREN,
     KINDS,
+    SELF_AND_CHILDREN,
     Arr,
     Atom,
     Finite,
@@ -87,8 +89,13 @@ def from_node(ck: Checker, ln: LNode) -> list[Atom]:
     if "$dynamicRef" in e:
         return [Opaque(k, "$dynamicRef") for k in KINDS]
 
-    def sub(node: Any, declared: bool = False) -> LNode:
-        return LNode(ln.side, node, base, declared)
+    inner = SELF_AND_CHILDREN if ln.declared else 0
+
+    def child(node: Any) -> LNode:  # a value inside this one (property, item)
+        return LNode(ln.side, node, base, inner)
+
+    def sub(node: Any) -> LNode:  # an in-place branch: the same value
+        return LNode(ln.side, node, base, CHILDREN if ln.declared else 0)
 
     kinds, integer = kinds_of(e)
     hints = hints_of(e)
@@ -103,9 +110,9 @@ def from_node(ck: Checker, ln: LNode) -> list[Atom]:
         elif k == "string":
             own.append(strings.build(e, ck.policy.format_assertion, hints))
         elif k == "array":
-            own.append(arrays.build(e, sub, hints))
+            own.append(arrays.build(e, child, hints))
         else:
-            own.append(objects.build(ck, e, base, ln, sub, hints))
+            own.append(objects.build(ck, e, base, ln, child, hints))
     result = own
     vals = finite_values(e)
     if vals is not None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from registry.diff.atoms import Lazy, LConst, LNode, LNot, Obj, Opaque, Rule, Str
+from registry.diff.atoms import SELF_AND_CHILDREN, Lazy, LConst, LNode, LNot, Obj, Opaque, Rule, Str
 from registry.syntax import regexes
 
 if TYPE_CHECKING:
@@ -71,7 +71,7 @@ def build(ck: Checker, e: dict[str, Any], base: str, ln: LNode, sub: Callable[..
     required = frozenset(k for k in req if isinstance(k, str)) if isinstance(req, list) else frozenset()
     names = sub(e["propertyNames"]) if "propertyNames" in e and e["propertyNames"] is not True else None
     declared: tuple[tuple[frozenset[str], tuple[str, ...]], ...] = ()
-    if ln.declared:
+    if ln.declared == SELF_AND_CHILDREN:
         n, p = declared_names(ln.side, e, base, 0)
         if n or p:  # an object that declares nothing is a free-form map: no assumption
             declared = ((frozenset(n), tuple(p)),)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from registry.diff import objects
 from registry.diff.atoms import (
+    SELF_AND_CHILDREN,
     Arr,
     Finite,
     Lazy,
@@ -48,8 +49,8 @@ def decide(old: Side, new: Side, policy: Policy, valid: Any,
     out: dict[str, Direction] = {}
     for d in directions:
         src, dst = (old, new) if d == "backward" else (new, old)
-        a = LNode(src, src.root, src.root_base, lenient)
-        b = LNode(dst, dst.root, dst.root_base, False)
+        a = LNode(src, src.root, src.root_base, SELF_AND_CHILDREN if lenient else 0)
+        b = LNode(dst, dst.root, dst.root_base, 0)
         try:
             r, cex = ck.incl(a, b)
         except (TooComplex, RecursionError) as exc:
@@ -115,7 +116,7 @@ class Fields:
                 and isinstance(node.get("properties"), dict) and tokens[0] in node["properties"]:
             node = node["properties"][tokens[0]]
             tokens = tokens[1:]
-        atoms = self.ck.canon(LNode(side, node, base, declared))
+        atoms = self.ck.canon(LNode(side, node, base, SELF_AND_CHILDREN if declared else 0))
         for tok in tokens:
             nxt: list[Any] = []
             for a in atoms:
