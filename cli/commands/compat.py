@@ -46,7 +46,7 @@ def command(new: str, olds: tuple[str, ...], mode: str, policy_name: str, format
             fmt: str, repo: Path | None, ref_dir: Path | None, lang: str, show_traceback: bool) -> int:
     """Check NEW against OLDS under MODE."""
     from registry.diff import Diff, diff, mode_directions
-    from registry.diff.engine import combine
+    from registry.diff.model import combine
 
     mode = mode.upper()
     need_b, need_f = mode_directions(mode)

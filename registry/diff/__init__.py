@@ -17,6 +17,7 @@ from registry.diff.model import (
     Policy,
     Verdict,
     Witness,
+    combine,
 )
 from registry.errors import InvalidTemplate, UsageError
 from registry.models import Issue
@@ -114,8 +115,8 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     # Dialects and references (docs/diff.md "Dialects"): from here on both are 2020-12 with
     # references as root pointers or absolute URIs.
     old, new, old_schemas, new_schemas = prepare(old, new, old_schemas, new_schemas)
-    from registry.diff.engine import BR, UNK, Engine, combine
     from registry.diff.normalize import Side
+    from registry.diff.walk.core import BR, UNK, Walk
     from registry.diff.witness import WitnessBuilder
 
     policy = policy or Policy()
@@ -127,7 +128,7 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     new_schemas = new_schemas or old_schemas
     o_side = Side("old", old, old_schemas)
     n_side = Side("new", new, new_schemas)
-    pending = Engine(o_side, n_side, policy).run()
+    pending = Walk(o_side, n_side, policy).run()
     builder = WitnessBuilder(o_side, n_side, policy, old_schemas, new_schemas) if witnesses else None
     changes: list[Change] = []
     for p in pending:
@@ -286,7 +287,6 @@ def check_compat(new: Any, olds: list[Any], mode: str, policy: Policy | None = N
             verdicts.append(d.backward)
         if need_f:
             verdicts.append(d.forward)
-    from registry.diff.engine import combine
 
     verdict = combine(verdicts)
     return CompatResult(ok=verdict == "compatible", verdict=verdict, mode=m, diffs=diffs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import msgspec
@@ -94,3 +95,15 @@ class CompatResult(msgspec.Struct, kw_only=True):
     verdict: Verdict
     mode: str
     diffs: list[Diff]
+
+
+def combine(verdicts: Iterable[Verdict]) -> Verdict:
+    """breaking if any is breaking, else unknown if any is unknown, else compatible."""
+    out: Verdict = "compatible"
+    for v in verdicts:
+        if v == "breaking":
+            return "breaking"
+        if v == "unknown":
+            out = "unknown"
+    return out
+

@@ -14,9 +14,9 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from registry.diff.engine import Gen, Pending
 from registry.diff.model import Policy, Witness
 from registry.diff.normalize import Side, canon, finite_values, number, types_of
+from registry.diff.walk.core import Gen, Pending
 from registry.syntax import regexes
 from registry.syntax.refs import SchemaSet
 
