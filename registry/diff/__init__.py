@@ -158,7 +158,7 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     changes = _semantic(changes, o_side, n_side, policy, builder, placed)
     required: dict[str, frozenset[str]] = {}
     for c in changes:
-        c.message, c.message_ja = _message(c, old, new, required)
+        c.message, c.message_ja = _message(c, old, new, required, builder)
     changes.sort(key=_rank)
     d = Diff(backward=combine(c.backward for c in changes), forward=combine(c.forward for c in changes),
              bump="none", changes=changes, mode=mode.upper(), policy=policy.name)
@@ -197,14 +197,23 @@ def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, b
     return out
 
 
-def _message(c: Change, old: Any, new: Any, required: dict[str, frozenset[str]]) -> tuple[str, str]:
+def _message(c: Change, old: Any, new: Any, required: dict[str, frozenset[str]],
+             builder: Any) -> tuple[str, str]:
     from registry.diff import explain
     from registry.diff.messages import render
 
     forms = explain.witness_forms(c, old, new, required)
     if forms is not None:
         c.witness_form_en, c.witness_form_ja = forms
-    return explain.staff_message(c) or render(c)
+    said = explain.staff_message(c)
+    if said is None and builder is not None and c.witness is not None:
+        sides = {"old": builder.sides["old"], "new": builder.sides["new"]}
+
+        def sample(side: str, node: Any) -> Any:
+            return builder.sample(sides[side], node, sides[side].root_base)
+
+        said = explain.requirement_message(c, old, new, builder.valid, sample)
+    return said or render(c)
 
 
 MAX_JSON_DEPTH = 128

@@ -14,6 +14,7 @@ what it means for the values. Here the two meet:
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from registry.diff.model import Change, Verdict, Witness
@@ -163,6 +164,48 @@ def staff_message(c: Change) -> tuple[str, str] | None:
         if found and part is None:
             return (f"{f_en} may now be left empty (null).",
                     f"{f_ja}を空欄（null）のままにできるようになりました。")
+    return None
+
+
+CONDITIONAL_KINDS = ("conditional_", "all_of_", "any_of_", "one_of_", "dependent_", "value_set_changed")
+
+
+def requirement_message(c: Change, old: Any, new: Any, valid: Callable[[str, Any], bool | None],
+                        sample: Callable[[str, Any], Any]) -> tuple[str, str] | None:
+    """For a conditional change refuted by a witness that lacks a field: which field became
+    required (or optional) in which case — 「「区分: 早退」のとき『時刻』の入力が必須になりました」.
+
+    ``valid(side, value)`` validates a whole instance; ``sample(side, subschema)`` gives a value
+    for a field (or raises). Only the form's top level is explained this way."""
+    w = c.witness
+    if w is None or not c.kind.startswith(CONDITIONAL_KINDS) or not isinstance(w.value, dict):
+        return None
+    other = "new" if w.accepted_by == "old" else "old"
+    other_schema = new if other == "new" else old
+    props = other_schema.get("properties") if isinstance(other_schema, dict) else None
+    if not isinstance(props, dict):
+        return None
+    for k in sorted(_required_names(other_schema, 0)):
+        if k in w.value or k not in props:
+            continue
+        try:
+            filled = {**w.value, k: sample(other, props[k])}
+        except Exception:
+            continue
+        if valid(other, filled) is not True:
+            continue
+        sub = props[k]
+        title = sub.get("title") if isinstance(sub, dict) and isinstance(sub.get("title"), str) else k
+        case_ja = filled_form(w.value, other_schema, "ja")
+        case_en = filled_form(w.value, other_schema, "en")
+        from registry.diff.messages import CONSEQUENCE
+
+        en_c, ja_c = CONSEQUENCE["backward" if other == "new" else "forward"]
+        if other == "new":
+            return (f"When {case_en}, \"{title}\" is now required. {en_c}",
+                    f"「{case_ja}」のとき『{title}』の入力が必須になりました。{ja_c}")
+        return (f"When {case_en}, \"{title}\" may now be left out. {en_c}",
+                f"「{case_ja}」のとき『{title}』を入力しなくてもよくなりました。{ja_c}")
     return None
 
 

@@ -92,6 +92,10 @@ def test_witness_is_a_filled_form() -> None:
     assert c.witness.value == {"kubun": "早退"}
     assert c.witness_form_ja == "区分: 早退、時刻: （空欄）"
     assert c.witness_form_en == "区分: 早退, 時刻: (blank)"
+    # The message says which field became required in which case, not "the if changed".
+    assert c.message_ja == ("「区分: 早退」のとき『時刻』の入力が必須になりました。"
+                            "これまでに受け付けた申請データの一部が新しい版では無効になります。")
+    assert c.message.startswith('When 区分: 早退, "時刻" is now required.')
 
 
 def test_text_output_shows_the_filled_form(run_cli: Any, tmp_path: Path) -> None:
