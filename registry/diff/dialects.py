@@ -10,8 +10,9 @@ the meaning of the schema in its own dialect (docs/diff.md "Dialects"):
   are rewritten, in nested resources too;
 - draft-04: ``id`` → ``$id``; boolean ``exclusiveMinimum``/``exclusiveMaximum`` → numeric bounds;
 - draft-06/07: a plain-name ``$id`` (``"#foo"``) → ``$anchor``;
-- draft-04/06/07: ``$ref`` overrides its siblings — they are dropped (containers and annotations
-  stay, so pointers into them still resolve);
+- draft-04/06/07: ``$ref`` overrides its siblings — they stop applying: they move into
+  ``$defs/yoshiki-ignored-beside-ref`` of that node (a definition nobody applies), so that a
+  pointer into them still resolves, rewritten to the new place;
 - 2019-09: ``$recursiveRef``/``$recursiveAnchor`` → ``$ref`` when the resource has no recursive
   anchor, else ``$dynamicRef``/``$dynamicAnchor`` (resolved statically later when only one
   anchor can be in scope, registry.diff.references).
@@ -34,6 +35,7 @@ DRAFT_2020_12 = "2020-12"
 DIALECTS = (DRAFT_04, DRAFT_06, DRAFT_07, DRAFT_2019_09, DRAFT_2020_12)
 SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 RECURSIVE_ANCHOR = "yoshiki-recursive"
+IGNORED_SIBLINGS = "yoshiki-ignored-beside-ref"
 
 _URIS = {
     "json-schema.org/draft-04/schema": DRAFT_04,
@@ -255,6 +257,9 @@ class _Rewriter:
             if not schema or not isinstance(node, dict):
                 out.extend(raw[i:])
                 break
+            if (dialect in _OLD_REF and isinstance(node.get("$ref"), str)
+                    and token not in _KEPT_BESIDE_REF and token not in ("$id", "id")):
+                out.extend(["$defs", IGNORED_SIBLINGS])  # where the rewrite keeps ignored siblings
             nxt = node.get(token)
             name = raw[i]
             if token == "definitions" and "$defs" not in node:
@@ -319,12 +324,20 @@ class _Rewriter:
             resource = node
         items_list = isinstance(node.get("items"), list) and dialect != DRAFT_2020_12
         out: dict[str, Any] = {}
+        ignored: dict[str, Any] = {}
         for k, v in node.items():
             if overridden and k not in _KEPT_BESIDE_REF and not (top and k == _id_key(dialect)):
+                if k not in ("$id", "id"):
+                    ignored[k] = v
                 continue
             self.keyword(out, node, k, v, base, dialect, resource, depth, items_list)
         if dialect == DRAFT_04:
             _exclusive_bounds(out, node)
+        if ignored and isinstance(out.get("$defs", {}), dict):
+            # Siblings a $ref overrides assert nothing, but a pointer may still reach into them:
+            # kept as a definition nobody applies.
+            kept = self.schema(ignored, base, dialect, resource, depth + 1)
+            out["$defs"] = {**out.get("$defs", {}), IGNORED_SIBLINGS: kept}
         return out
 
     def keyword(self, out: dict[str, Any], node: dict[str, Any], k: str, v: Any, base: str,

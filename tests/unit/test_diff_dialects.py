@@ -124,6 +124,9 @@ REWRITES: list[tuple[str, Any]] = [
     ("dependencies", {"$schema": D7, "dependencies": {"a": ["b"], "b": {"required": ["c"]}, "c": False}}),
     ("ref overrides siblings", {"$schema": D7, "definitions": {"s": {"type": "string"}},
                                 "properties": {"a": {"$ref": "#/definitions/s", "maxLength": 2, "minLength": 1}}}),
+    ("pointer into an ignored sibling", {"$schema": D7, "definitions": {"s": {}}, "properties": {
+        "a": {"$ref": "#/definitions/s", "properties": {"b": {"type": "integer", "minimum": 2}}},
+        "c": {"$ref": "#/properties/a/properties/b"}}}),
     ("root ref overrides siblings", {"$schema": D7, "$ref": "#/definitions/o", "type": "string",
                                      "definitions": {"o": {"type": "object", "required": ["a"]}}}),
     ("draft-04 exclusive bounds", {"$schema": D4, "properties": {
@@ -168,7 +171,8 @@ def test_rewrite_without_schema_uses_the_detected_dialect() -> None:
     schema = {"definitions": {"s": {"type": "string"}}, "items": [{"$ref": "#/definitions/s", "maxLength": 1}]}
     rewritten, dialect = to_2020_12(schema)
     assert dialect == DRAFT_07
-    assert rewritten == {"$defs": {"s": {"type": "string"}}, "prefixItems": [{"$ref": "#/$defs/s"}]}
+    assert rewritten == {"$defs": {"s": {"type": "string"}}, "prefixItems": [
+        {"$ref": "#/$defs/s", "$defs": {"yoshiki-ignored-beside-ref": {"maxLength": 1}}}]}
     assert agree(schema, dialect, rewritten) == []
 
 
