@@ -25,7 +25,7 @@ from registry.diff.patterns import StringSet
 from registry.syntax import regexes, unicode_tables
 
 CASES = json.loads(
-    (Path(__file__).parents[1] / "data" / "diff" / "patterns" / "inclusion.json").read_text(
+    (Path(__file__).parents[1] / "data" / "patterns" / "inclusion.json").read_text(
         encoding="utf-8"))["cases"]
 
 
