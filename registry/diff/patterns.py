@@ -7,7 +7,8 @@ inclusion L(a) ⊆ L(b) is the emptiness of L(a) ∩ ¬L(b), found by a breadth-
 product that also yields a shortest counterexample.
 
 The languages are those jsonschema-rs, the project's validator, accepts (measured, see
-docs/diff.md "Patterns"): ``\\d`` is [0-9], ``\\w`` [A-Za-z0-9_], ``\\s`` ECMA-262's white space
+docs/diff.md "Patterns"; including the one place its engine departs from ECMA-262,
+``regex/fancy.py``): ``\\d`` is [0-9], ``\\w`` [A-Za-z0-9_], ``\\s`` ECMA-262's white space
 and line terminators, ``.`` every character but U+000A, ``^``/``$`` the ends of the string only,
 lengths and characters counted in code points (an astral character is one ``.``).
 
@@ -23,6 +24,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from registry.diff.regex import fancy
 from registry.diff.regex.dfa import Dfa, determinize, literal_set
 from registry.diff.regex.nfa import DOT, TooLarge, searched
 from registry.diff.regex.search import Part, find
@@ -40,6 +42,9 @@ class Automaton:
 
     source: str
     dfa: Dfa
+    # True when jsonschema-rs's engine accepts more than ECMA-262 says (see regex/fancy.py)
+    # and the automaton follows the engine.
+    rewritten: bool = False
 
     @property
     def states(self) -> int:
@@ -68,12 +73,32 @@ def clear_cache() -> None:
 def _compile(source: str, max_states: int) -> Automaton | None:
     if regexes.compile_error(source) is not None or not _validator_accepts(source):
         return None
+    limit = max(8 * max_states, 1000)
     try:
         tree = regexes.parse_exact(source, dot=DOT)
-        nfa = searched(tree, limit=max(8 * max_states, 1000))
-        return Automaton(source, determinize(nfa, max_states))
+        dfa = determinize(searched(tree, limit), max_states)
+        engine_tree, rewrites = fancy.rewrite(tree)
+        if not (rewrites.certain or rewrites.possible):
+            return Automaton(source, dfa)
+        engine_dfa = determinize(searched(engine_tree, limit), max_states)
+        same = _same_language(dfa, engine_dfa, max_states)
     except (regexes.PatternSyntaxError, TooLarge, RecursionError):
         return None
+    if same:
+        return Automaton(source, dfa)
+    if same is None or rewrites.possible:
+        return None  # jsonschema-rs may or may not run the rewritten pattern
+    return Automaton(source, engine_dfa, rewritten=True)
+
+
+def _same_language(a: Dfa, b: Dfa, max_states: int) -> bool | None:
+    for x, y in ((a, b), (b, a)):
+        decided, witness = _search([Part(x, True), Part(y, False)], max_states=max_states)
+        if not decided:
+            return None
+        if witness is not None:
+            return False
+    return True
 
 
 def _validator_accepts(source: str) -> bool:

@@ -186,6 +186,8 @@ class Node:
     children: list[Node] = field(default_factory=list)
     min: int = 0
     max: int | None = None  # None: unbounded
+    lazy: bool = False  # a lazy quantifier (same language; engines may rewrite it differently)
+    text: str = ""  # the pattern text of a quantified atom (kept on the quantifier's child)
 
 
 class PatternSyntaxError(ValueError):
@@ -223,7 +225,9 @@ class _Parser:
     def sequence(self) -> Node:
         items: list[Node] = []
         while self.peek() not in ("", "|", ")"):
+            start = self.i
             atom = self.atom()
+            atom.text = self.p[start:self.i]
             items.append(self.quantified(atom))
         if not items:
             return Node("empty")
@@ -246,9 +250,10 @@ class _Parser:
             lo, hi = bounds
         else:
             return atom
-        if self.peek() == "?":
+        lazy = self.peek() == "?"
+        if lazy:
             self.i += 1  # lazy: the same choices, explored in another order
-        return Node("repeat", children=[atom], min=lo, max=hi)
+        return Node("repeat", children=[atom], min=lo, max=hi, lazy=lazy)
 
     def braces(self) -> tuple[int, int | None] | None:
         j = self.p.find("}", self.i)
