@@ -11,7 +11,6 @@ items (then it is ``items``); elsewhere the array part is opaque.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from registry.diff.atoms import Arr, Lazy, Opaque
@@ -268,5 +267,3 @@ def empty(ck: Checker, a: Arr) -> bool:
             return True
     return False
 
-
-__all__ = ["build", "complement", "empty", "included", "meet", "member", "replace", "sample"]

@@ -33,7 +33,6 @@ from registry.diff.atoms import (
     atom_kind,
     kind_of_value,
 )
-from registry.diff.normalize import canon as value_key
 from registry.diff.normalize import finite_values
 
 if TYPE_CHECKING:
@@ -298,16 +297,3 @@ def conj(*parts: Lazy | None) -> Lazy | None:
         flat += list(p.parts) if isinstance(p, LAll) else [p]
     return LAll(tuple(flat))
 
-
-__all__ = [
-    "BOOLEANS",
-    "NULL",
-    "UNIVERSE",
-    "complement",
-    "conj",
-    "from_node",
-    "full",
-    "intersect",
-    "meet",
-    "value_key",
-]
