@@ -89,9 +89,13 @@ def member(a: Str, v: Any) -> bool | None:
         m = _search(p, v)
         if m is not False:
             return None if m is None else False
-    if a.formats:
-        return None if any(v != FORMAT_SAMPLES.get(f) for f in a.formats) else True
-    return True
+    unsure = False
+    for f in a.formats:
+        ok = _format_ok(f, v)
+        if ok is False:
+            return False
+        unsure = unsure or ok is None
+    return None if unsure else True
 
 
 def _char(cs: regexes.CharSet) -> str | None:
@@ -232,11 +236,23 @@ def included(a: Str, b: Str) -> tuple[bool | None, Any]:
     return (None, None) if unknown else (True, None)
 
 
-def _format_ok(fmt: str, s: str) -> bool | None:
-    try:
-        import jsonschema_rs
+@functools.lru_cache(maxsize=64)
+def _format_validator(fmt: str) -> Any:
+    import jsonschema_rs
 
-        return bool(jsonschema_rs.validator_for({"format": fmt}, validate_formats=True).is_valid(s))
+    try:
+        return jsonschema_rs.validator_for({"format": fmt}, validate_formats=True)
+    except Exception:
+        return None
+
+
+def _format_ok(fmt: str, s: str) -> bool | None:
+    """Does jsonschema-rs (the project's validator) accept ``s`` as ``fmt``? None: unknown format."""
+    v = _format_validator(fmt)
+    if v is None:
+        return None
+    try:
+        return bool(v.is_valid(s))
     except Exception:
         return None
 
