@@ -158,9 +158,11 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
                 c.forward = UNK
         changes.append(c)
     # Changes whose field names the instance place their keyword constrains (not propertyNames,
-    # contains or an undeclared property): only these are explained field by field.
+    # contains — "some item", not every item — or an undeclared property): only these are
+    # explained field by field.
     placed = {id(p.change) for p in pending
-              if p.ctx.ipath is not None and all(tok[0] != "x" for tok in p.ctx.ipath)}
+              if p.ctx.ipath is not None and all(tok[0] != "x" for tok in p.ctx.ipath)
+              and not p.change.kind.startswith(("contains", "min_contains", "max_contains"))}
     changes = _semantic(changes, o_side, n_side, policy, builder, placed)
     required: dict[str, frozenset[str]] = {}
     for c in changes:

@@ -203,22 +203,22 @@ def included(ck: Checker, a: Arr, b: Arr) -> tuple[bool | None, Any]:
     for c, mn, mx in b.contains:
         if mn == 0 and mx is None:
             continue
+        settled = True
         if mx is not None and (amax is None or amax > mx):
             s = _many_matching(ck, a, c, mx + 1)
             if s is not None and member(ck, b, s) is False:
                 return False, s
-            unknown = True
-            continue
-        if mn == 0:
-            continue
-        proven = any(ma >= mn and ck.incl(ca, c)[0] is True for ca, ma, _ in a.contains)
-        if not proven and amin >= mn:
-            proven = all(ck.incl(a.at(i) or _any(), c)[0] is True
-                         for i in range(min(len(a.prefix) + 1, amax if amax is not None else len(a.prefix) + 1)))
-        if not proven:
-            s = sample(ck, a)
-            if s is not None and member(ck, b, s) is False:
-                return False, s
+            settled = False
+        if mn > 0:
+            proven = any(ma >= mn and ck.incl(ca, c)[0] is True for ca, ma, _ in a.contains)
+            if not proven and amin >= mn:
+                proven = all(ck.incl(a.at(i) or _any(), c)[0] is True
+                             for i in range(min(len(a.prefix) + 1, amax if amax is not None else len(a.prefix) + 1)))
+            settled = settled and proven
+        if not settled:
+            for s in _contains_candidates(ck, a, c):
+                if member(ck, a, s) is True and member(ck, b, s) is False:
+                    return False, s
             unknown = True
     if b.unique and not a.unique and (amax is None or amax >= 2):
         p0, p1 = a.at(0), a.at(1)
@@ -234,6 +234,26 @@ def included(ck: Checker, a: Arr, b: Arr) -> tuple[bool | None, Any]:
         # Samples of a are constrained by them: the position rules above are sufficient only.
         pass
     return (None, None) if unknown else (True, None)
+
+
+def _contains_candidates(ck: Checker, a: Arr, c: Lazy) -> list[list[Any]]:
+    """Arrays of a likely to have too few or too many items matching c: a's sample, then items
+    in c but outside a's own ``contains`` (or the reverse) added one to three times."""
+    base = sample(ck, a) or []
+    xs: list[Any] = []
+    x = ck.sample(c)
+    if x is not ck.NONE:
+        xs.append(x)
+    for ca, _, _ in a.contains:
+        for left, right in ((c, ca), (ca, c)):
+            r, cex = ck.incl(left, right)
+            if r is False:
+                xs.append(cex)
+    out = [base]
+    for x in xs:
+        for k in (1, 2, 3):
+            out += [base + [x] * k, [x] * k]
+    return out
 
 
 def _many_matching(ck: Checker, a: Arr, c: Lazy, n: int) -> list[Any] | None:
