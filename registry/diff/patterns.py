@@ -28,7 +28,7 @@ from registry.diff.regex import fancy
 from registry.diff.regex.dfa import Dfa, determinize, literal_set
 from registry.diff.regex.nfa import DOT, TooLarge, searched
 from registry.diff.regex.search import Part, find
-from registry.syntax import regexes
+from registry.syntax import regexes, unicode_tables
 
 MAX_STATES = 5_000
 """Default bound on the states of one pattern's DFA (and, ×20, of a product searched)."""
@@ -75,12 +75,17 @@ def _compile(source: str, max_states: int) -> Automaton | None:
         return None
     limit = max(8 * max_states, 1000)
     try:
-        tree = regexes.parse_exact(source, dot=DOT)
-        dfa = determinize(searched(tree, limit), max_states)
+        tree = regexes.parse_exact(source, dot=DOT, boundaries=True)
+        word = None
+        if _has_boundary(tree):
+            word = unicode_tables.word_characters()
+            if word is None:
+                return None
+        dfa = determinize(searched(tree, limit, word), max_states)
         engine_tree, rewrites = fancy.rewrite(tree)
         if not (rewrites.certain or rewrites.possible):
             return Automaton(source, dfa)
-        engine_dfa = determinize(searched(engine_tree, limit), max_states)
+        engine_dfa = determinize(searched(engine_tree, limit, word), max_states)
         same = _same_language(dfa, engine_dfa, max_states)
     except (regexes.PatternSyntaxError, TooLarge, RecursionError):
         return None
@@ -89,6 +94,10 @@ def _compile(source: str, max_states: int) -> Automaton | None:
     if same is None or rewrites.possible:
         return None  # jsonschema-rs may or may not run the rewritten pattern
     return Automaton(source, engine_dfa, rewritten=True)
+
+
+def _has_boundary(node: regexes.Node) -> bool:
+    return node.kind in ("boundary", "nonboundary") or any(_has_boundary(c) for c in node.children)
 
 
 def _same_language(a: Dfa, b: Dfa, max_states: int) -> bool | None:
