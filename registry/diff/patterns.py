@@ -117,7 +117,7 @@ def _validator_accepts(source: str) -> bool:
 
     try:
         jsonschema_rs.validator_for({"pattern": source})
-    except (jsonschema_rs.ValidationError, ValueError):
+    except Exception:  # ValidationError, or anything the binding raises on odd text
         return False
     return True
 

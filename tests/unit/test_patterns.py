@@ -456,3 +456,18 @@ def test_engine_rewrite_matches_jsonschema_rs(x: str, m: str, q1: str, q2: str, 
     event(f"rewritten: {automaton.rewritten}")
     for text in SHORT:
         assert automaton.matches(text) == rs_accepts(pattern, text), (pattern, text)
+
+
+_HOSTILE = [*"ab()[]{}^$|*+?.-\\,0129dDwWsSbBpPuxk<>=!:", "あ", "\ud800", "😀"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=st.text(alphabet=st.sampled_from(_HOSTILE), max_size=12))
+def test_any_text_compiles_or_is_unknown(source: str) -> None:
+    """Hostile input never raises: an automaton (that agrees with jsonschema-rs) or None."""
+    automaton = patterns.compile_pattern(source)
+    event(f"compiled: {automaton is not None}")
+    assert patterns.pattern_included(source, source) in (True, None)
+    if automaton is not None:
+        for text in ["", "a", "ab", "1", "あ"]:
+            assert automaton.matches(text) == rs_accepts(source, text), (source, text)
