@@ -10,12 +10,14 @@ The languages are those jsonschema-rs, the project's validator, accepts (measure
 docs/diff.md "Patterns"; including the one place its engine departs from ECMA-262,
 ``regex/fancy.py``): ``\\d`` is [0-9], ``\\w`` [A-Za-z0-9_], ``\\s`` ECMA-262's white space
 and line terminators, ``.`` every character but U+000A, ``^``/``$`` the ends of the string only,
-lengths and characters counted in code points (an astral character is one ``.``).
+``\\b``/``\\B`` with Unicode word characters, lengths and characters counted in code points
+(an astral character is one ``.``).
 
 Answers are ``True``/``False`` when proven and ``None`` when unknown: the pattern is not valid
-ECMA-262 (regress rejects it) or not accepted by jsonschema-rs (``[]``, ``\\0``), uses a construct that is not a regular language or that we do
-not hold exactly (look-arounds, back-references, ``\\b``, modifiers, ``\\p{…}`` without a table),
-or an automaton would pass ``max_states``.
+ECMA-262 (regress rejects it) or not accepted by jsonschema-rs (``[]``, ``\\0``); it uses a
+construct that is not a regular language or that we do not hold exactly (look-arounds,
+back-references, modifiers, ``\\p{…}`` without a table); jsonschema-rs may or may not rewrite
+it (``regex/fancy.py``); or an automaton would pass ``max_states``.
 """
 
 from __future__ import annotations
