@@ -19,9 +19,9 @@ from typing import Any
 
 import msgspec
 
-from registry.checks.validation import FormValidator
 from registry.errors import NotFound, RegistryError, UsageError
 from registry.models import Issue
+from registry.submissions.validator import FormValidator
 from registry.syntax.refs import Resolver
 
 CHUNK = 1 << 20

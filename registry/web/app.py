@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, get
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.response import Response
@@ -69,10 +68,13 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     """The registry's web application over one service (built from ``settings``)."""
     from registry.service import RegistryService
     from registry.web.api import ROUTE_HANDLERS
-    from registry.web.auth import install_request_audit
+    from registry.web.auth import account_guard, install_request_audit, provide_actor
 
     settings = settings or Settings.from_env()
-    service = service or RegistryService(settings)
+    if service is None:
+        from registry.wiring import open_service
+
+        service = open_service(settings)
     install_request_audit(service)
 
     def provide_service() -> RegistryService:
@@ -81,20 +83,26 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     def provide_settings() -> Settings:
         return settings
 
-    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers()]
+    from registry.web import apidocs, security
+    from registry.web.bodies import json_checked_request
+
+    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers(), apidocs.vendor_router()]
     return Litestar(
         route_handlers=handlers,
+        guards=[security.check_request, account_guard(service)],
         dependencies={"service": Provide(provide_service, sync_to_thread=False),
+                      "actor": Provide(provide_actor, sync_to_thread=False),
                       "settings": Provide(provide_settings, sync_to_thread=False)},
         exception_handlers={**EXCEPTION_HANDLERS, **page_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,
+        request_class=json_checked_request(settings),
+        before_send=[security.add_security_headers],
         openapi_config=OpenAPIConfig(
             title="Yoshiki (様式) registry API", version=__version__,
             description="自治体の申請フォームのテンプレートを共有するレジストリの API / "
                         "a registry of form templates shared by Japanese municipalities",
-            path="/schema"),
+            path="/schema", render_plugins=apidocs.render_plugins()),
         template_config=template_config(),
-        state=State({"service": service, "settings": settings}),
         signature_namespace={"RegistryService": RegistryService, "Settings": Settings},
     )
 
