@@ -17,7 +17,7 @@ import jsonschema_rs
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.syntax.unicode_tables import TABLE_KEYS
+from registry.syntax.unicode_tables import TABLE_KEYS, WORD_KEY
 
 OUT = Path(__file__).resolve().parent.parent / "registry" / "syntax" / "unicode_tables.json"
 
@@ -26,9 +26,12 @@ def probe(key: str) -> list[int] | None:
     """Intervals (flat: lo, hi, lo, hi, …) of the code points ``\\p{key}`` matches.
 
     None when jsonschema-rs refuses the property (``\\p{Cs}``): no schema can use it.
+    ``WORD_KEY``: the characters ``\\b`` takes for word characters (``^\\b.$`` matches c
+    exactly when c is one: the start of the string counts as a non-word position).
     """
+    pattern = r"^\b.$" if key == WORD_KEY else f"^\\p{{{key}}}$"
     try:
-        validator = jsonschema_rs.validator_for({"pattern": f"^\\p{{{key}}}$"})
+        validator = jsonschema_rs.validator_for({"pattern": pattern})
     except jsonschema_rs.ValidationError:
         return None
     flat: list[int] = []
@@ -46,7 +49,7 @@ def probe(key: str) -> list[int] | None:
 
 
 def main() -> None:
-    probed = {key: probe(key) for key in TABLE_KEYS}
+    probed = {key: probe(key) for key in [*TABLE_KEYS, WORD_KEY]}
     tables = {key: flat for key, flat in probed.items() if flat is not None}
     refused = sorted(set(probed) - set(tables))
     text = json.dumps(tables, separators=(",", ":"), sort_keys=True)

@@ -10,12 +10,14 @@ The languages are those jsonschema-rs, the project's validator, accepts (measure
 docs/diff.md "Patterns"; including the one place its engine departs from ECMA-262,
 ``regex/fancy.py``): ``\\d`` is [0-9], ``\\w`` [A-Za-z0-9_], ``\\s`` ECMA-262's white space
 and line terminators, ``.`` every character but U+000A, ``^``/``$`` the ends of the string only,
-lengths and characters counted in code points (an astral character is one ``.``).
+``\\b``/``\\B`` with Unicode word characters, lengths and characters counted in code points
+(an astral character is one ``.``).
 
 Answers are ``True``/``False`` when proven and ``None`` when unknown: the pattern is not valid
-ECMA-262 (regress rejects it) or not accepted by jsonschema-rs (``[]``, ``\\0``), uses a construct that is not a regular language or that we do
-not hold exactly (look-arounds, back-references, ``\\b``, modifiers, ``\\p{…}`` without a table),
-or an automaton would pass ``max_states``.
+ECMA-262 (regress rejects it) or not accepted by jsonschema-rs (``[]``, ``\\0``); it uses a
+construct that is not a regular language or that we do not hold exactly (look-arounds,
+back-references, modifiers, ``\\p{…}`` without a table); jsonschema-rs may or may not rewrite
+it (``regex/fancy.py``); or an automaton would pass ``max_states``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from registry.diff.regex import fancy
 from registry.diff.regex.dfa import Dfa, determinize, literal_set
 from registry.diff.regex.nfa import DOT, TooLarge, searched
 from registry.diff.regex.search import Part, find
-from registry.syntax import regexes
+from registry.syntax import regexes, unicode_tables
 
 MAX_STATES = 5_000
 """Default bound on the states of one pattern's DFA (and, ×20, of a product searched)."""
@@ -75,12 +77,17 @@ def _compile(source: str, max_states: int) -> Automaton | None:
         return None
     limit = max(8 * max_states, 1000)
     try:
-        tree = regexes.parse_exact(source, dot=DOT)
-        dfa = determinize(searched(tree, limit), max_states)
+        tree = regexes.parse_exact(source, dot=DOT, boundaries=True)
+        word = None
+        if _has_boundary(tree):
+            word = unicode_tables.word_characters()
+            if word is None:
+                return None
+        dfa = determinize(searched(tree, limit, word), max_states)
         engine_tree, rewrites = fancy.rewrite(tree)
         if not (rewrites.certain or rewrites.possible):
             return Automaton(source, dfa)
-        engine_dfa = determinize(searched(engine_tree, limit), max_states)
+        engine_dfa = determinize(searched(engine_tree, limit, word), max_states)
         same = _same_language(dfa, engine_dfa, max_states)
     except (regexes.PatternSyntaxError, TooLarge, RecursionError):
         return None
@@ -89,6 +96,10 @@ def _compile(source: str, max_states: int) -> Automaton | None:
     if same is None or rewrites.possible:
         return None  # jsonschema-rs may or may not run the rewritten pattern
     return Automaton(source, engine_dfa, rewritten=True)
+
+
+def _has_boundary(node: regexes.Node) -> bool:
+    return node.kind in ("boundary", "nonboundary") or any(_has_boundary(c) for c in node.children)
 
 
 def _same_language(a: Dfa, b: Dfa, max_states: int) -> bool | None:
@@ -108,7 +119,7 @@ def _validator_accepts(source: str) -> bool:
 
     try:
         jsonschema_rs.validator_for({"pattern": source})
-    except (jsonschema_rs.ValidationError, ValueError):
+    except Exception:  # ValidationError, or anything the binding raises on odd text
         return False
     return True
 
@@ -137,6 +148,8 @@ def _difference(a: str, b: str, max_states: int) -> tuple[bool, str | None]:
 
 def pattern_included(a: str, b: str, *, max_states: int = MAX_STATES) -> bool | None:
     """True if every string ``a`` accepts is accepted by ``b``; False if not; None: unknown."""
+    if a == b:
+        return True  # whatever the pattern means, even where we cannot represent it
     decided, witness = _difference(a, b, max_states)
     if not decided:
         return None
@@ -181,48 +194,57 @@ class StringSet:
     enum: frozenset[str] | None = None
     max_states: int = field(default=MAX_STATES, compare=False)
 
-    def _parts(self, extra: Iterable[Part] = ()) -> list[Part] | None:
+    def _parts(self, extra: Iterable[Part] = ()) -> tuple[list[Part], bool]:
+        """The automata of the conjuncts, and whether some were left out (unsupported).
+
+        Leaving a conjunct out only adds strings: "no string" stays a proof, a string found
+        does not.
+        """
         parts = []
+        partial = False
         for source, want in [*((p, True) for p in self.patterns),
                              *((p, False) for p in self.not_patterns)]:
             automaton = _compile(source, self.max_states)
             if automaton is None:
-                return None
+                partial = True
+                continue
             parts.append(Part(automaton.dfa, want))
         if self.enum is not None:
             parts.append(Part(literal_set(self.enum), True))
-        return [*parts, *extra]
+        return [*parts, *extra], partial
 
     def _find(self, extra: Iterable[Part] = (), *, min_length: int | None = None,
               max_length: int | None = None, prefer: str | None = None,
               max_states: int | None = None) -> tuple[bool, str | None]:
-        parts = self._parts(extra)
-        if parts is None:
-            return False, None
+        """(decided, a shortest member of self ∩ extra within the length bounds)."""
+        parts, partial = self._parts(extra)
         low = self.min_length if min_length is None else max(min_length, self.min_length)
         high = self.max_length
         if max_length is not None:
             high = max_length if high is None else min(high, max_length)
-        return _search(parts, min_length=low, max_length=high, prefer=prefer,
-                       max_states=max_states or self.max_states)
+        decided, member = _search(parts, min_length=low, max_length=high, prefer=prefer,
+                                  max_states=max_states or self.max_states)
+        if partial and member is not None:
+            return False, None  # a member of the over-approximation only
+        return decided, member
 
     def witness(self, *, prefer: str | None = None, max_states: int | None = None) -> str | None:
         """A realistic member (see ``sample``); None when empty or unknown."""
-        if prefer is not None and self.contains(prefer):
+        if prefer is not None and self.contains(prefer) is True:
             return prefer
         return self._find(prefer=prefer, max_states=max_states)[1]
 
     def contains(self, text: str) -> bool | None:
-        """Whether ``text`` is a member; None when a pattern is unsupported."""
+        """Whether ``text`` is a member; None when only an unsupported pattern could tell."""
         if not self.min_length <= len(text) <= (self.max_length if self.max_length is not None
                                                  else len(text)):
             return False
         if self.enum is not None and text not in self.enum:
             return False
-        parts = self._parts()
-        if parts is None:
-            return None
-        return all(p.dfa.accepts(text) == p.want for p in parts)
+        parts, partial = self._parts()
+        if not all(p.dfa.accepts(text) == p.want for p in parts):
+            return False
+        return None if partial else True
 
     def is_empty(self) -> bool | None:
         """True when no string is a member; None when unknown."""
@@ -275,6 +297,8 @@ class StringSet:
             candidates.append(self._find(min_length=other.max_length + 1, prefer=prefer))
         for source, want in [*((p, False) for p in other.patterns),
                              *((p, True) for p in other.not_patterns)]:
+            if source in (self.patterns if not want else self.not_patterns):
+                continue  # the same conjunct on both sides: nothing of self is outside it
             automaton = _compile(source, other.max_states)
             if automaton is None:
                 candidates.append((False, None))

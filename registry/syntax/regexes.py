@@ -184,7 +184,9 @@ def search(pattern: str, text: str) -> bool:
 class Node:
     """A node of the pattern's parse tree."""
 
-    kind: Literal["chars", "seq", "alt", "repeat", "empty", "start", "end"]
+    # "boundary"/"nonboundary" (\b, \B) only in trees from ``parse_exact``.
+    kind: Literal["chars", "seq", "alt", "repeat", "empty", "start", "end", "boundary",
+                  "nonboundary"]
     chars: CharSet | None = None
     children: list[Node] = field(default_factory=list)
     min: int = 0
@@ -201,10 +203,11 @@ _CONTROL_ESCAPES = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "0": 0}
 
 
 class _Parser:
-    def __init__(self, pattern: str, dot: CharSet = DOT) -> None:
+    def __init__(self, pattern: str, dot: CharSet = DOT, boundaries: bool = False) -> None:
         self.p = pattern
         self.i = 0
         self.dot = dot
+        self.boundaries = boundaries  # \b, \B as nodes of their own (else: matching nothing)
         # What the tree only approximates (look-arounds, back-references, ...): see parse_exact.
         self.inexact: list[str] = []
         # Look-ahead bodies (and whether only ``^`` precedes them): each is matched on its own.
@@ -318,6 +321,8 @@ class _Parser:
         c = self.peek()
         if c in ("b", "B"):
             self.i += 1
+            if self.boundaries:
+                return Node("boundary" if c == "b" else "nonboundary")
             self.inexact.append("word boundary")
             return Node("empty")
         if c.isdigit() and c != "0":
@@ -428,15 +433,17 @@ class Inexact(PatternSyntaxError):
     """The pattern uses a construct the tree cannot represent exactly (``parse_exact``)."""
 
 
-def parse_exact(pattern: str, dot: CharSet = DOT) -> Node:
+def parse_exact(pattern: str, dot: CharSet = DOT, boundaries: bool = False) -> Node:
     """Parse ``pattern`` into a tree whose language is exactly the pattern's, or raise.
 
-    ``dot`` is the set ``.`` stands for (engines differ on the line terminators it excludes).
+    ``dot`` is the set ``.`` stands for (engines differ on the line terminators it excludes);
+    with ``boundaries``, ``\\b``/``\\B`` become ``boundary``/``nonboundary`` nodes (the caller
+    decides what a word character is), else they are inexact.
     Raises ``Inexact`` for look-arounds, back-references, ``\\b``/``\\B``, modifiers
     (``(?i:…)``), surrogate ``\\u`` escapes and ``\\p{…}`` properties without an exact table
     (see ``unicode_property``); ``PatternSyntaxError`` for what the reader cannot parse.
     """
-    parser = _Parser(pattern, dot)
+    parser = _Parser(pattern, dot, boundaries)
     try:
         tree = parser.parse()
     except (ValueError, IndexError) as exc:

@@ -44,6 +44,10 @@ _SCRIPT_EXTRA = {"Qaai": "Inherited"}
 BINARY = {"ASCII": "ASCII", "ASCII_Hex_Digit": "AHex", "Any": "Any", "Assigned": "Assigned",
           "White_Space": "space", "Alphabetic": "Alpha"}
 
+# Not a property: the characters jsonschema-rs's ``\\b``/``\\B`` take for word characters
+# (Unicode-aware, unlike its ``\\w``, which is [A-Za-z0-9_]).
+WORD_KEY = "jsonschema-rs \\b word"
+
 # The spellings the generator probes, one per set.
 TABLE_KEYS = ([f"gc={short}" for short in GENERAL_CATEGORIES]
               + [f"{prop}={script}" for prop in ("sc", "scx") for script in SCRIPTS]
@@ -78,6 +82,12 @@ def canonical_key(name: str) -> str | None:
 def _tables() -> dict[str, list[int]]:
     data: dict[str, list[int]] = json.loads(_TABLE_FILE.read_text(encoding="utf-8"))
     return data
+
+
+def word_characters() -> CharSet | None:
+    """The characters jsonschema-rs's ``\\b`` counts as word characters (None: no table)."""
+    flat = _tables().get(WORD_KEY)
+    return None if flat is None else CharSet(list(zip(flat[::2], flat[1::2], strict=True)))
 
 
 def lookup(name: str) -> CharSet | None:

@@ -178,7 +178,7 @@ def test_sample_is_accepted_by_jsonschema_rs(pattern: str) -> None:
 
 
 @pytest.mark.parametrize("pattern", [r"(?=a)", r"(?!a)b", r"(?<=a)b", r"(?<!a)b", r"(a)\1",
-                                     r"(?<n>a)\k<n>", r"\bx", r"x\B", r"(?i:a)",
+                                     r"(?<n>a)\k<n>", r"(?i:a)",
                                      r"\p{NoSuchProperty}", "(", r"\x{41}", "[]", "[^]", r"\0",
                                      r"[\b]"])
 def test_unsupported_patterns_compile_to_none(pattern: str) -> None:
@@ -186,6 +186,8 @@ def test_unsupported_patterns_compile_to_none(pattern: str) -> None:
     assert patterns.pattern_included(pattern, ".*") is None
     assert patterns.pattern_included(".*", pattern) is None
     assert patterns.counterexample(pattern, "a") is None
+    assert patterns.pattern_included(pattern, pattern) is True
+    assert patterns.pattern_equivalent(pattern, pattern) is True
 
 
 def test_state_bound() -> None:
@@ -261,6 +263,17 @@ def test_string_set_unknown_is_never_a_proof() -> None:
     assert lookahead.included_in(StringSet()) is True  # nothing outside the universe
     assert lookahead.included_in(StringSet(0, 20)) is None
     assert StringSet().included_in(lookahead) is None
+    # an unsupported pattern is left out where that proves something: no string at all,
+    # or the same pattern on both sides
+    lookahead_short = StringSet(0, 3, (r"(?=a)",))
+    assert lookahead_short.included_in(StringSet(0, 5)) is True
+    assert StringSet(0, 10, (r"(?=a)",)).included_in(StringSet(0, 5)) is None
+    assert lookahead.included_in(StringSet(patterns=(r"^(?=.*\d).{8,}$",))) is True
+    assert lookahead.included_in(StringSet(patterns=(r"^(?=.*\d).{8,}$", r"\d"))) is None
+    assert StringSet(patterns=(r"(?=a)", r"^\d$", "^x$")).is_empty() is True
+    assert StringSet(patterns=(r"(?=a)", r"^\d$")).contains("x") is False
+    assert StringSet(patterns=(r"(?=a)", r"^\d$")).contains("1") is None
+    assert StringSet(patterns=(r"(?=a)", r"^\d$")).witness() is None
     # a decided disjunct still yields its witness
     assert StringSet(0, 10).witness_not_in(StringSet(0, 5, ("(?=a)",))) == "123456"
     assert StringSet(0, 10).included_in(StringSet(0, 5, ("(?=a)",))) is False
@@ -272,7 +285,8 @@ ALPHABET = ["a", "b", "1", "\n", "\r"]
 SHORT = ["".join(p) for n in range(5) for p in itertools.product(ALPHABET, repeat=n)]
 
 _atoms = st.sampled_from(["a", "b", "1", "[ab]", "[^a]", ".", r"\d", r"\D", r"\s", r"\w",
-                          "[a1]", r"\n", "(?:)", "[b-b]", "^", "$", r"[^\n]", r"\r"])
+                          "[a1]", r"\n", "(?:)", "[b-b]", "^", "$", r"[^\n]", r"\r", r"\b",
+                          r"\B"])
 
 
 def _regex() -> st.SearchStrategy[str]:
@@ -359,6 +373,25 @@ def test_unicode_tables_agree_with_jsonschema_rs() -> None:
                 assert rs_accepts(pattern, chr(code)) == expected, (key, hex(code))
 
 
+def test_word_boundary_table_agrees_with_jsonschema_rs() -> None:
+    """\\b's word characters (Unicode-aware in jsonschema-rs, unlike \\w): ends and neighbours."""
+    chars = unicode_tables.word_characters()
+    assert chars is not None
+    rng = random.Random(8)
+    probes = {rng.randrange(0x110000) for _ in range(300)}
+    for lo, hi in chars.intervals:
+        probes.update((lo - 1, lo, hi, hi + 1))
+    for code in sorted(probes):
+        if 0 <= code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and code != 10:
+            expected = any(lo <= code <= hi for lo, hi in chars.intervals)
+            assert rs_accepts(r"^\b.$", chr(code)) == expected, hex(code)
+    automaton = patterns.compile_pattern(r"^\b.$")
+    assert automaton is not None
+    for text, word in [("é", True), ("３", True), ("あ", True), ("ー", True), ("・", False)]:
+        assert rs_accepts(r"^\b.$", text) is word
+        assert automaton.matches(text) is word
+
+
 @pytest.mark.parametrize(("spelling", "key"), [
     ("L", "gc=L"), ("Letter", "gc=L"), ("gc=L", "gc=L"), ("General_Category=Letter", "gc=L"),
     ("Lu", "gc=Lu"), ("digit", "gc=Nd"), ("sc=Hira", "sc=Hiragana"),
@@ -388,7 +421,8 @@ def test_unicode_properties_in_patterns() -> None:
 _WIDE_ATOMS = st.sampled_from([
     r"\d", r"\D", r"\w", r"\W", r"\s", r"\S", ".", r"[^a]", r"[ぁ-ん]", r"[ァ-ヶー]", r"\u3000",
     r"\p{L}", r"\P{L}", r"\p{sc=Han}", r"\p{scx=Katakana}", r"\p{Nd}", r"[\u{1F600}-\u{1F64F}]",
-    r"[０-９]", "a", "3", "-", r"[\s\S]", r"[^\d\s]", r"\p{Zs}", r"\p{White_Space}"])
+    r"[０-９]", "a", "3", "-", r"[\s\S]", r"[^\d\s]", r"\p{Zs}", r"\p{White_Space}", r"\b",
+    r"\B"])
 _WIDE_TEXT = st.text(alphabet=st.sampled_from(
     ["a", "3", "３", "٣", "-", " ", "\u3000", "\n", "\r", "\u2028", "\x85", "\xa0", "あ", "ア",
      "ー", "ｱ", "漢", "😀", "🙏", "é", "ſ", "_", "\ufeff", "\u180e"]), max_size=6)
@@ -435,3 +469,18 @@ def test_engine_rewrite_matches_jsonschema_rs(x: str, m: str, q1: str, q2: str, 
     event(f"rewritten: {automaton.rewritten}")
     for text in SHORT:
         assert automaton.matches(text) == rs_accepts(pattern, text), (pattern, text)
+
+
+_HOSTILE = [*"ab()[]{}^$|*+?.-\\,0129dDwWsSbBpPuxk<>=!:", "あ", "\ud800", "😀"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(source=st.text(alphabet=st.sampled_from(_HOSTILE), max_size=12))
+def test_any_text_compiles_or_is_unknown(source: str) -> None:
+    """Hostile input never raises: an automaton (that agrees with jsonschema-rs) or None."""
+    automaton = patterns.compile_pattern(source)
+    event(f"compiled: {automaton is not None}")
+    assert patterns.pattern_included(source, source) is True
+    if automaton is not None:
+        for text in ["", "a", "ab", "1", "あ"]:
+            assert automaton.matches(text) == rs_accepts(source, text), (source, text)

@@ -118,35 +118,53 @@ class Dfa:
 def determinize(nfa: Nfa, max_states: int) -> Dfa:
     """Subset construction (anchors: ``^`` only before the first character, ``$`` at the end).
 
-    ``nfa.final`` reads every character back to itself (``searched`` in nfa.py), so a set holding it
-    accepts every continuation and is replaced by ``{final}``.
+    ``nfa.final`` reads every character back to itself (``searched`` in nfa.py), so a set
+    holding it accepts every continuation and is replaced by ``{final}``. With ``\\b``/``\\B``
+    (``nfa.word`` set) a state also remembers whether the last character was a word character;
+    the word set is one of the partition's sets, so every class is all word or all non-word.
     """
-    part, of_set = partition(nfa.charsets)
+    has_word = nfa.word is not None and any(nfa.boundary_edges[s] or nfa.nonboundary_edges[s]
+                                            for s in range(len(nfa.eps)))
+    sets = list(nfa.charsets)
+    if has_word:
+        assert nfa.word is not None
+        sets.append(UNIVERSE.intersection(nfa.word))
+    part, of_set = partition(sets)
     n_classes = len(part.classes)
+    is_word = [False] * n_classes
+    if has_word:
+        for cls in of_set[-1]:
+            is_word[cls] = True
     # The start is its own state: only there may ``^`` edges be taken.
     start = nfa.closure({nfa.initial}, at_start=True, at_end=False)
     done = frozenset({nfa.final})
-    keys: list[tuple[frozenset[int], bool]] = [(start, True)]
-    index: dict[tuple[frozenset[int], bool], int] = {(start, True): 0}
+    # A state: (NFA states, at the start, the last character was a word character).
+    keys: list[tuple[frozenset[int], bool, bool]] = [(start, True, False)]
+    index: dict[tuple[frozenset[int], bool, bool], int] = {keys[0]: 0}
     trans: list[tuple[int, ...]] = []
     accept: list[bool] = []
     k = 0
     while k < len(keys):
-        states, at_start = keys[k]
+        states, at_start, after_word = keys[k]
         k += 1
-        accepting = nfa.closure({nfa.initial} if at_start else states, at_start, True)
-        accept.append(nfa.final in accepting)
-        moves: list[set[int]] = [set() for _ in range(n_classes)]
-        for s in states:
-            for set_index, target in nfa.char_edges[s]:
-                for cls in of_set[set_index]:
-                    moves[cls].add(target)
+        # At the end the next "character" is non-word: \b holds after a word character.
+        end_boundary = after_word if has_word else None
+        accept.append(nfa.final in nfa.closure(states, at_start, True, end_boundary))
+        # What the next character reads depends on \b/\B: one closure per truth value needed.
+        moves_by: dict[bool | None, list[set[int]]] = {}
+        for boundary in ((True, False) if has_word else (None,)):
+            moves_by[boundary] = [set() for _ in range(n_classes)]
+            for s in nfa.closure(states, at_start, False, boundary):
+                for set_index, target in nfa.char_edges[s]:
+                    for cls in of_set[set_index]:
+                        moves_by[boundary][cls].add(target)
         row = []
         for cls in range(n_classes):
-            reached = nfa.closure(moves[cls], False, False)
+            moves = moves_by[(after_word != is_word[cls]) if has_word else None][cls]
+            reached = nfa.closure(moves, False, False)
             if nfa.final in reached:
                 reached = done  # a match is found: every continuation is accepted
-            key = (reached, False)
+            key = (reached, False, is_word[cls] and reached is not done)
             if key not in index:
                 if len(keys) >= max_states:
                     raise TooLarge

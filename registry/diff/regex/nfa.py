@@ -34,11 +34,17 @@ class Nfa:
     eps: list[list[int]] = field(default_factory=list)
     start_edges: list[list[int]] = field(default_factory=list)
     end_edges: list[list[int]] = field(default_factory=list)
+    # \b and \B: taken where the characters before and after differ (are alike) in being
+    # word characters (``word``); the string's ends count as non-word.
+    boundary_edges: list[list[int]] = field(default_factory=list)
+    nonboundary_edges: list[list[int]] = field(default_factory=list)
+    word: CharSet | None = None  # set when the pattern holds \b or \B
     char_edges: list[list[tuple[int, int]]] = field(default_factory=list)
     charsets: list[CharSet] = field(default_factory=list)
     initial: int = 0
     final: int = 0
     limit: int = 100_000
+    _index: dict[tuple[tuple[int, int], ...], int] = field(default_factory=dict)
 
     def state(self) -> int:
         if len(self.eps) >= self.limit:
@@ -46,15 +52,26 @@ class Nfa:
         self.eps.append([])
         self.start_edges.append([])
         self.end_edges.append([])
+        self.boundary_edges.append([])
+        self.nonboundary_edges.append([])
         self.char_edges.append([])
         return len(self.eps) - 1
 
     def charset(self, chars: CharSet) -> int:
-        self.charsets.append(UNIVERSE.intersection(chars))
-        return len(self.charsets) - 1
+        """The index of ``chars`` (within the alphabet); one index per distinct set."""
+        key = tuple(chars.intervals)
+        if key not in self._index:
+            self._index[key] = len(self.charsets)
+            self.charsets.append(UNIVERSE.intersection(chars))
+        return self._index[key]
 
-    def closure(self, states: set[int] | frozenset[int], at_start: bool, at_end: bool) -> frozenset[int]:
-        """States reachable by ε-edges, and by ``^``/``$`` edges where they hold."""
+    def closure(self, states: set[int] | frozenset[int], at_start: bool, at_end: bool,
+                boundary: bool | None = None) -> frozenset[int]:
+        """States reachable by ε-edges, and by ``^``/``$`` edges where they hold.
+
+        ``boundary``: whether ``\\b`` holds at this position (``\\B`` when False); None when
+        the next character is not known yet — neither kind of edge is taken then.
+        """
         seen = set(states)
         todo = list(states)
         while todo:
@@ -64,6 +81,10 @@ class Nfa:
                 nexts += self.start_edges[s]
             if at_end:
                 nexts += self.end_edges[s]
+            if boundary is True:
+                nexts += self.boundary_edges[s]
+            elif boundary is False:
+                nexts += self.nonboundary_edges[s]
             for t in nexts:
                 if t not in seen:
                     seen.add(t)
@@ -78,9 +99,11 @@ def _build(nfa: Nfa, node: Node) -> tuple[int, int]:
         a, b = nfa.state(), nfa.state()
         nfa.char_edges[a].append((nfa.charset(node.chars), b))
         return a, b
-    if node.kind in ("empty", "start", "end"):
+    if node.kind in ("empty", "start", "end", "boundary", "nonboundary"):
         a, b = nfa.state(), nfa.state()
-        {"empty": nfa.eps, "start": nfa.start_edges, "end": nfa.end_edges}[node.kind][a].append(b)
+        {"empty": nfa.eps, "start": nfa.start_edges, "end": nfa.end_edges,
+         "boundary": nfa.boundary_edges, "nonboundary": nfa.nonboundary_edges,
+         }[node.kind][a].append(b)
         return a, b
     if node.kind == "seq":
         entry, exit_ = _build(nfa, node.children[0])
@@ -128,9 +151,12 @@ def _repeat(nfa: Nfa, node: Node) -> tuple[int, int]:
     return entry, end
 
 
-def searched(tree: Node, limit: int) -> Nfa:
-    """The NFA of the strings in which ``tree`` matches somewhere (JSON Schema ``pattern``)."""
-    nfa = Nfa(limit=limit)
+def searched(tree: Node, limit: int, word: CharSet | None = None) -> Nfa:
+    """The NFA of the strings in which ``tree`` matches somewhere (JSON Schema ``pattern``).
+
+    ``word``: the word characters of ``\\b``/``\\B``, required when the tree holds them.
+    """
+    nfa = Nfa(limit=limit, word=word)
     anything = nfa.charset(UNIVERSE)
     skip = nfa.state()
     nfa.char_edges[skip].append((anything, skip))
