@@ -609,7 +609,8 @@ class _Linter:
         view = self.view(node, base)
         props = view.get("properties")
         known = (set(props) if isinstance(props, dict) else set()) | set(ctx.outer)
-        patterns = [p for p in (view.get("patternProperties") or {}) if isinstance(p, str)]
+        pattern_map = view.get("patternProperties")
+        patterns = [p for p in pattern_map if isinstance(p, str)] if isinstance(pattern_map, dict) else []
         extra = view.get("additionalProperties")
         if isinstance(extra, dict) and extra:
             return  # a map: any key may be supplied by additionalProperties' schema
