@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any, TypeAlias
 from urllib.parse import urlencode
@@ -216,12 +217,30 @@ def _template_context(viewer: Viewer, lg: str, slug: str) -> dict[str, Any]:
     user = viewer.user
     upstream = files.template.get("upstream") if isinstance(files.template, dict) else None
     behind = svc.behind(key) if upstream and user and (user.admin or user.municipality == lg) else 0
+    mine = [f for f in svc.forks_of(key) if user and f.lg == user.municipality] if user and user.municipality != lg else []
+    notice = _notice(viewer.request.query_params)
     return {"lg": lg, "slug": slug, "town": name_of(lg), "history": list(reversed(history)),
+            "can_edit": bool(user and (user.admin or user.municipality == lg)),
+            "own_fork": mine[0] if mine else None, "notice": notice,
             "latest": latest, "template": files.template, "schema": files.schema,
             "lineage": lineage, "summary": summary, "fields": fields, "upstream": upstream,
-            "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg),
+            "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg and not mine),
             "can_pull": bool(upstream and behind and user and (user.admin or user.municipality == lg)),
             "event_ja": EVENT_JA}
+
+
+def _notice(query: Any) -> str | None:
+    """The confirmation after an action (?forked=1, ?pulled=1, ?uptodate=1, ?published=1.2.0)."""
+    if query.get("forked"):
+        return "フォークしました。このテンプレートはあなたの自治体のものです。「編集」で自分の自治体に合わせて変えられます。"
+    if query.get("pulled"):
+        return "フォーク元の更新を取り込み、新しい版を公開しました。"
+    if query.get("uptodate"):
+        return "フォーク元の最新の版をすでに取り込んでいます。取り込む更新はありません。"
+    published = query.get("published")
+    if published and re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", published):
+        return f"{published} を公開しました。"
+    return None
 
 
 @get("/t/{lg:str}/{slug:str}", sync_to_thread=True)
@@ -454,10 +473,17 @@ def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 
+def _editor_handlers() -> list[Any]:
+    """The editor's routes (registry/web/editor.py, which builds on this module's helpers)."""
+    from registry.web import editor
+
+    return list(editor.route_handlers)
+
+
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
-                                     login_form, login, logout, me],
+                                     login_form, login, logout, me, *_editor_handlers()],
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
            dependencies={"viewer": Provide(provide_viewer, sync_to_thread=False)},
            include_in_schema=False),

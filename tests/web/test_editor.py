@@ -1,0 +1,111 @@
+"""The form editor through Litestar's TestClient over a seeded catalogue (real git + SQLite)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from registry.layout import VersionKey
+from tests.web.test_pages import Registry, csrf_of, login
+
+FORK = "/t/132250/staff-lunch-survey"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    return Registry(tmp_path_factory.mktemp("editor"))
+
+
+def inputs(html: str) -> dict[str, str]:
+    """The editor form's text inputs, textareas and checked boxes, as a browser would post them."""
+    form = html.split('id="editor"', 1)[1].split("</form>", 1)[0]
+    out: dict[str, str] = {}
+    for tag in re.finditer(r"<input ([^>]*)>", form):
+        attrs = dict(re.findall(r'(\w[\w-]*)="([^"]*)"', tag.group(1)))
+        flags = tag.group(1)
+        if "name" not in attrs or " disabled" in flags:
+            continue
+        if attrs.get("type") == "checkbox":
+            if " checked" in flags:
+                out[attrs["name"]] = "on"
+            continue
+        out[attrs["name"]] = attrs.get("value", "")
+    for m in re.finditer(r'<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
+        out[m.group(1)] = m.group(2)
+    return {k: v.replace("&amp;", "&").replace("&#34;", '"').replace("&#39;", "'") for k, v in out.items()}
+
+
+def post(client: TestClient[Any], action: str, **changes: str) -> Any:
+    page = client.get(FORK + "/edit")
+    data = inputs(page.text)
+    data.update(changes)
+    data["action"] = action
+    return client.post(FORK + "/edit", data=data, follow_redirects=False)
+
+
+def index_of(html: str, title: str) -> int:
+    m = re.search(r'name="f(\d+)\.title" type="text" value="' + re.escape(title) + '"', html)
+    assert m, title
+    return int(m.group(1))
+
+
+def test_editor_needs_the_owner(registry: Registry) -> None:
+    with TestClient(registry.app) as client:
+        assert client.get(FORK + "/edit").status_code == 401
+        login(client, registry.tama)
+        assert client.get(FORK + "/edit").status_code == 403
+        assert "このテンプレートを編集" not in client.get(FORK).text
+
+
+def test_edit_confirm_publish(registry: Registry) -> None:
+    with TestClient(registry.app) as client:
+        login(client, registry.inagi)
+        page = client.get(FORK)
+        assert "このテンプレートを編集" in page.text
+        page = client.get(FORK + "/edit")
+        assert page.status_code == 200
+        assert "🔒 固定項目" in page.text
+        assert '"$schema"' not in page.text   # staff never see JSON
+        i = index_of(page.text, "勤務場所")
+        assert post(client, "save", **{f"f{i}.title": "勤務している場所"}).status_code == 303
+    # Another browser (a new session of the same account) continues the draft.
+    with TestClient(registry.app) as client:
+        login(client, registry.inagi)
+        assert 'value="勤務している場所"' in client.get(FORK + "/edit").text
+        assert post(client, "add-shared:phone.json").status_code == 303
+        page = client.get(FORK + "/edit")
+        assert 'value="電話番号"' in page.text
+        # Remove a choice of 年代 (選択肢 "60歳代以上" is index 4).
+        assert post(client, "remove-choice:age_group:4").status_code == 303
+        # A locked field cannot be removed, whatever the page says.
+        r = post(client, "remove:lunch_style")
+        assert r.status_code == 422 and "固定している項目" in r.text
+        # A condition: 『勤務している場所』が『その他』のとき『電話番号』を表示して必須にする.
+        r = post(client, "add-condition", cond_when="workplace:3", cond_then="phone")
+        assert r.status_code == 303
+        assert "『勤務している場所』が『その他』のとき『電話番号』を表示して必須にする" in client.get(FORK + "/edit").text
+        confirm = client.get(FORK + "/edit/confirm")
+        assert confirm.status_code == 200, confirm.text
+        assert "2.0.0" in confirm.text and "メジャー" in confirm.text   # a removed choice is breaking
+        assert "公開する" in confirm.text
+        r = client.post(FORK + "/edit/publish", data={"csrf_token": csrf_of(confirm.text),
+                                                      "version": "2.0.0", "changelog": "稲城市向けに調整"},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+        assert r.headers["location"] == FORK + "?published=2.0.0"
+        assert "2.0.0 を公開しました" in client.get(r.headers["location"]).text
+    files = registry.service.get_version(VersionKey("132250", "staff-lunch-survey", "2.0.0"))
+    props = files.schema["properties"]
+    assert props["workplace"]["title"] == "勤務している場所"
+    assert props["phone"] == {"$ref": "/common/phone.json", "title": "電話番号"}
+    assert "60s" not in props["age_group"]["enum"]
+    assert {"if": {"properties": {"workplace": {"const": "other"}}, "required": ["workplace"]},
+            "then": {"required": ["phone"]}} in files.schema["allOf"]
+    assert files.template["local"]["department"] == "企画部 ICT推進課"
+    log = registry.service.history("132250/staff-lunch-survey")
+    assert "稲城市" in log[-1].author or "総務課" in log[-1].author
+    json.dumps(files.schema)
