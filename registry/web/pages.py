@@ -272,7 +272,9 @@ async def pull_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: Fro
     data = await _form(request)
     _check_csrf(request, data)
     user = _require_login(viewer)
-    resolutions = {k[2:]: v for k, v in data.items() if k.startswith("r:") and v in ("ours", "theirs")}
+    resolutions: dict[str, Any] = {k[2:]: v for k, v in data.items()
+                                   if k.startswith("r:") and v in ("ours", "theirs")}
+    resolutions.update(_typed_resolutions(data))
     try:
         result = await to_thread.run_sync(functools.partial(
             viewer.service.pull, TemplateKey(lg, slug), actor=_author(user),
@@ -287,13 +289,43 @@ async def pull_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: Fro
             field = c["pointer"].replace("/properties/", "/")
             conflicts.append({**c, "key": f"{c['file']}#{c['pointer']}",
                               "title": _title_for(titles, field, c["pointer"]),
-                              "show": {side: _pretty(c[side]) if side in c else "（なし）"
-                                       for side in ("base", "ours", "theirs")}})
+                              "show": {side: _in_words(c[side]) if side in c else "（なし）"
+                                       for side in ("base", "ours", "theirs")},
+                              "typed": isinstance(c.get("ours", c.get("theirs")), str)})
         return render(request, "pull.html", {**ctx, "conflicts": conflicts, "info": exc.extra},
                       status=409)
     if result.up_to_date:
         return Redirect(f"/t/{lg}/{slug}?uptodate=1", status_code=303)
     return Redirect(f"/t/{lg}/{slug}?pulled=1", status_code=303)
+
+
+def _typed_resolutions(data: Any) -> dict[str, Any]:
+    """「別の値にする」: ``r:<key>=other`` with the typed text in ``v:<key>`` (a string value)."""
+    from registry.merge import Value
+
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k.startswith("r:") and v == "other":
+            typed = str(data.get("v:" + k[2:]) or "").strip()
+            if not typed:
+                raise UsageError("type the value to use", detail_ja="「別の値にする」を選んだ項目に、使う値を入力してください")
+            out[k[2:]] = Value(typed)
+    return out
+
+
+def _in_words(value: Any) -> str:
+    """A conflicting value as staff read it: text as is, lists joined, yes/no, else JSON."""
+    if isinstance(value, str):
+        return value
+    if value is True or value is False:
+        return "はい" if value else "いいえ"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "、".join(str(v) for v in value) or "（なし）"
+    if isinstance(value, dict) and isinstance(value.get("title"), str):
+        return f"項目「{value['title']}」"
+    return _pretty(value)
 
 
 def _title_for(titles: dict[str, str], field: str, pointer: str) -> str:
