@@ -27,15 +27,24 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from registry.checks.compatibility import BUMP_JA, mode_of
-from registry.editing import model as M
+from registry.editing import model as M  # noqa: N812 - the model namespace, read as M.Field
 from registry.errors import Forbidden, NotFound, RegistryError, UsageError
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import name_of
 from registry.service import schema_id_of
 from registry.versioning import Version
 from registry.web import drafts, forms
-from registry.web.pages import (BUMP_HELP_JA, VERDICT_JA, PageViewer, Viewer, _author, _check_csrf,
-                                _form, _require_login, render)
+from registry.web.pages import (
+    BUMP_HELP_JA,
+    VERDICT_JA,
+    PageViewer,
+    Viewer,
+    _author,
+    _check_csrf,
+    _form,
+    _require_login,
+    render,
+)
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 BUMP_WHY_JA = {
@@ -283,16 +292,16 @@ def _plan(viewer: Viewer, lg: str, slug: str, draft: dict[str, Any], changelog: 
     svc = viewer.service
     user = _require_login(viewer)
     m = M.FormModel.from_json(draft["model"])
-    base = draft.get("base")
+    base: str | None = draft.get("base")
     schemas = svc.schemas()
     old_schema = old_template = None
     if base:
-        files = svc.get_version(VersionKey(lg, slug, base))
-        old_schema, old_template = files.schema, files.template
+        old = svc.get_version(VersionKey(lg, slug, base))
+        old_schema, old_template = old.schema, old.template
     mode = mode_of(old_template if isinstance(old_template, dict) else {})
     changes: list[Any] = []
     bump = "major"
-    if old_schema is not None:
+    if old_schema is not None and base:
         probe_schema, _ = _documents(m, VersionKey(lg, slug, base))
         try:
             d = diff(old_schema, probe_schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
@@ -330,7 +339,7 @@ def _plan(viewer: Viewer, lg: str, slug: str, draft: dict[str, Any], changelog: 
 def _changelog(changes: list[Any], base: str | None) -> str:
     if base is None:
         return "エディターで作成した最初の版。"
-    words = [c.message_ja or c.message for c in changes if not c.cosmetic][:10]
+    words = [(c.message_ja or c.message).split("。")[0] for c in changes][:10]
     text = "、".join(words) if words else "表示の変更"
     return f"エディターで {base} から変更: {text}"[:2000]
 

@@ -87,7 +87,8 @@ def test_inagi_adapts_its_fork(served: Any, browser: Any, shots: Path) -> None:
 
         # A locked field: shown with the lock and its reason; its 削除 is disabled.
         locked = field_box(page, "lunch_style")
-        assert "🔒" in locked.inner_text() and "フォーク元が固定している" in locked.inner_text()
+        assert "🔒" in locked.inner_text()
+        assert "フォーク元が固定している" in locked.inner_text()
         assert locked.get_by_role("button", name="この項目を削除").is_disabled()
 
         # Rename a field; remove a choice; add 電話番号; add a conditional requirement.
@@ -128,7 +129,8 @@ def test_inagi_adapts_its_fork(served: Any, browser: Any, shots: Path) -> None:
         token = page.locator("input[name=csrf_token]").first.input_value()
         forced = page.request.post(served.url + FORK + "/edit", form={
             "csrf_token": token, "action": "remove:lunch_style"})
-        assert forced.status == 422 and "固定している項目" in forced.text()
+        assert forced.status == 422
+        assert "固定している項目" in forced.text()
         api = urllib.request.Request(
             served.url + "/api/v1/templates/132250/staff-lunch-survey/versions", method="POST",
             headers={"Authorization": f"Bearer {inagi}", "Content-Type": "application/json"})
@@ -147,7 +149,8 @@ def test_inagi_adapts_its_fork(served: Any, browser: Any, shots: Path) -> None:
         page.get_by_role("button", name="変更内容を確認").first.click()
         page.wait_for_url("**/edit/confirm")
         text = page.locator("main").inner_text()
-        assert "新しい版: 2.0.0" in text and "メジャー" in text
+        assert "新しい版: 2.0.0" in text
+        assert "メジャー" in text
         assert "学校・保育施設" in text   # the removed choice, in words
         assert "{" not in page.locator(".changes-words").inner_text()  # no JSON for staff
         page.screenshot(path=str(shots / "22-confirm.png"), full_page=True)
@@ -159,7 +162,8 @@ def test_inagi_adapts_its_fork(served: Any, browser: Any, shots: Path) -> None:
 
         # In git with 稲城市 as author, and in the API.
         log = served.git("log", "-1", "--format=%an|%s")
-        assert "稲城市" in log and "企画課" in log
+        assert "稲城市" in log
+        assert "企画課" in log
         v2 = json.loads(urllib.request.urlopen(served.url + "/api/v1/templates/132250/staff-lunch-survey/versions/2.0.0").read())
         assert v2["schema"]["properties"]["workplace"]["title"] == "勤務している場所"
         assert v2["schema"]["properties"]["phone"]["$ref"] == "/common/phone.json"
