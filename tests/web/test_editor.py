@@ -111,3 +111,42 @@ def test_edit_confirm_publish(registry: Registry) -> None:
     log = registry.service.history("132250/staff-lunch-survey")
     assert "稲城市" in log[-1].author or "総務課" in log[-1].author
     json.dumps(files.schema)
+
+
+def test_pages_answer(registry: Registry) -> None:
+    """Point 2 of issue 13: HEAD, favicon, titles, notices, open yours, Japanese events, old versions."""
+    with TestClient(registry.app) as client:
+        for path in ("/", FORK, FORK + "/1.0.0/preview", "/static/site.css", "/favicon.ico"):
+            get, head = client.get(path), client.head(path)
+            assert head.status_code == get.status_code == 200, path
+            assert head.content == b""
+        assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg+xml")
+        home = client.get("/").text
+        assert "<title>様式レジストリ</title>" in home
+        assert '<link rel="icon" href="/static/favicon.svg"' in home
+        page = client.get(FORK + "?forked=1").text
+        assert "フォークしました" in page
+        assert "多摩市『職員ランチ実態アンケート』</a>から" in page
+        assert "forked" not in page.split("<table", 1)[-1]   # the history's events in Japanese
+        assert "フォーク" in page
+        old = client.get("/t/132241/staff-lunch-survey/1.0.0/preview").text
+        assert "現在の版は" in old
+        assert "現在の版は" not in client.get("/t/132241/staff-lunch-survey/1.1.0/preview").text
+        diff = client.get("/t/132241/staff-lunch-survey/diff?from=1.0.0&to=1.1.0").text
+        assert "/$id" not in diff.split('id="side-h"')[0]
+        login(client, registry.inagi)
+        upstream = client.get("/t/132241/staff-lunch-survey").text
+        assert "このテンプレートを使う" not in upstream
+        assert "稲城市の『職員ランチ実態アンケート』を開く" in upstream
+        assert 'pattern="[a-z0-9][a-z0-9\\-]*"' in client.get("/t/272264/absence-notice").text
+
+
+def test_preview_error_summary_links_each_problem(registry: Registry) -> None:
+    with TestClient(registry.app) as client:
+        page = client.get("/t/272272/library-registration/1.0.0/preview")
+        r = client.post("/t/272272/library-registration/1.0.0/preview",
+                        data={"csrf_token": csrf_of(page.text), "address.postal_code": "1234567"})
+        assert r.status_code == 422
+        summary = r.text.split('id="summary"', 1)[1].split("</div>", 1)[0]
+        assert 'href="#f-address-postal_code"' in summary
+        assert 'tabindex="-1"' in r.text.split('id="summary"', 1)[0][-200:] + summary[:40]
