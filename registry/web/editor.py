@@ -242,7 +242,7 @@ def _editor_context(viewer: Viewer, lg: str, slug: str, draft: dict[str, Any],
             "is_new": draft.get("new", False), "shared": M.SHARED, "kinds": M.BASIC_KINDS,
             "kind_ja": M.KIND_JA, "conditions": [(i, M.condition_ja(m, c)) for i, c in enumerate(m.conditions)],
             "choice_fields": choice_fields, "preview": preview, "preview_error": preview_error,
-            "errors": errors or {}, "problem": problem, "saved": draft.get("saved", False)}
+            "errors": errors or {}, "problem": problem, "categories": categories(), "saved": draft.get("saved", False)}
 
 
 @get("/t/{lg:str}/{slug:str}/edit", sync_to_thread=True)
@@ -421,12 +421,23 @@ STARTERS = {"blank": ("何もない状態から", []),
                       ["student.json", "person-name.json", "phone.json"])}
 
 
+@functools.cache
+def categories() -> list[str]:
+    """The categories template.json allows (schemas/template.schema.json)."""
+    from registry.resources import schemas_dir
+
+    doc = json.loads((schemas_dir() / "template.schema.json").read_text("utf-8"))
+    values = doc.get("properties", {}).get("category", {}).get("enum", [])
+    return [v for v in values if isinstance(v, str)]
+
+
 @get("/new", sync_to_thread=True)
 def new_page(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     """新しいテンプレート: title, name and a starter."""
     if viewer.user is None:
         return Redirect("/login", status_code=303)
-    return render(request, "editor_new.html", {"starters": STARTERS, "errors": {}, "values": {}})
+    return render(request, "editor_new.html", {"starters": STARTERS, "errors": {}, "values": {},
+                                               "categories": categories()})
 
 
 @post("/new")
@@ -447,15 +458,16 @@ async def new_post(request: Request[Any, Any, Any], viewer: PageViewer) -> Respo
         errors["title"] = "様式の名前を入力してください"
     if not SLUG_RE.match(slug):
         errors["slug"] = "アドレスに使う名前は英小文字・数字・ハイフンで入力してください（例: dog-registration）"
-    if not category:
-        errors["category"] = "分類を入力してください（例: 福祉、子育て、職員）"
+    if category not in categories():
+        errors["category"] = "分類を選んでください"
     if starter not in STARTERS:
         errors["starter"] = "始め方を選んでください"
     if not errors and await to_thread.run_sync(_exists, viewer, lg, slug):
         errors["slug"] = f"{slug} はもう使われています。別の名前にしてください"
     if errors:
         return render(request, "editor_new.html", {"starters": STARTERS, "errors": errors,
-                                                   "values": dict(data)}, status=422)
+                                                   "values": dict(data), "categories": categories()},
+                      status=422)
     m = M.FormModel(title=title, category=category, had_required=True, had_all_of=False,
                     root_extra={"$schema": "https://json-schema.org/draft/2020-12/schema",
                                 "type": "object", "additionalProperties": False},

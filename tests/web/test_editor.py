@@ -34,6 +34,10 @@ def inputs(html: str) -> dict[str, str]:
                 out[attrs["name"]] = "on"
             continue
         out[attrs["name"]] = attrs.get("value", "")
+    for m in re.finditer(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r"<option(?: value=\"([^\"]*)\")? selected>([^<]*)</option>", m.group(2))
+        if chosen:
+            out[m.group(1)] = chosen.group(1) if chosen.group(1) is not None else chosen.group(2)
     for m in re.finditer(r'<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
         out[m.group(1)] = m.group(2)
     return {k: v.replace("&amp;", "&").replace("&#34;", '"').replace("&#39;", "'") for k, v in out.items()}
@@ -150,3 +154,35 @@ def test_preview_error_summary_links_each_problem(registry: Registry) -> None:
         summary = r.text.split('id="summary"', 1)[1].split("</div>", 1)[0]
         assert 'href="#f-address-postal_code"' in summary
         assert 'tabindex="-1"' in r.text.split('id="summary"', 1)[0][-200:] + summary[:40]
+
+
+def test_a_new_template_from_a_starter(registry: Registry) -> None:
+    with TestClient(registry.app) as client:
+        login(client, registry.inagi)
+        assert "新しいテンプレートを作る" in client.get("/me").text
+        page = client.get("/new")
+        r = client.post("/new", data={"csrf_token": csrf_of(page.text), "title": "犬の登録申請",
+                                      "slug": "Bad Slug", "category": "動物・環境", "starter": "applicant"})
+        assert r.status_code == 422
+        assert 'href="#n-slug"' in r.text
+        r = client.post("/new", data={"csrf_token": csrf_of(page.text), "title": "犬の登録申請",
+                                      "slug": "dog-registration", "category": "動物・環境", "starter": "applicant"},
+                        follow_redirects=False)
+        assert r.headers["location"] == "/t/132250/dog-registration/edit"
+        editor = client.get("/t/132250/dog-registration/edit").text
+        for title in ("氏名", "フリガナ", "住所", "電話番号", "メール"):
+            assert f'value="{title}"' in editor
+        data = inputs(editor)
+        data.update({"action": "add-basic", "new_kind": "choice", "new_title": "犬の種類"})
+        assert client.post("/t/132250/dog-registration/edit", data=data,
+                           follow_redirects=False).status_code == 303
+        confirm = client.get("/t/132250/dog-registration/edit/confirm")
+        assert "最初の版 1.0.0" in confirm.text
+        r = client.post("/t/132250/dog-registration/edit/publish",
+                        data={"csrf_token": csrf_of(confirm.text), "version": "1.0.0"},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+    files = registry.service.get_version(VersionKey("132250", "dog-registration", "1.0.0"))
+    assert files.schema["properties"]["name"] == {"$ref": "/common/person-name.json", "title": "氏名"}
+    assert files.schema["properties"]["field_1"]["title"] == "犬の種類"
+    assert files.template["title"] == "犬の登録申請"
