@@ -114,6 +114,11 @@ def test_inagi_adapts_its_fork(served: Any, browser: Any, shots: Path) -> None:
         page.wait_for_url("**/edit?saved=1*")
         assert "『勤務している場所』が『その他』のとき『電話番号』を表示して必須にする" in page.locator("#conditions").inner_text()
 
+        # The live preview follows an edit (static/editor.js saves in the background).
+        field_box(page, "budget").get_by_label("項目名").fill("1回の昼食の予算（目安）")
+        field_box(page, "budget").get_by_label("項目名").blur()
+        page.locator(".preview-box").get_by_text("1回の昼食の予算（目安）").wait_for()
+        assert page.locator("#autosave").inner_text() == "下書きを保存しました"
         # The draft survives a reload and a second tab.
         second = context.new_page()
         second.goto(served.url + FORK + "/edit")
@@ -122,11 +127,13 @@ def test_inagi_adapts_its_fork(served: Any, browser: Any, shots: Path) -> None:
         page.reload()
         assert field_box(page, "phone").count() == 1
         page.screenshot(path=str(shots / "20-editor-desktop.png"), full_page=True)
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(shots / "20-editor-desktop-top.png"))
         check_axe(page, axe, "editor")
         page.set_viewport_size({"width": 390, "height": 844})
         page.reload()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=str(shots / "21-editor-phone.png"), full_page=False)
         field_box(page, "workplace").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "21-editor-phone-field.png"), full_page=False)

@@ -13,7 +13,8 @@
       var data = new FormData(form);
       data.set("action", "save");
       if (status) { status.textContent = "保存しています…"; }
-      fetch(form.action, {method: "POST", body: new URLSearchParams(data), credentials: "same-origin"})
+      // getAttribute: the buttons named "action" shadow form.action.
+      fetch(form.getAttribute("action"), {method: "POST", body: new URLSearchParams(data), credentials: "same-origin"})
         .then(function (r) { return r.text().then(function (t) { return {ok: r.ok, text: t}; }); })
         .then(function (res) {
           var doc = new DOMParser().parseFromString(res.text, "text/html");
