@@ -327,6 +327,11 @@ def _plan(viewer: Viewer, lg: str, slug: str, draft: dict[str, Any], changelog: 
     except RegistryError as exc:
         refused = exc.detail_ja
         issues = exc.issues
+    latest = svc.template_versions(TemplateKey(lg, slug))[-1] if base else None
+    if base and latest != base:
+        refused = (f"この下書きは {base} をもとにしていますが、その後 {latest} が公開されました。"
+                   "「下書きを破棄して公開中の版に戻す」で最新の版から編集し直してください")
+        issues = []
     forks = svc.forks_of(TemplateKey(lg, slug)) if base else []
     return {"version": version, "base": base, "bump": bump if base else None,
             "bump_ja": BUMP_JA.get(bump, bump), "bump_help": BUMP_HELP_JA.get(bump, ""),

@@ -186,3 +186,35 @@ def test_a_new_template_from_a_starter(registry: Registry) -> None:
     assert files.schema["properties"]["name"] == {"$ref": "/common/person-name.json", "title": "氏名"}
     assert files.schema["properties"]["field_1"]["title"] == "犬の種類"
     assert files.template["title"] == "犬の登録申請"
+
+
+def test_a_draft_of_an_older_version_is_not_published(registry: Registry) -> None:
+    """A draft whose base was superseded (a pull, another account) asks to start again."""
+    with TestClient(registry.app) as client:
+        login(client, registry.tama)
+        assert post_to(client, "/t/132241/public-comment", "save").status_code == 303
+    other = registry.service.index.create_token("132241", "広報課")
+    with TestClient(registry.app) as client:
+        login(client, other)
+        page = client.get("/t/132241/public-comment/edit")
+        data = inputs(page.text)
+        data.update({"action": "confirm", "meta.contact": "広報課 042-375-8111"})
+        assert client.post("/t/132241/public-comment/edit", data=data,
+                           follow_redirects=False).status_code == 303
+        confirm = client.get("/t/132241/public-comment/edit/confirm")
+        r = client.post("/t/132241/public-comment/edit/publish",
+                        data={"csrf_token": csrf_of(confirm.text), "version": "1.0.1"},
+                        follow_redirects=False)
+        assert r.status_code == 303, r.text
+    with TestClient(registry.app) as client:
+        login(client, registry.tama)
+        confirm = client.get("/t/132241/public-comment/edit/confirm").text
+        assert "その後 1.0.1 が公開されました" in confirm
+        assert "として公開する" not in confirm
+
+
+def post_to(client: TestClient[Any], base: str, action: str) -> Any:
+    page = client.get(base + "/edit")
+    data = inputs(page.text)
+    data["action"] = action
+    return client.post(base + "/edit", data=data, follow_redirects=False)
