@@ -26,6 +26,7 @@ from registry.syntax.applicators import (
     IN_PLACE_SINGLE,
     in_place_children,
 )
+from registry.syntax import validators
 from registry.syntax.refs import Resolver, SchemaSet
 
 MAX_ISSUES_PER_RECORD = 50
@@ -37,8 +38,8 @@ def compile_validator(schema: Any, schemas: SchemaSet, *, validate_formats: bool
     """A jsonschema-rs validator of ``schema``, resolving references through ``schemas`` only."""
     if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
         schemas.add(schema["$id"], schema)
-    return jsonschema_rs.Draft202012Validator(schema, validate_formats=validate_formats,
-                                              retriever=schemas.retrieve)
+    return validators.compile_schema(schema, validate_formats=validate_formats,
+                                     retriever=schemas.retrieve)
 
 
 _CONSUMING_NAMED = ("properties", "patternProperties", "prefixItems")
