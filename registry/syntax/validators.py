@@ -59,3 +59,39 @@ def regex_crate_accepts(pattern: str) -> bool:
         return False
     return True
 
+
+
+def divergences(pattern: str) -> list[str]:
+    """Where the validator's reading of ``pattern`` departs from ECMA-262's (the browser's).
+
+    ``"dot"``: a ``.`` outside a class (the validator lets CR, U+2028 and U+2029 through);
+    ``"boundary"``: ``\\b``/``\\B`` outside a class (Unicode word characters on the validator);
+    ``"fancy"``: the regex crate refuses it but fancy-regex runs it (a look-around, a
+    back-reference), so the whole schema runs on fancy-regex and its ``X+ M? X+`` rewrite.
+    Empty for a pattern jsonschema-rs refuses altogether. Classes are skipped, escapes read as
+    pairs; ``pattern`` is assumed to be valid ECMA-262 (lint checks that first).
+    """
+    found: list[str] = []
+    in_class = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            if not in_class and pattern[i + 1:i + 2] in ("b", "B") and "boundary" not in found:
+                found.append("boundary")
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "." and "dot" not in found:
+            found.append("dot")
+        i += 1
+    if not regex_crate_accepts(pattern):
+        try:
+            compile_schema({"pattern": pattern})
+        except Exception:  # refused by both engines: no schema holding it validates at all
+            return []
+        found.append("fancy")
+    return found
