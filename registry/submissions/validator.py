@@ -19,14 +19,13 @@ import jsonschema_rs
 from registry.errors import InvalidTemplate, RegistryError
 from registry.models import Issue
 from registry.submissions.messages import explain
-from registry.syntax import pointers
+from registry.syntax import pointers, validators
 from registry.syntax.applicators import (
     IN_PLACE_LISTS,
     IN_PLACE_MAPS,
     IN_PLACE_SINGLE,
     in_place_children,
 )
-from registry.syntax import validators
 from registry.syntax.refs import Resolver, SchemaSet
 
 MAX_ISSUES_PER_RECORD = 50
