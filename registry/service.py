@@ -961,7 +961,8 @@ class RegistryService:
             except (NotFound, UsageError):
                 behind = None
         return TemplateDetail(template=summary, versions=self.index.versions(tk.lg, tk.slug),
-                              upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind)
+                              upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind,
+                              detachments=self.detachments(tk))
 
     def forks_of(self, key: TemplateKey) -> list[VersionRecord]:
         """The latest version of each fork of a template (from the index)."""
