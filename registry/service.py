@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry import lineage_upkeep, lineage_views
 from registry.checks.compatibility import (
     BUMP_JA,
     DEFAULT_MODE,
@@ -76,6 +77,7 @@ from registry.versioning import Bump, Version, max_bump
 if TYPE_CHECKING:
     from registry.config import Settings
     from registry.diff import Diff
+    from registry.forktree import Adoption, LineageTree, PrefectureDivergence, TemplateUsers
 
 class RegistryHealth(msgspec.Struct, kw_only=True):
     """What the health check reads: git's tip and the index's newest event."""
@@ -376,6 +378,7 @@ class RegistryService:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
         self.index.record_version(record)
+        lineage_upkeep.after_publish(self, key.template)
         self.index.audit(actor.display, event, str(key),
                          f"commit {info.commit}" + (f", {declared}" if declared else ""), None)
         return result
@@ -666,6 +669,7 @@ class RegistryService:
         """Rebuild the index (everything but tokens) from git alone; idempotent. Returns count."""
         records = self.records()
         self.index.rebuild(records)
+        lineage_upkeep.rebuild(self, records)
         self.index.audit(actor, "reindex", "*", f"{len(records)} versions", None)
         return len(records)
 
@@ -779,9 +783,32 @@ class RegistryService:
         """True when nothing has ever been published (the repository has no commit)."""
         return self.store.tip() is None
 
-    def changes(self, after: int, limit: int) -> list[ChangeEvent]:
-        """The change feed after an event id, oldest first."""
+    def changes(self, after: int, limit: int, **filters: str | None) -> list[ChangeEvent]:
+        """The change feed after an event id, oldest first; filters: template, upstream,
+        municipality, kind (registry/lineage_views.py)."""
+        if any(filters.values()):
+            return lineage_views.changes(self.index, after, limit, **filters)
         return self.index.changes(after, limit)
+
+    # -- whole lineage and prefecture views (registry/lineage_views.py) -------------------------
+    def lineage_tree(self, key: TemplateKey) -> LineageTree:
+        """Every fork under the template's furthest upstream, with versions and releases behind."""
+        return lineage_views.lineage_tree(self.index, key)
+
+    def template_users(self, key: TemplateKey) -> TemplateUsers:
+        """「このテンプレートを使っている自治体」: whole lineage and the forks' differences counted."""
+        return lineage_views.template_users(self.index, key)
+
+    def adoption(self, prefecture: str, *, template: str | None = None, limit: int = 50,
+                 offset: int = 0) -> Adoption:
+        """A prefecture's adoption of templates."""
+        return lineage_views.adoption(self.index, prefecture, template=template, limit=limit,
+                                      offset=offset)
+
+    def divergence(self, prefecture: str | None, *, template: str | None = None,
+                   limit: int = 50) -> PrefectureDivergence:
+        """What forks (of a prefecture, of a template) changed from their upstreams."""
+        return lineage_views.divergence(self.index, prefecture, template=template, limit=limit)
 
     # -- accounts -------------------------------------------------------------------------------
     def token_info(self, token: str) -> TokenInfo | None:

@@ -7,12 +7,15 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
 from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
+
+if TYPE_CHECKING:
+    from registry.storage.lineage_sql import LineageIndex
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -104,6 +107,8 @@ class TemplateStore(Protocol):
 
 class TemplateIndex(Protocol):
     """The SQL index: a cache of git for search, listings, lineage, change feed, tokens, audit."""
+
+    lineage: LineageIndex  # fork_status, fork_divergence, the filtered change feed
 
     def migrate(self) -> None:
         """Create or upgrade the tables."""

@@ -245,6 +245,9 @@ class SqlIndex:
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        from registry.storage.lineage_sql import LineageIndex
+
+        self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
 
     def close(self) -> None:
         """Close every pooled connection."""

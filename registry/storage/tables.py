@@ -149,6 +149,43 @@ class AuditRow(SQLModel, table=True):
     remote_addr: str | None = Field(default=None, sa_type=String)
 
 
+class ForkStatusRow(SQLModel, table=True):
+    """A template as a node of the fork graph: latest version, upstream version taken, behind.
+
+    A cache of git (``registry/forktree.py``); refreshed at publish, rebuilt by reindex.
+    """
+
+    __tablename__ = "fork_status"
+    __table_args__ = (Index("ix_fork_status_upstream", "upstream_template"),
+                      Index("ix_fork_status_prefecture", "prefecture_code", "lg", "slug"))
+
+    lg: str = Field(sa_type=key_type(), primary_key=True)
+    slug: str = Field(sa_type=key_type(), primary_key=True)
+    title: str = Field(sa_type=Text, nullable=False)
+    municipality_name: str = Field(sa_type=Text, nullable=False)
+    prefecture_code: str = Field(sa_type=key_type(), nullable=False)
+    latest_version: str = Field(sa_type=key_type(), nullable=False)
+    upstream_template: str | None = Field(default=None, sa_type=key_type())
+    upstream_version: str | None = Field(default=None, sa_type=String)
+    upstream_latest: str | None = Field(default=None, sa_type=String)
+    behind: int = Field(default=0, nullable=False)
+    detached: bool = Field(default=False, nullable=False)
+
+
+class ForkDivergenceRow(SQLModel, table=True):
+    """One field-level difference of a fork's latest version from the upstream version it took."""
+
+    __tablename__ = "fork_divergence"
+
+    lg: str = Field(sa_type=key_type(), primary_key=True)
+    slug: str = Field(sa_type=key_type(), primary_key=True)
+    category: str = Field(sa_type=key_type(), primary_key=True)
+    field: str = Field(sa_type=key_type(), primary_key=True)
+    label: str = Field(sa_type=Text, nullable=False)
+    message: str = Field(sa_type=Text, nullable=False)
+    message_ja: str = Field(sa_type=Text, nullable=False)
+
+
 class TokenRow(SQLModel, table=True):
     """An API token: only the SHA-256 hex of the secret is stored."""
 

@@ -1,0 +1,64 @@
+"""Whole lineage and divergence: ``fork_status`` and ``fork_divergence`` (caches of git).
+
+One row per template in ``fork_status`` (latest version, upstream version taken, releases
+behind, detached) and one row per field-level difference of a fork in ``fork_divergence``;
+both refreshed at publish (``registry/lineage_upkeep.py``) and rebuilt by reindex.
+
+Revision ID: 0003
+Revises: 0001
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def key() -> sa.types.TypeEngine[str]:
+    """Bytewise-sorted text (the "C" collation on PostgreSQL), as in tables.key_type."""
+    return sa.String().with_variant(sa.String(collation="C"), "postgresql")
+
+
+def upgrade() -> None:
+    """Create the two tables."""
+    op.create_table(
+        "fork_status",
+        sa.Column("lg", key(), nullable=False),
+        sa.Column("slug", key(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("municipality_name", sa.Text(), nullable=False),
+        sa.Column("prefecture_code", key(), nullable=False),
+        sa.Column("latest_version", key(), nullable=False),
+        sa.Column("upstream_template", key(), nullable=True),
+        sa.Column("upstream_version", sa.String(), nullable=True),
+        sa.Column("upstream_latest", sa.String(), nullable=True),
+        sa.Column("behind", sa.Integer(), nullable=False),
+        sa.Column("detached", sa.Boolean(), nullable=False),
+        sa.PrimaryKeyConstraint("lg", "slug"),
+    )
+    op.create_index("ix_fork_status_upstream", "fork_status", ["upstream_template"])
+    op.create_index("ix_fork_status_prefecture", "fork_status", ["prefecture_code", "lg", "slug"])
+    op.create_table(
+        "fork_divergence",
+        sa.Column("lg", key(), nullable=False),
+        sa.Column("slug", key(), nullable=False),
+        sa.Column("category", key(), nullable=False),
+        sa.Column("field", key(), nullable=False),
+        sa.Column("label", sa.Text(), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("message_ja", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("lg", "slug", "category", "field"),
+    )
+
+
+def downgrade() -> None:
+    """Drop them."""
+    op.drop_table("fork_divergence")
+    op.drop_index("ix_fork_status_prefecture", table_name="fork_status")
+    op.drop_index("ix_fork_status_upstream", table_name="fork_status")
+    op.drop_table("fork_status")
