@@ -141,3 +141,9 @@ def rebuild(service: RegistryService, records: list[VersionRecord]) -> None:
         if status.upstream_template:
             divergences[name] = divergence_of(service, status)
     service.index.lineage.replace_all(statuses, divergences)
+
+
+def ensure_built(service: RegistryService) -> None:
+    """Build the lineage tables from git once, for an index migrated from before them."""
+    if service.index.lineage.needs_build():
+        rebuild(service, service.records())

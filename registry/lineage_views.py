@@ -15,6 +15,7 @@ from registry.forktree import (
     Adoption,
     AdoptionEntry,
     ForkDivergence,
+    ForkStatus,
     LineageTree,
     PrefectureDivergence,
     TemplateUsers,
@@ -109,3 +110,33 @@ def changes(index: TemplateIndex, after: int, limit: int, *, template: str | Non
                              detail_ja=f"イベントの種類 {bad[0]!r} はありません。{', '.join(KINDS)} のいずれかを指定してください")
     return index.lineage.changes(after, limit, templates=names, municipality=municipality,
                                  kinds=kinds)
+
+
+def template_feed(index: TemplateIndex, key: TemplateKey, limit: int = 50) -> list[ChangeEvent]:
+    """The newest events of a template and of its upstream chain (what its city must know)."""
+    statuses = index.lineage.lineage(key.lg, key.slug)
+    if str(key) not in statuses:
+        raise NotFound(f"template {key} does not exist", detail_ja=f"テンプレート {key} はありません")
+    names = [str(key)]
+    up = statuses[str(key)].upstream_template
+    while up and up in statuses and up not in names:
+        names.append(up)
+        up = statuses[up].upstream_template
+    return index.lineage.changes(0, limit, templates=names, newest=True)
+
+
+def municipality_feed(index: TemplateIndex, lg: str, limit: int = 50) -> list[ChangeEvent]:
+    """The newest events of a city's templates and of the upstreams its forks follow."""
+    municipalities.check_code(lg)
+    own = index.lineage.of_municipality(lg)
+    names = {s.name for s in own} | {s.upstream_template for s in own if s.upstream_template}
+    if not names:
+        return []
+    return index.lineage.changes(0, limit, templates=sorted(names), newest=True)
+
+
+def behind_forks(index: TemplateIndex, lg: str) -> list[ForkStatus]:
+    """A city's forks with upstream releases waiting (``yoshiki watch``)."""
+    municipalities.check_code(lg)
+    return [s for s in index.lineage.of_municipality(lg)
+            if s.upstream_template and not s.detached and s.behind > 0]

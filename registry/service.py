@@ -77,7 +77,13 @@ from registry.versioning import Bump, Version, max_bump
 if TYPE_CHECKING:
     from registry.config import Settings
     from registry.diff import Diff
-    from registry.forktree import Adoption, LineageTree, PrefectureDivergence, TemplateUsers
+    from registry.forktree import (
+        Adoption,
+        ForkStatus,
+        LineageTree,
+        PrefectureDivergence,
+        TemplateUsers,
+    )
 
 class RegistryHealth(msgspec.Struct, kw_only=True):
     """What the health check reads: git's tip and the index's newest event."""
@@ -804,6 +810,17 @@ class RegistryService:
         """A prefecture's adoption of templates."""
         return lineage_views.adoption(self.index, prefecture, template=template, limit=limit,
                                       offset=offset)
+
+    def feed_events(self, *, template: TemplateKey | None = None, municipality: str | None = None,
+                    limit: int = 50) -> list[ChangeEvent]:
+        """The newest events for an Atom feed: of a template (and its upstreams) or of a city."""
+        if template is not None:
+            return lineage_views.template_feed(self.index, template, limit)
+        return lineage_views.municipality_feed(self.index, municipality or "", limit)
+
+    def behind_forks(self, municipality: str) -> list[ForkStatus]:
+        """A city's forks with upstream releases waiting."""
+        return lineage_views.behind_forks(self.index, municipality)
 
     def divergence(self, prefecture: str | None, *, template: str | None = None,
                    limit: int = 50) -> PrefectureDivergence:

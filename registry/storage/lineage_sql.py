@@ -94,12 +94,29 @@ class LineageIndex:
 
     # -- reads -----------------------------------------------------------------------------
 
+    def needs_build(self) -> bool:
+        """True when templates are indexed but the lineage tables are empty (a database
+        migrated from before them): they are then built once from git."""
+        from registry.storage.sql_index import T_TEMPLATES
+
+        with self.index._read() as conn:
+            has_status = conn.execute(select(T_STATUS.c.lg).limit(1)).first() is not None
+            has_templates = conn.execute(select(T_TEMPLATES.c.lg).limit(1)).first() is not None
+        return has_templates and not has_status
+
     def status(self, lg: str, slug: str) -> ForkStatus | None:
         """One template's status, or None."""
         s = T_STATUS
         with self.index._read() as conn:
             row = conn.execute(select(s).where(s.c.lg == lg, s.c.slug == slug)).one_or_none()
         return _status_of(row._mapping) if row else None
+
+    def of_municipality(self, lg: str) -> list[ForkStatus]:
+        """A municipality's templates."""
+        s = T_STATUS
+        with self.index._read() as conn:
+            rows = conn.execute(select(s).where(s.c.lg == lg).order_by(s.c.slug)).all()
+        return [_status_of(r._mapping) for r in rows]
 
     def direct_forks(self, name: str) -> list[ForkStatus]:
         """The templates whose upstream is ``name``."""
@@ -255,8 +272,12 @@ class LineageIndex:
     # -- the change feed, filtered ---------------------------------------------------------
 
     def changes(self, after: int, limit: int, *, templates: list[str] | None = None,
-                municipality: str | None = None, kinds: list[str] | None = None) -> list[ChangeEvent]:
-        """Feed events after a cursor, filtered by templates (``lg/slug``), city and kinds."""
+                municipality: str | None = None, kinds: list[str] | None = None,
+                newest: bool = False) -> list[ChangeEvent]:
+        """Feed events after a cursor, filtered by templates (``lg/slug``), city and kinds.
+
+        Oldest first; ``newest`` gives the last ``limit`` events, newest first (Atom feeds).
+        """
         e = T_EVENTS
         where: list[ColumnElement[bool]] = [e.c.id > after]
         if templates is not None:
@@ -268,6 +289,7 @@ class LineageIndex:
             where.append(e.c.lg == municipality)
         if kinds:
             where.append(e.c.kind.in_(kinds))
-        stmt = select(e).where(*where).order_by(e.c.id).limit(max(1, min(limit, 1000)))
+        order = e.c.id.desc() if newest else e.c.id
+        stmt = select(e).where(*where).order_by(order).limit(max(1, min(limit, 1000)))
         with self.index._read() as conn:
             return [ChangeEvent(**dict(r._mapping)) for r in conn.execute(stmt).all()]

@@ -30,7 +30,7 @@ from registry.errors import Conflict, RegistryError, Unauthenticated, UsageError
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import all_municipalities, name_of
 from registry.service import RegistryService
-from registry.web import forms, i18n, session
+from registry.web import forms, i18n, lineage_pages, session
 from registry.web.deps import Config, Service
 from registry.web.limits import template_key
 from registry.web.problems import status_for
@@ -196,6 +196,15 @@ def home(request: Request[Any, Any, Any], viewer: PageViewer) -> Template:
         "searched": searched, "results": results, "recent": recent, "forked": forked})
 
 
+@get("/p/{code:str}", sync_to_thread=True)
+def prefecture_page(request: Request[Any, Any, Any], viewer: PageViewer, code: FromPath[str]) -> Template:
+    """都道府県ページ: adoption and divergence across the prefecture's municipalities."""
+    template = request.query_params.get("template") or None
+    page = request.query_params.get("page") or "1"
+    return render(request, "prefecture.html", lineage_pages.prefecture_context(
+        viewer.service, code, template, int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1))
+
+
 @get("/m/{lg:str}", sync_to_thread=True)
 def municipality_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str]) -> Template:
     """自治体ページ: its templates, its forks of others', others' forks of its own."""
@@ -206,7 +215,7 @@ def municipality_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: F
     own, _ = svc.search(municipality=lg, limit=100)
     originals = [s for s in own if not s.upstream_template]
     forks_of_others = [s for s in own if s.upstream_template]
-    forked_by_others = [(s, f) for s in originals for f in svc.forks_of(TemplateKey(lg, s.slug)) if f.lg != lg]
+    forked_by_others = lineage_pages.used_by_others(svc, lg, own)  # forks of forks included
     return render(request, "municipality.html", {
         "town": town, "originals": originals, "forks_of_others": forks_of_others,
         "forked_by_others": forked_by_others})
@@ -224,13 +233,13 @@ def _template_context(viewer: Viewer, lg: str, slug: str) -> dict[str, Any]:
     fields = forms.widgets(files.schema, svc.schemas())
     user = viewer.user
     upstream = files.template.get("upstream") if isinstance(files.template, dict) else None
-    behind = svc.behind(key) if upstream and user and (user.admin or user.municipality == lg) else 0
+    behind = svc.behind(key) if upstream else 0  # public: every city sees who is behind
     return {"lg": lg, "slug": slug, "town": name_of(lg), "history": list(reversed(history)),
             "latest": latest, "template": files.template, "schema": files.schema,
             "lineage": lineage, "summary": summary, "fields": fields, "upstream": upstream,
             "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg),
             "can_pull": bool(upstream and behind and user and (user.admin or user.municipality == lg)),
-            "event_ja": EVENT_JA}
+            "event_ja": EVENT_JA, **lineage_pages.template_users_context(svc, key)}
 
 
 @get("/t/{lg:str}/{slug:str}", sync_to_thread=True)
@@ -467,7 +476,7 @@ def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 
 route_handlers: list[Any] = [
-    Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
+    Router(path="/", route_handlers=[home, prefecture_page, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
                                      login_form, login, logout, me],
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
