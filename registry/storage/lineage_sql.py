@@ -143,13 +143,15 @@ class LineageIndex:
                 top = current
                 current = st.upstream_template
             frontier = [top] if top in out else []
+            expanded: set[str] = set()
             while frontier and len(out) < _MAX_LINEAGE:
+                expanded.update(frontier)
                 rows = conn.execute(select(s).where(s.c.upstream_template.in_(frontier))).all()
                 frontier = []
                 for r in rows:
                     st = _status_of(r._mapping)
-                    if st.name not in out:
-                        out[st.name] = st
+                    out.setdefault(st.name, st)
+                    if st.name not in expanded:
                         frontier.append(st.name)
         return out
 

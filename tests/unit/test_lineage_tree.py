@@ -174,3 +174,13 @@ def test_filtered_change_feed(service: RegistryService) -> None:
     rest = service.changes(page[-1].id, 1000, upstream=str(ROOT))
     assert [e.id for e in page + rest] == [e.id for e in forks_of_root]
     assert all(e in everything for e in forks_of_root)
+
+
+def test_tree_asked_from_the_middle_keeps_what_lies_below(service: RegistryService) -> None:
+    publish(service, ROOT, "1.0.0", BASE_PROPS)
+    service.fork(ROOT, to_lg=INAGI, actor=ADMIN)
+    service.fork(TemplateKey(INAGI, SLUG), to_lg=MIZUHO, actor=ADMIN)
+    tree = service.lineage_tree(TemplateKey(INAGI, SLUG))
+    assert [(n.template, n.depth) for n in iter_nodes(tree.root)] == [
+        (str(ROOT), 0), (f"{INAGI}/{SLUG}", 1), (f"{MIZUHO}/{SLUG}", 2)]
+    assert tree.fork_count == 1
