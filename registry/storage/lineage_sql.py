@@ -55,9 +55,10 @@ def _status_values(s: ForkStatus) -> dict[str, Any]:
     return {k: getattr(s, k) for k in ForkStatus.__struct_fields__}
 
 
-def _divergence_values(lg: str, slug: str, d: Divergence) -> dict[str, Any]:
-    return {"lg": lg, "slug": slug, "category": d.category, "field": d.field, "label": d.label,
-            "message": d.message, "message_ja": d.message_ja}
+def _divergence_values(s: ForkStatus, d: Divergence) -> dict[str, Any]:
+    return {"lg": s.lg, "slug": s.slug, "category": d.category, "field": d.field,
+            "label": d.label, "message": d.message, "message_ja": d.message_ja,
+            "prefecture_code": s.prefecture_code, "upstream_template": s.upstream_template or ""}
 
 
 class LineageIndex:
@@ -76,16 +77,16 @@ class LineageIndex:
             conn.execute(insert(s).values(**_status_values(status)))
             if divergences is not None:
                 conn.execute(delete(d).where(d.c.lg == status.lg, d.c.slug == status.slug))
-                rows = [_divergence_values(status.lg, status.slug, x) for x in divergences]
+                rows = [_divergence_values(status, x) for x in divergences]
                 if rows:
                     conn.execute(insert(d), rows)
 
     def replace_all(self, statuses: Iterable[ForkStatus],
                     divergences: Mapping[str, list[Divergence]]) -> None:
         """Replace both tables in one transaction (reindex)."""
+        statuses = list(statuses)
         status_rows = [_status_values(s) for s in statuses]
-        div_rows = [_divergence_values(name.split("/", 1)[0], name.split("/", 1)[1], x)
-                    for name, xs in divergences.items() for x in xs]
+        div_rows = [_divergence_values(s, x) for s in statuses for x in divergences.get(s.name, [])]
         with self.index._write() as conn:
             conn.execute(delete(T_DIVERGENCE))
             conn.execute(delete(T_STATUS))
@@ -231,44 +232,52 @@ class LineageIndex:
 
     def divergence_summary(self, code: str | None, upstream: str | None,
                            limit: int) -> list[DivergenceSummary]:
-        """Differences counted across forks (of a prefecture, of an upstream, or both)."""
+        """Differences counted across forks (of a prefecture, of an upstream, or both).
+
+        Reads ``fork_divergence`` alone through its covering indexes (prefecture and upstream
+        are copied into each row), then the fork totals of the upstreams shown, then up to 20
+        fork names per difference.
+        """
         s, d = T_STATUS, T_DIVERGENCE
-        where: list[ColumnElement[bool]] = [s.c.upstream_template.is_not(None)]
+        where: list[ColumnElement[bool]] = []
         if code is not None:
-            where.append(s.c.prefecture_code == code)
+            where.append(d.c.prefecture_code == code)
         if upstream is not None:
-            where.append(s.c.upstream_template == upstream)
-        totals_q = (select(s.c.upstream_template, func.count()).where(*where)
-                    .group_by(s.c.upstream_template))
-        grouped = (select(s.c.upstream_template.label("upstream"), d.c.category, d.c.field,
+            where.append(d.c.upstream_template == upstream)
+        grouped = (select(d.c.upstream_template.label("upstream"), d.c.category, d.c.field,
                           func.min(d.c.label).label("label"), func.count().label("n"))
-                   .join(d, and_(d.c.lg == s.c.lg, d.c.slug == s.c.slug)).where(*where)
-                   .group_by(s.c.upstream_template, d.c.category, d.c.field)
-                   .order_by(func.count().desc(), s.c.upstream_template, d.c.category, d.c.field)
+                   .where(*where)
+                   .group_by(d.c.upstream_template, d.c.category, d.c.field)
+                   .order_by(func.count().desc(), d.c.upstream_template, d.c.category, d.c.field)
                    .limit(limit))
         with self.index._read() as conn:
             rows = conn.execute(grouped).all()
             totals: dict[str, int] = {}
             if rows:
                 ups = sorted({r.upstream for r in rows})
-                totals = {u: int(n) for u, n in conn.execute(
-                    totals_q.where(s.c.upstream_template.in_(ups))).all()}
+                tq = (select(s.c.upstream_template, func.count())
+                      .where(s.c.upstream_template.in_(ups))
+                      .group_by(s.c.upstream_template))
+                if code is not None:
+                    tq = tq.where(s.c.prefecture_code == code)
+                totals = {u: int(n) for u, n in conn.execute(tq).all()}
             forks: dict[tuple[str, str, str], list[str]] = {}
             for r in rows:
                 names = conn.execute(
-                    select(s.c.lg, s.c.slug).join(d, and_(d.c.lg == s.c.lg, d.c.slug == s.c.slug))
-                    .where(*where, s.c.upstream_template == r.upstream,
+                    select(d.c.lg, d.c.slug)
+                    .where(*where, d.c.upstream_template == r.upstream,
                            d.c.category == r.category, d.c.field == r.field)
-                    .order_by(s.c.lg, s.c.slug).limit(100)).all()
+                    .order_by(d.c.lg, d.c.slug).limit(20)).all()
                 forks[(r.upstream, r.category, r.field)] = [f"{a}/{b}" for a, b in names]
         out = []
         for r in rows:
             cat: Category = r.category if r.category in CATEGORIES else "changed"
-            ja, en = sentence(cat, r.label, int(r.n), totals.get(r.upstream, int(r.n)))
+            total = max(totals.get(r.upstream, 0), int(r.n))
+            ja, en = sentence(cat, r.label, int(r.n), total)
             out.append(DivergenceSummary(
                 upstream_template=r.upstream, category=cat, field=r.field, label=r.label,
                 forks=forks[(r.upstream, r.category, r.field)], count=int(r.n),
-                total=totals.get(r.upstream, int(r.n)), text_ja=ja, text=en))
+                total=total, text_ja=ja, text=en))
         return out
 
     # -- the change feed, filtered ---------------------------------------------------------

@@ -157,7 +157,9 @@ class ForkStatusRow(SQLModel, table=True):
 
     __tablename__ = "fork_status"
     __table_args__ = (Index("ix_fork_status_upstream", "upstream_template"),
-                      Index("ix_fork_status_prefecture", "prefecture_code", "lg", "slug"))
+                      Index("ix_fork_status_prefecture", "prefecture_code", "lg", "slug"),
+                      Index("ix_fork_status_adoption", "prefecture_code", "upstream_template",
+                            "behind", "detached"))
 
     lg: str = Field(sa_type=key_type(), primary_key=True)
     slug: str = Field(sa_type=key_type(), primary_key=True)
@@ -176,11 +178,20 @@ class ForkDivergenceRow(SQLModel, table=True):
     """One field-level difference of a fork's latest version from the upstream version it took."""
 
     __tablename__ = "fork_divergence"
+    __table_args__ = (
+        # Covering indexes of the aggregations: by prefecture and upstream, or by upstream.
+        Index("ix_fork_divergence_prefecture", "prefecture_code", "upstream_template",
+              "category", "field", "lg", "slug"),
+        Index("ix_fork_divergence_upstream", "upstream_template", "category", "field"),
+    )
 
     lg: str = Field(sa_type=key_type(), primary_key=True)
     slug: str = Field(sa_type=key_type(), primary_key=True)
     category: str = Field(sa_type=key_type(), primary_key=True)
     field: str = Field(sa_type=key_type(), primary_key=True)
+    # Copied from the fork's status so that counting needs no join.
+    prefecture_code: str = Field(sa_type=key_type(), nullable=False)
+    upstream_template: str = Field(sa_type=key_type(), nullable=False)
     label: str = Field(sa_type=Text, nullable=False)
     message: str = Field(sa_type=Text, nullable=False)
     message_ja: str = Field(sa_type=Text, nullable=False)

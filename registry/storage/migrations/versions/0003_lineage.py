@@ -43,6 +43,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_fork_status_upstream", "fork_status", ["upstream_template"])
     op.create_index("ix_fork_status_prefecture", "fork_status", ["prefecture_code", "lg", "slug"])
+    op.create_index("ix_fork_status_adoption", "fork_status",
+                    ["prefecture_code", "upstream_template", "behind", "detached"])
     op.create_table(
         "fork_divergence",
         sa.Column("lg", key(), nullable=False),
@@ -52,13 +54,22 @@ def upgrade() -> None:
         sa.Column("label", sa.Text(), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.Column("message_ja", sa.Text(), nullable=False),
+        sa.Column("prefecture_code", key(), nullable=False),
+        sa.Column("upstream_template", key(), nullable=False),
         sa.PrimaryKeyConstraint("lg", "slug", "category", "field"),
     )
+    op.create_index("ix_fork_divergence_prefecture", "fork_divergence",
+                    ["prefecture_code", "upstream_template", "category", "field", "lg", "slug"])
+    op.create_index("ix_fork_divergence_upstream", "fork_divergence",
+                    ["upstream_template", "category", "field"])
 
 
 def downgrade() -> None:
     """Drop them."""
+    op.drop_index("ix_fork_divergence_upstream", table_name="fork_divergence")
+    op.drop_index("ix_fork_divergence_prefecture", table_name="fork_divergence")
     op.drop_table("fork_divergence")
+    op.drop_index("ix_fork_status_adoption", table_name="fork_status")
     op.drop_index("ix_fork_status_prefecture", table_name="fork_status")
     op.drop_index("ix_fork_status_upstream", table_name="fork_status")
     op.drop_table("fork_status")
