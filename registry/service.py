@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from registry import lineage_upkeep, lineage_views
+from registry import lineage_upkeep, lineage_views, municipalities
 from registry.checks.compatibility import (
     BUMP_JA,
     DEFAULT_MODE,
@@ -61,6 +61,7 @@ from registry.layout import (
 )
 from registry.models import Issue, has_errors
 from registry.readmodels import (
+    AuditEntry,
     Author,
     ChangeEvent,
     TemplateDetail,
@@ -847,6 +848,13 @@ class RegistryService:
     def tokens(self, municipality: str) -> list[TokenInfo]:
         """The tokens of a municipality (never the secrets)."""
         return self.index.list_tokens(municipality)
+
+    def audit_entries(self, *, since: str | None = None, municipality: str | None = None,
+                      limit: int = 100) -> list[AuditEntry]:
+        """The audit log, newest first: everything (administrators) or one city's own entries."""
+        if municipality:
+            municipalities.check_code(municipality)
+        return self.index.audit_log(limit, since=since, municipality=municipality)
 
     def record_denied(self, actor: Author, target: str, detail: str, remote_addr: str | None) -> None:
         """Audit a refused write by a valid token (a city's token used against another city)."""

@@ -105,3 +105,35 @@ def list_tokens(municipality: str, data_dir: Path | None, fmt: str, lang: str,
         flag = " admin" if t.admin else ""
         click.echo(f"{t.municipality or '-'}\t{t.name}{flag}\tcreated {t.created_at}\tlast used {t.last_used_at or '-'}")
     return 0
+
+
+@command.command("audit", help="監査ログを表示する（新しい順） / show the audit log, newest first")
+@click.option("--since", default=None, help="この日時以降 (ISO 8601, 例 2026-12-01) / entries since")
+@click.option("--municipality", default=None, help="団体コードのアカウントの記録だけ / one city's accounts")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="最大件数 / at most this many")
+@_DATA_DIR
+@format_option("text", "json")
+@lang_option
+@traceback_option
+@guarded
+def audit(since: str | None, municipality: str | None, limit: int, data_dir: Path | None,
+          fmt: str, lang: str, show_traceback: bool) -> int:
+    """Print audit entries (writes, refusals, reindexes), newest first."""
+    import msgspec
+
+    from registry.municipalities import check_code
+
+    if municipality:
+        check_code(municipality)
+    entries = _index(data_dir).audit_log(limit, since=since, municipality=municipality)
+    if fmt == "json":
+        click.echo(msgspec.json.encode(entries).decode())
+        return 0
+    if not entries:
+        click.echo("記録はありません。" if lang == "ja" else "no entries.", err=True)
+    for e in entries:
+        where = f" from {e.remote_addr}" if e.remote_addr else ""
+        detail = f" — {e.detail}" if e.detail else ""
+        click.echo(f"{e.at}  {e.action:<10} {e.target}  {e.actor}{where}{detail}")
+    return 0

@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
-from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
+from registry.readmodels import (
+    AuditEntry,
+    Author,
+    ChangeEvent,
+    TemplateSummary,
+    TokenInfo,
+    VersionRecord,
+)
 
 if TYPE_CHECKING:
     from registry.storage.lineage_sql import LineageIndex
@@ -144,6 +151,10 @@ class TemplateIndex(Protocol):
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,
               remote_addr: str | None = None) -> None:
         """Append one audit entry."""
+
+    def audit_log(self, limit: int = 100, *, since: str | None = None,
+                  municipality: str | None = None) -> list[AuditEntry]:
+        """The newest audit entries first, filtered."""
 
     def rebuild(self, records: Iterable[VersionRecord]) -> None:
         """Replace everything but tokens (and audit) with these records; idempotent."""

@@ -619,11 +619,18 @@ class SqlIndex:
                                                 target=target, detail=detail,
                                                 remote_addr=remote_addr))
 
-    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        """The newest audit entries first."""
+    def audit_log(self, limit: int = 100, *, since: str | None = None,
+                  municipality: str | None = None) -> list[AuditEntry]:
+        """The newest audit entries first; ``since`` (ISO 8601 UTC) and a city's own entries
+        (its accounts' writes and refusals: the actor ends with ``LGCODE)``) filter them."""
         a = T_AUDIT
+        stmt = select(a).order_by(a.c.id.desc()).limit(max(1, min(limit, 10_000)))
+        if since:
+            stmt = stmt.where(a.c.at >= utc_text(since))
+        if municipality:
+            stmt = stmt.where(a.c.actor.like(f"% {_like_escape(municipality)})", escape="\\"))
         with self._read() as conn:
-            rows = conn.execute(select(a).order_by(a.c.id.desc()).limit(max(1, limit))).all()
+            rows = conn.execute(stmt).all()
         return [AuditEntry(**dict(r._mapping)) for r in rows]
 
     # -- tokens ------------------------------------------------------------------------------

@@ -460,7 +460,9 @@ def me(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     if user is None:
         return Redirect("/login", status_code=303)
     tokens = viewer.service.tokens(user.municipality)
-    return render(request, "me.html", {"tokens": tokens})
+    audit = (viewer.service.audit_entries(municipality=user.municipality, limit=50)
+             if user.municipality else [])
+    return render(request, "me.html", {"tokens": tokens, "audit": audit})
 
 
 def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -13,7 +13,7 @@ from registry.config import Settings
 from registry.wiring import open_service
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "unit"))
-from test_lineage_tree import ROOT, build  # noqa: E402
+from test_lineage_tree import ROOT, build
 
 
 @pytest.mark.postgres
@@ -28,7 +28,8 @@ def test_prefecture_views_same_on_postgres(tmp_path: Path) -> None:
         assert strip(pg.adoption("13")) == strip(lite.adoption("13"))
         assert pg.adoption("13").counts == lite.adoption("13").counts
         texts = lambda s: [x.text_ja for x in s.divergence("13").summaries]  # noqa: E731
-        assert texts(pg) == texts(lite) and "3 件中 2 件のフォークが『電話番号（日中）』を追加" in texts(pg)
+        assert texts(pg) == texts(lite)
+        assert "3 件中 2 件のフォークが『電話番号（日中）』を追加" in texts(pg)
         shape = lambda s: s.lineage_tree(ROOT).root  # noqa: E731
         assert shape(pg) == shape(lite)
         assert [e.lg for e in pg.changes(0, 100, upstream=str(ROOT))] == \

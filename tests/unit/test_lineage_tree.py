@@ -128,13 +128,18 @@ def test_whole_tree_versions_and_behind(service: RegistryService) -> None:
 def test_prefecture_adoption_and_divergence(service: RegistryService) -> None:
     build(service)
     view = service.adoption("13")
-    assert view.prefecture_code == "130001" and view.prefecture_name == "東京都"
+    assert view.prefecture_code == "130001"
+    assert view.prefecture_name == "東京都"
     # 横浜市 is in 神奈川県: not counted in 東京都's view.
     by = {e.template: e for e in view.items}
-    assert by[str(ROOT)].users == 3 and by[str(ROOT)].behind == 3
-    assert by[f"{INAGI}/{SLUG}"].users == 1 and by[f"{INAGI}/{SLUG}"].behind == 1
-    assert view.counts["templates"] == 5 and view.counts["forks"] == 4
-    assert view.counts["originals"] == 1 and view.counts["municipalities"] == 5
+    assert by[str(ROOT)].users == 3
+    assert by[str(ROOT)].behind == 3
+    assert by[f"{INAGI}/{SLUG}"].users == 1
+    assert by[f"{INAGI}/{SLUG}"].behind == 1
+    assert view.counts["templates"] == 5
+    assert view.counts["forks"] == 4
+    assert view.counts["originals"] == 1
+    assert view.counts["municipalities"] == 5
 
     users = service.adoption("130001", template=str(ROOT)).users
     assert [(u.lg, u.latest_version, u.upstream_version, u.behind) for u in users] == [
@@ -168,7 +173,8 @@ def test_filtered_change_feed(service: RegistryService) -> None:
     assert {e.lg for e in forks_of_root} == {INAGI, MIZUHO, TAMA, HACHIOJI, YOKOHAMA}
     assert len(service.changes(0, 1000, municipality=TOKYO)) == 3
     forked = service.changes(0, 1000, kind="forked")
-    assert len(forked) == 5 and all(e.kind == "forked" for e in forked)
+    assert len(forked) == 5
+    assert all(e.kind == "forked" for e in forked)
     # cursors: the second page starts after the first
     page = service.changes(0, 2, upstream=str(ROOT))
     rest = service.changes(page[-1].id, 1000, upstream=str(ROOT))

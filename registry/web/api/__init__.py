@@ -6,6 +6,7 @@ from typing import Any
 
 from registry.web.api import (
     account,
+    audit,
     changes,
     diff,
     health,
@@ -19,6 +20,6 @@ from registry.web.api import (
 ROUTE_HANDLERS: list[Any] = [
     *templates.HANDLERS, *versions.HANDLERS, *lineage.HANDLERS, *diff.HANDLERS,
     *changes.HANDLERS, *municipalities.HANDLERS, *account.HANDLERS, *health.HANDLERS,
-    *prefectures.HANDLERS,
+    *prefectures.HANDLERS, *audit.HANDLERS,
 ]
 """Added to the app by ``registry.web.app.create_app``."""

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.forktree import Adoption, LineageTree, PrefectureDivergence, TemplateUsers
+from registry.forktree import Adoption, ForkStatus, LineageTree, PrefectureDivergence, TemplateUsers
 from registry.municipalities import check_code, name_of
 from registry.notices import atom
 from registry.service import now_iso
@@ -93,4 +93,12 @@ def municipality_atom(request: Request[Any, Any, Any], service: Service, setting
                  f"{name_of(lg)} のテンプレートの更新 / changes", events)
 
 
-HANDLERS = [lineage_tree, template_users, adoption, divergence, template_atom, municipality_atom]
+@get("/api/v1/municipalities/{lg:str}/behind", sync_to_thread=True, tags=["lineage"],
+     responses=problem_responses(400, 404))
+def behind(service: Service, lg: FromPath[str]) -> list[ForkStatus]:
+    """The city's forks with upstream releases waiting (``yoshiki watch``), public."""
+    check_code(lg)
+    return service.behind_forks(lg)
+
+
+HANDLERS = [behind, lineage_tree, template_users, adoption, divergence, template_atom, municipality_atom]
