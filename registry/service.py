@@ -85,6 +85,7 @@ if TYPE_CHECKING:
         PrefectureDivergence,
         TemplateUsers,
     )
+    from registry.notices.models import Delivery, Webhook
 
 class RegistryHealth(msgspec.Struct, kw_only=True):
     """What the health check reads: git's tip and the index's newest event."""
@@ -855,6 +856,31 @@ class RegistryService:
         if municipality:
             municipalities.check_code(municipality)
         return self.index.audit_log(limit, since=since, municipality=municipality)
+
+    # -- webhooks (registry/notices/webhooks.py; the outbox in the index) ----------------------
+    def create_webhook(self, municipality: str, url: str, actor: Author) -> Webhook:
+        """Register a webhook for a city's templates and their upstreams (secret shown once)."""
+        from registry.notices.webhooks import WebhookPolicy, check_target
+
+        self._check_actor(actor, municipality)
+        check_target(url, WebhookPolicy.from_env())
+        hook = self.index.outbox.create(municipality, url, actor.display, now_iso())
+        self.index.audit(actor.display, "webhook-create", f"{municipality} webhook {hook.id}", url, None)
+        return hook
+
+    def webhooks(self, municipality: str) -> list[Webhook]:
+        """A city's webhooks (no secrets)."""
+        return self.index.outbox.of(municipality)
+
+    def delete_webhook(self, municipality: str, hook_id: int, actor: Author) -> None:
+        """Remove a city's webhook (pending deliveries are cancelled)."""
+        self._check_actor(actor, municipality)
+        self.index.outbox.delete(municipality, hook_id, now_iso())
+        self.index.audit(actor.display, "webhook-delete", f"{municipality} webhook {hook_id}", None, None)
+
+    def webhook_deliveries(self, municipality: str, hook_id: int, limit: int = 100) -> list[Delivery]:
+        """The delivery log of one of the city's webhooks, newest first."""
+        return self.index.outbox.log(municipality, hook_id, limit)
 
     def record_denied(self, actor: Author, target: str, detail: str, remote_addr: str | None) -> None:
         """Audit a refused write by a valid token (a city's token used against another city)."""

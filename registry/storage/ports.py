@@ -23,6 +23,7 @@ from registry.readmodels import (
 
 if TYPE_CHECKING:
     from registry.storage.lineage_sql import LineageIndex
+    from registry.storage.outbox_sql import OutboxIndex
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -116,6 +117,7 @@ class TemplateIndex(Protocol):
     """The SQL index: a cache of git for search, listings, lineage, change feed, tokens, audit."""
 
     lineage: LineageIndex  # fork_status, fork_divergence, the filtered change feed
+    outbox: OutboxIndex    # webhooks, the outbox, the delivery log
 
     def migrate(self) -> None:
         """Create or upgrade the tables."""

@@ -248,6 +248,9 @@ class SqlIndex:
         from registry.storage.lineage_sql import LineageIndex
 
         self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
+        from registry.storage.outbox_sql import OutboxIndex
+
+        self.outbox = OutboxIndex(self)  # webhooks, their outbox and delivery log
 
     def close(self) -> None:
         """Close every pooled connection."""

@@ -15,11 +15,12 @@ from registry.web.api import (
     prefectures,
     templates,
     versions,
+    webhooks,
 )
 
 ROUTE_HANDLERS: list[Any] = [
     *templates.HANDLERS, *versions.HANDLERS, *lineage.HANDLERS, *diff.HANDLERS,
     *changes.HANDLERS, *municipalities.HANDLERS, *account.HANDLERS, *health.HANDLERS,
-    *prefectures.HANDLERS, *audit.HANDLERS,
+    *prefectures.HANDLERS, *audit.HANDLERS, *webhooks.HANDLERS,
 ]
 """Added to the app by ``registry.web.app.create_app``."""

@@ -1,4 +1,5 @@
-"""Whole lineage and divergence: ``fork_status`` and ``fork_divergence`` (caches of git).
+"""Whole lineage and divergence (``fork_status``, ``fork_divergence``: caches of git) and
+webhooks (``webhooks``, the outbox ``webhook_deliveries``, ``notice_state``: kept by rebuilds).
 
 One row per template in ``fork_status`` (latest version, upstream version taken, releases
 behind, detached) and one row per field-level difference of a fork in ``fork_divergence``;
@@ -64,8 +65,51 @@ def upgrade() -> None:
                     ["upstream_template", "category", "field"])
 
 
+    op.create_table(
+        "webhooks",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("municipality", key(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("secret", sa.String(), nullable=False),
+        sa.Column("created_at", sa.String(), nullable=False),
+        sa.Column("created_by", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_webhooks_municipality", "webhooks", ["municipality"])
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("webhook_id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", sa.String(), nullable=False),
+        sa.Column("claimed_until", sa.String(), nullable=True),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.String(), nullable=False),
+        sa.Column("delivered_at", sa.String(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_event"),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"])
+    op.create_table(
+        "notice_state",
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+
+
 def downgrade() -> None:
     """Drop them."""
+    op.drop_table("notice_state")
+    op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
+    op.drop_table("webhook_deliveries")
+    op.drop_index("ix_webhooks_municipality", table_name="webhooks")
+    op.drop_table("webhooks")
     op.drop_index("ix_fork_divergence_upstream", table_name="fork_divergence")
     op.drop_index("ix_fork_divergence_prefecture", table_name="fork_divergence")
     op.drop_table("fork_divergence")
