@@ -462,7 +462,10 @@ def me(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     tokens = viewer.service.tokens(user.municipality)
     audit = (viewer.service.audit_entries(municipality=user.municipality, limit=50)
              if user.municipality else [])
-    return render(request, "me.html", {"tokens": tokens, "audit": audit})
+    hooks = viewer.service.webhooks(user.municipality) if user.municipality else []
+    deliveries = {h.id: viewer.service.webhook_deliveries(user.municipality, h.id, 20) for h in hooks}
+    return render(request, "me.html", {"tokens": tokens, "audit": audit, "hooks": hooks,
+                                       "deliveries": deliveries})
 
 
 def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:

@@ -7,6 +7,7 @@ watched and must not be called for it).
 
 from __future__ import annotations
 
+import re
 import socket
 import sys
 import time
@@ -162,6 +163,19 @@ def test_webhook_api(service: RegistryService, receiver: Receiver) -> None:
                 break
             time.sleep(0.3)
         assert next((d["status"], d["event_id"]) for d in log)[0] == "delivered"
+        # the account page shows the delivery log and the city's own writes and refusals
+        assert client.post(f"/api/v1/templates/{HACHIOJI}/{SLUG}/versions", json={},
+                           headers=auth).status_code == 403
+        page = client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf
+        r = client.post("/login", data={"csrf_token": csrf.group(1), "token": token},
+                        follow_redirects=False)
+        assert r.status_code == 303
+        me = client.get("/me").text
+        assert receiver.url in me and "配信済み" in me
+        audit = me.split('id="audit-h"')[1]
+        assert "webhook-create" in audit and "拒否" in audit
         assert client.delete(f"{base}/{hook['id']}", headers=auth).status_code == 204
         assert client.get(base, headers=auth).json() == []
         assert client.delete(f"{base}/{hook['id']}", headers=auth).status_code == 404
