@@ -8,8 +8,8 @@ the module name with ``_`` turned into ``-``. Nothing heavy is imported before a
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import sys
+from pathlib import Path
 
 import click
 
@@ -29,14 +29,18 @@ class LazyGroup(click.Group):
     """A group whose subcommands are modules of cli.commands, imported only when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        import pkgutil
+
         names = [m.name.replace("_", "-") for m in pkgutil.iter_modules(cli.commands.__path__)
                  if not m.name.startswith("_")]
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.list_commands(ctx):
+        # One file check instead of listing the package (and importing pkgutil) on every run.
+        name = cmd_name.replace("-", "_")
+        if name.startswith("_") or not any((Path(p) / f"{name}.py").is_file() for p in cli.commands.__path__):
             return None
-        module = importlib.import_module(f"cli.commands.{cmd_name.replace('-', '_')}")
+        module = importlib.import_module(f"cli.commands.{name}")
         command: click.Command = module.command
         return command
 
