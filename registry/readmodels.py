@@ -12,7 +12,7 @@ from typing import Literal
 
 import msgspec
 
-EventKind = Literal["published", "forked", "pulled", "deprecated"]
+EventKind = Literal["published", "forked", "pulled", "deprecated", "detached"]
 
 
 class Author(msgspec.Struct, frozen=True, kw_only=True):

@@ -190,3 +190,28 @@ def test_tree_asked_from_the_middle_keeps_what_lies_below(service: RegistryServi
     assert [(n.template, n.depth) for n in iter_nodes(tree.root)] == [
         (str(ROOT), 0), (f"{INAGI}/{SLUG}", 1), (f"{MIZUHO}/{SLUG}", 2)]
     assert tree.fork_count == 1
+
+
+def test_detached_fork_counted_as_detached(service: RegistryService) -> None:
+    """A ``detached`` feed event (as ``yoshiki detach`` writes it, branch integ-store) marks the
+    fork detached: not behind, counted under its upstream's ``detached``, through reindex."""
+    from sqlalchemy import insert
+
+    from registry import lineage_upkeep
+    from registry.storage.sql_index import T_EVENTS
+
+    build(service)
+    tama = TemplateKey(TAMA, SLUG)
+    with service.index._write() as conn:  # type: ignore[attr-defined]
+        conn.execute(insert(T_EVENTS).values(kind="detached", lg=TAMA, slug=SLUG, version="1.1.0",
+                                             at="2026-12-04T23:00:00Z", actor="情報政策課",
+                                             upstream_template=str(ROOT), detail="独自運用"))
+    lineage_upkeep.after_detach(service, tama)
+    got = nodes(service, ROOT)[f"{TAMA}/{SLUG}"]
+    assert (got.detached, got.behind) == (True, 0)
+    entry = next(e for e in service.adoption("13").items if e.template == str(ROOT))
+    assert (entry.users, entry.behind, entry.detached) == (3, 2, 1)
+    assert service.adoption("13").counts["detached"] == 1
+    assert [e.kind for e in service.changes(0, 100, kind="detached")] == ["detached"]
+    service.reindex()
+    assert nodes(service, ROOT)[f"{TAMA}/{SLUG}"].detached is True
