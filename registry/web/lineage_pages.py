@@ -29,8 +29,17 @@ def used_by_others(svc: RegistryService, lg: str,
 
 
 def template_users_context(svc: RegistryService, key: TemplateKey) -> dict[str, Any]:
-    """「このテンプレートを使っている自治体」: the whole tree and the counted differences."""
-    users = svc.template_users(key)
+    """「このテンプレートを使っている自治体」: the whole tree and the counted differences.
+
+    Empty when the lineage tables do not hold the template yet (an index write interrupted
+    after git's; ``yoshiki reindex`` restores it): the rest of the page still shows.
+    """
+    from registry.errors import NotFound
+
+    try:
+        users = svc.template_users(key)
+    except NotFound:
+        return {"users_tree": None, "users_divergence": [], "users_nodes": []}
     return {"users_tree": users.lineage, "users_divergence": users.divergence,
             "users_nodes": list(iter_nodes(users.lineage.root))}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -38,3 +39,38 @@ def test_prefecture_views_same_on_postgres(tmp_path: Path) -> None:
         assert texts(pg) == texts(lite)
         pg.index.close()  # type: ignore[attr-defined]
     lite.index.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_webhook_outbox_on_postgres(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notices"))
+    from receiver import Receiver
+    from test_lineage_tree import BASE_PROPS, INAGI, publish
+
+    from registry.notices.webhooks import WebhookPolicy
+    from registry.notices.worker import run_once
+    from registry.readmodels import Author
+
+    monkeypatch.setenv("YOSHIKI_WEBHOOK_ALLOW", "127.0.0.1/32")
+    monkeypatch.setenv("YOSHIKI_WEBHOOK_BACKOFF", "0.2")
+    receiver = Receiver()
+    receiver.answers = [503]
+    staff = Author(name="総務課", municipality=INAGI, municipality_name="稲城市")
+    try:
+        with fresh_database() as url:
+            pg = open_service(replace(Settings.for_data_dir(tmp_path / "pg"), database_url=url))
+            build(pg)
+            hook = pg.create_webhook(INAGI, receiver.url, staff)
+            publish(pg, ROOT, "1.3.0", {**BASE_PROPS, "note": {"type": "string", "title": "連絡"}})
+            policy = WebhookPolicy.from_env()
+            for _ in range(40):
+                run_once(pg.index, "http://registry.invalid", policy)
+                log = pg.webhook_deliveries(INAGI, hook.id)
+                if log and log[0].status == "delivered":
+                    break
+                time.sleep(0.25)
+            assert [(d.status, d.attempts, d.last_status) for d in log] == [("delivered", 2, 200)]
+            assert [e["subject"] for e in receiver.events(hook.secret or "")] == [f"{ROOT}@1.3.0"] * 2
+            pg.index.close()  # type: ignore[attr-defined]
+    finally:
+        receiver.close()
