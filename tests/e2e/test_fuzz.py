@@ -66,10 +66,19 @@ def test_openapi_lists_every_endpoint(served: Registry) -> None:
     paths = httpx.get(served.url + "/api/v1/openapi.json").json()["paths"]
     # Only the API's own paths: HTML pages (registry.web.pages) may add theirs.
     assert sorted(p for p in paths if p.startswith(("/api/", "/healthz"))) == [
-        "/api/v1/changes", "/api/v1/municipalities", "/api/v1/templates",
+        "/api/v1/account/audit", "/api/v1/admin/audit",
+        "/api/v1/changes", "/api/v1/municipalities", "/api/v1/municipalities/{lg}/behind",
+        "/api/v1/municipalities/{lg}/feed.atom", "/api/v1/municipalities/{lg}/webhooks",
+        "/api/v1/municipalities/{lg}/webhooks/{hook_id}",
+        "/api/v1/municipalities/{lg}/webhooks/{hook_id}/deliveries",
+        "/api/v1/prefectures/{code}/adoption", "/api/v1/prefectures/{code}/divergence",
+        "/api/v1/templates",
         "/api/v1/templates/{lg}/{slug}", "/api/v1/templates/{lg}/{slug}/diff",
+        "/api/v1/templates/{lg}/{slug}/feed.atom",
         "/api/v1/templates/{lg}/{slug}/fork", "/api/v1/templates/{lg}/{slug}/history",
-        "/api/v1/templates/{lg}/{slug}/pull", "/api/v1/templates/{lg}/{slug}/versions",
+        "/api/v1/templates/{lg}/{slug}/lineage",
+        "/api/v1/templates/{lg}/{slug}/pull", "/api/v1/templates/{lg}/{slug}/users",
+        "/api/v1/templates/{lg}/{slug}/versions",
         "/api/v1/templates/{lg}/{slug}/versions/{version}",
         "/api/v1/templates/{lg}/{slug}/versions/{version}/deprecate",
         "/api/v1/templates/{lg}/{slug}/versions/{version}/schema.json",
