@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
         worker.stop()
 
     lifespan_hooks = ([start_worker], [stop_worker]) if DeliveryWorker.enabled() else ([], [])
-    return Litestar(
+    app = Litestar(
         on_startup=lifespan_hooks[0], on_shutdown=lifespan_hooks[1],
         route_handlers=handlers,
         guards=[security.check_request, account_guard(service)],
@@ -118,6 +118,10 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
         template_config=template_config(),
         signature_namespace={"RegistryService": RegistryService, "Settings": Settings},
     )
+    from registry.web.head import answer_head
+
+    app.asgi_handler = answer_head(app.asgi_handler)   # HEAD wherever GET is served
+    return app
 
 
 __all__ = ["create_app", "page_exception_handlers", "page_handlers", "template_config"]
