@@ -92,6 +92,10 @@ class LineageIndex:
             conn.execute(delete(T_STATUS))
             self.index._bulk_insert(conn, T_STATUS, status_rows)
             self.index._bulk_insert(conn, T_DIVERGENCE, div_rows)
+            # Fresh statistics after a bulk load, as SqlIndex.rebuild does: the planners pick
+            # the covering indexes by them.
+            for table in (T_STATUS, T_DIVERGENCE):
+                conn.exec_driver_sql(f"ANALYZE {table.name}")
 
     # -- reads -----------------------------------------------------------------------------
 
