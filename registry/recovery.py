@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry import lineage_upkeep
 from registry.errors import RegistryError
 from registry.layout import TEMPLATE_FILE, TemplateKey, VersionKey
 from registry.lineage import DETACHED_FILE, load_detachments
@@ -116,6 +117,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
                     record.upstream_commit = service._published_commit(
                         record.upstream_template, record.upstream_version)
                 index.record_version(record)
+                lineage_upkeep.after_publish(service, key.template)
                 report.versions += 1
             elif event == "deprecated":
                 tk = (key.lg, key.slug)
@@ -136,6 +138,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
                                                 str(r.get("at", info.date)),
                                                 str(r.get("by", info.author_name)), r.get("reason"))
                         report.detachments += 1
+                lineage_upkeep.after_detach(service, key.template)
         except (RegistryError, ValueError, msgspec.DecodeError) as exc:
             report.skipped.append(f"{info.commit}: {key}: {type(exc).__name__}: {exc}")
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry import lineage_upkeep, lineage_views, municipalities
 from registry.checks.compatibility import (
     BUMP_JA,
     DEFAULT_MODE,
@@ -70,6 +71,7 @@ from registry.lineage import (
 )
 from registry.models import Issue, has_errors
 from registry.readmodels import (
+    AuditEntry,
     Author,
     ChangeEvent,
     TemplateDetail,
@@ -86,6 +88,14 @@ from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
 if TYPE_CHECKING:
     from registry.config import Settings
     from registry.diff import Diff
+    from registry.forktree import (
+        Adoption,
+        ForkStatus,
+        LineageTree,
+        PrefectureDivergence,
+        TemplateUsers,
+    )
+    from registry.notices.models import Delivery, Webhook
 
 class RegistryHealth(msgspec.Struct, kw_only=True):
     """What the health check reads: git's tip, the index's newest event, the write path's checks."""
@@ -447,6 +457,7 @@ class RegistryService:
             self.index.audit(actor.display, event, str(key),
                              f"commit {info.commit}" + (f", {declared}" if declared else ""), None,
                              commit=info.commit)
+            lineage_upkeep.after_publish(self, key.template)
         return result
 
     def _check_line(self, key: VersionKey, schema: Any, template: Any, mode: str,
@@ -818,6 +829,7 @@ class RegistryService:
             self.index.audit(actor.display, "detach", str(latest),
                              f"from {upstream}" + (f": {text}" if text else ""), None,
                              commit=info.commit)
+            lineage_upkeep.after_detach(self, tk)
         return DetachResult(template=str(tk), upstream=upstream, version=latest.version,
                             commit=info.commit, at=at, reason=text)
 
@@ -867,6 +879,7 @@ class RegistryService:
                 self.index.record_detachment(lg, slug, r["upstream"], r["version"],
                                              str(r.get("at") or now_iso()), str(r.get("by") or ""),
                                              r.get("reason"))
+        lineage_upkeep.rebuild(self, records)
         skipped = f", {len(self.reindex_skipped)} skipped" if self.reindex_skipped else ""
         self.index.audit(actor, "reindex", "*", f"{len(records)} versions{skipped}", None)
         if tip is not None:
@@ -993,9 +1006,43 @@ class RegistryService:
         """True when nothing has ever been published (the repository has no commit)."""
         return self.store.tip() is None
 
-    def changes(self, after: int, limit: int) -> list[ChangeEvent]:
-        """The change feed after an event id, oldest first."""
+    def changes(self, after: int, limit: int, **filters: str | None) -> list[ChangeEvent]:
+        """The change feed after an event id, oldest first; filters: template, upstream,
+        municipality, kind (registry/lineage_views.py)."""
+        if any(filters.values()):
+            return lineage_views.changes(self.index, after, limit, **filters)
         return self.index.changes(after, limit)
+
+    # -- whole lineage and prefecture views (registry/lineage_views.py) -------------------------
+    def lineage_tree(self, key: TemplateKey) -> LineageTree:
+        """Every fork under the template's furthest upstream, with versions and releases behind."""
+        return lineage_views.lineage_tree(self.index, key)
+
+    def template_users(self, key: TemplateKey) -> TemplateUsers:
+        """「このテンプレートを使っている自治体」: whole lineage and the forks' differences counted."""
+        return lineage_views.template_users(self.index, key)
+
+    def adoption(self, prefecture: str, *, template: str | None = None, limit: int = 50,
+                 offset: int = 0) -> Adoption:
+        """A prefecture's adoption of templates."""
+        return lineage_views.adoption(self.index, prefecture, template=template, limit=limit,
+                                      offset=offset)
+
+    def feed_events(self, *, template: TemplateKey | None = None, municipality: str | None = None,
+                    limit: int = 50) -> list[ChangeEvent]:
+        """The newest events for an Atom feed: of a template (and its upstreams) or of a city."""
+        if template is not None:
+            return lineage_views.template_feed(self.index, template, limit)
+        return lineage_views.municipality_feed(self.index, municipality or "", limit)
+
+    def behind_forks(self, municipality: str) -> list[ForkStatus]:
+        """A city's forks with upstream releases waiting."""
+        return lineage_views.behind_forks(self.index, municipality)
+
+    def divergence(self, prefecture: str | None, *, template: str | None = None,
+                   limit: int = 50) -> PrefectureDivergence:
+        """What forks (of a prefecture, of a template) changed from their upstreams."""
+        return lineage_views.divergence(self.index, prefecture, template=template, limit=limit)
 
     # -- accounts -------------------------------------------------------------------------------
     def token_info(self, token: str) -> TokenInfo | None:
@@ -1017,6 +1064,38 @@ class RegistryService:
     def tokens(self, municipality: str) -> list[TokenInfo]:
         """The tokens of a municipality (never the secrets)."""
         return self.index.list_tokens(municipality)
+
+    def audit_entries(self, *, since: str | None = None, municipality: str | None = None,
+                      limit: int = 100) -> list[AuditEntry]:
+        """The audit log, newest first: everything (administrators) or one city's own entries."""
+        if municipality:
+            municipalities.check_code(municipality)
+        return self.index.audit_log(limit, since=since, municipality=municipality)
+
+    # -- webhooks (registry/notices/webhooks.py; the outbox in the index) ----------------------
+    def create_webhook(self, municipality: str, url: str, actor: Author) -> Webhook:
+        """Register a webhook for a city's templates and their upstreams (secret shown once)."""
+        from registry.notices.webhooks import WebhookPolicy, check_target
+
+        self._check_actor(actor, municipality)
+        check_target(url, WebhookPolicy.from_env())
+        hook = self.index.outbox.create(municipality, url, actor.display, now_iso())
+        self.index.audit(actor.display, "webhook-create", f"{municipality} webhook {hook.id}", url, None)
+        return hook
+
+    def webhooks(self, municipality: str) -> list[Webhook]:
+        """A city's webhooks (no secrets)."""
+        return self.index.outbox.of(municipality)
+
+    def delete_webhook(self, municipality: str, hook_id: int, actor: Author) -> None:
+        """Remove a city's webhook (pending deliveries are cancelled)."""
+        self._check_actor(actor, municipality)
+        self.index.outbox.delete(municipality, hook_id, now_iso())
+        self.index.audit(actor.display, "webhook-delete", f"{municipality} webhook {hook_id}", None, None)
+
+    def webhook_deliveries(self, municipality: str, hook_id: int, limit: int = 100) -> list[Delivery]:
+        """The delivery log of one of the city's webhooks, newest first."""
+        return self.index.outbox.log(municipality, hook_id, limit)
 
     def record_denied(self, actor: Author, target: str, detail: str, remote_addr: str | None) -> None:
         """Audit a refused write by a valid token (a city's token used against another city)."""

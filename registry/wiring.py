@@ -35,4 +35,9 @@ def open_service(settings: Settings, *, migrate: bool = True,
     index = SqlIndex(settings.database_url)
     if migrate:
         index.migrate()
-    return RegistryService(settings, store=store or git_store(settings), index=index)
+    service = RegistryService(settings, store=store or git_store(settings), index=index)
+    if migrate:
+        from registry.lineage_upkeep import ensure_built
+
+        ensure_built(service)
+    return service

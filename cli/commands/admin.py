@@ -177,3 +177,35 @@ def doctor(data_dir: Path | None, fmt: str, lang: str, show_traceback: bool) -> 
             click.echo(f"問題: {name}: {value}" if ja else f"problem: {name}: {value}", err=True)
     click.echo(("正常です" if ok else "問題があります") if ja else ("ok" if ok else "problems remain"))
     return 0 if ok else 1
+
+
+@command.command("audit", help="監査ログを表示する（新しい順） / show the audit log, newest first")
+@click.option("--since", default=None, help="この日時以降 (ISO 8601, 例 2026-12-01) / entries since")
+@click.option("--municipality", default=None, help="団体コードのアカウントの記録だけ / one city's accounts")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="最大件数 / at most this many")
+@_DATA_DIR
+@format_option("text", "json")
+@lang_option
+@traceback_option
+@guarded
+def audit(since: str | None, municipality: str | None, limit: int, data_dir: Path | None,
+          fmt: str, lang: str, show_traceback: bool) -> int:
+    """Print audit entries (writes, refusals, reindexes), newest first."""
+    import msgspec
+
+    from registry.municipalities import check_code
+
+    if municipality:
+        check_code(municipality)
+    entries = _index(data_dir).audit_log(limit, since=since, municipality=municipality)
+    if fmt == "json":
+        click.echo(msgspec.json.encode(entries).decode())
+        return 0
+    if not entries:
+        click.echo("記録はありません。" if lang == "ja" else "no entries.", err=True)
+    for e in entries:
+        where = f" from {e.remote_addr}" if e.remote_addr else ""
+        detail = f" — {e.detail}" if e.detail else ""
+        click.echo(f"{e.at}  {e.action:<10} {e.target}  {e.actor}{where}{detail}")
+    return 0

@@ -7,12 +7,23 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
-from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
+from registry.readmodels import (
+    AuditEntry,
+    Author,
+    ChangeEvent,
+    TemplateSummary,
+    TokenInfo,
+    VersionRecord,
+)
+
+if TYPE_CHECKING:
+    from registry.storage.lineage_sql import LineageIndex
+    from registry.storage.outbox_sql import OutboxIndex
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -129,6 +140,9 @@ class TemplateStore(Protocol):
 class TemplateIndex(Protocol):
     """The SQL index: a cache of git for search, listings, lineage, change feed, tokens, audit."""
 
+    lineage: LineageIndex  # fork_status, fork_divergence, the filtered change feed
+    outbox: OutboxIndex    # webhooks, the outbox, the delivery log
+
     def migrate(self) -> None:
         """Create or upgrade the tables."""
 
@@ -180,6 +194,10 @@ class TemplateIndex(Protocol):
 
     def detachments(self, lg: str, slug: str, *, as_upstream: bool = False) -> list[dict[str, Any]]:
         """Detachments of this template (or, ``as_upstream``, of its forks)."""
+
+    def audit_log(self, limit: int = 100, *, since: str | None = None,
+                  municipality: str | None = None) -> list[AuditEntry]:
+        """The newest audit entries first, filtered."""
 
     def rebuild(self, records: Iterable[VersionRecord]) -> None:
         """Replace everything but tokens (and audit) with these records; idempotent."""

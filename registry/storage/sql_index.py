@@ -249,6 +249,12 @@ class SqlIndex:
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        from registry.storage.lineage_sql import LineageIndex
+
+        self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
+        from registry.storage.outbox_sql import OutboxIndex
+
+        self.outbox = OutboxIndex(self)  # webhooks, their outbox and delivery log
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -696,11 +702,18 @@ class SqlIndex:
             rows = conn.execute(select(d).where(where).order_by(d.c.at, d.c.lg, d.c.slug)).mappings()
             return [dict(r) for r in rows]
 
-    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        """The newest audit entries first."""
+    def audit_log(self, limit: int = 100, *, since: str | None = None,
+                  municipality: str | None = None) -> list[AuditEntry]:
+        """The newest audit entries first; ``since`` (ISO 8601 UTC) and a city's own entries
+        (its accounts' writes and refusals: the actor ends with ``LGCODE)``) filter them."""
         a = T_AUDIT
+        stmt = select(a).order_by(a.c.id.desc()).limit(max(1, min(limit, 10_000)))
+        if since:
+            stmt = stmt.where(a.c.at >= utc_text(since))
+        if municipality:
+            stmt = stmt.where(a.c.actor.like(f"% {_like_escape(municipality)})", escape="\\"))
         with self._read() as conn:
-            rows = conn.execute(select(a).order_by(a.c.id.desc()).limit(max(1, limit))).all()
+            rows = conn.execute(stmt).all()
         return [AuditEntry(**dict(r._mapping)) for r in rows]
 
     # -- tokens ------------------------------------------------------------------------------
