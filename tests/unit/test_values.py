@@ -63,7 +63,8 @@ def test_oneof_const_titles_are_labels() -> None:
         {"const": "a", "title": "甲"}, {"const": "b", "title": "乙"}]}}}
     form = compile_form(schema, SchemaSet())
     read, readings = ValueReader(form.schema, form.resolver).read({"k": "乙"})
-    assert read == {"k": "b"} and readings[0].read_as == "b"
+    assert read == {"k": "b"}
+    assert readings[0].read_as == "b"
 
 
 def _rows(tmp_path: Path, name: str, rows: list[list[object]]) -> Path:
@@ -102,7 +103,8 @@ def test_xlsx_formula_is_refused_with_the_cell(tmp_path: Path) -> None:
     form = _form()
     tally = Tally()
     issues = list(check_file(form, path, tally))
-    assert issues[0].rule == "xlsx.formula" and "A2" in issues[0].message_ja
+    assert issues[0].rule == "xlsx.formula"
+    assert "A2" in issues[0].message_ja
 
 
 def test_cli_strict_values_and_notes(tmp_path: Path) -> None:
@@ -115,4 +117,5 @@ def test_cli_strict_values_and_notes(tmp_path: Path) -> None:
     assert "『区分』の『欠席』を absence として読みました" in ok.stdout
     assert "『日付』の『2022/6/13』を 2022-06-13 として読みました" in ok.stdout
     strict = subprocess.run([*run, "--strict-values"], capture_output=True, text=True, cwd=ROOT, check=False)
-    assert strict.returncode == 1 and "読みました" not in strict.stdout
+    assert strict.returncode == 1
+    assert "読みました" not in strict.stdout
