@@ -8,6 +8,7 @@ the module name with ``_`` turned into ``-``. Nothing heavy is imported before a
 from __future__ import annotations
 
 import importlib
+import keyword
 import pkgutil
 import sys
 
@@ -29,14 +30,16 @@ class LazyGroup(click.Group):
     """A group whose subcommands are modules of cli.commands, imported only when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = [m.name.replace("_", "-") for m in pkgutil.iter_modules(cli.commands.__path__)
+        # A module named after a Python keyword ends in "_" (import_.py is ``yoshiki import``).
+        names = [m.name.rstrip("_").replace("_", "-") for m in pkgutil.iter_modules(cli.commands.__path__)
                  if not m.name.startswith("_")]
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.list_commands(ctx):
             return None
-        module = importlib.import_module(f"cli.commands.{cmd_name.replace('-', '_')}")
+        name = cmd_name.replace("-", "_")
+        module = importlib.import_module(f"cli.commands.{name}_" if keyword.iskeyword(name) else f"cli.commands.{name}")
         command: click.Command = module.command
         return command
 

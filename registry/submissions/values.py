@@ -43,6 +43,10 @@ _INT = re.compile(r"[+-]?[0-9]+")
 _NUM = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 # Minus signs people type that NFKC leaves alone.
 _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\uff0d": "-"})
+# CP932 round trips turn these into their full-width twins (〜 U+301C comes back as ～ U+FF5E):
+# labels are compared with both folded to one form.
+_CP932_FOLD = str.maketrans({"\uff5e": "\u301c", "\u2225": "\u2016", "\uff0d": "\u2212",
+                             "\uffe0": "\u00a2", "\uffe1": "\u00a3", "\uffe2": "\u00ac"})
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 MAX_DEPTH = 16
 
@@ -91,14 +95,16 @@ def parse_number(text: str, integer: bool) -> int | float | None:
 
 
 @dataclass
-class _Field:
+class FieldInfo:
     title: str
     types: frozenset[str]
     values: tuple[Any, ...] | None = None
     labels: dict[str, Any] = field(default_factory=dict)  # label → value
     date: bool = False
-    items: _Field | None = None
-    properties: dict[str, _Field] = field(default_factory=dict)
+    items: FieldInfo | None = None
+    properties: dict[str, FieldInfo] = field(default_factory=dict)
+    required: frozenset[str] = frozenset()
+    schema: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -168,22 +174,25 @@ class ValueReader:
                 break
         return merged, base, bases
 
-    def _build(self, node: Any, base: str, title: str, active: frozenset[int]) -> _Field:
+    def _build(self, node: Any, base: str, title: str, active: frozenset[int]) -> FieldInfo:
         if id(node) in active or len(active) > MAX_DEPTH:
-            return _Field(title, frozenset())
+            return FieldInfo(title, frozenset())
         active = active | {id(node)}
         schema, base, bases = self._merge(node, base, active)
         if isinstance(schema.get("title"), str) and not title:
             title = schema["title"]
         t = schema.get("type")
         types = frozenset([t] if isinstance(t, str) else [str(x) for x in t] if isinstance(t, list) else [])
-        f = _Field(title, types, date=schema.get("format") == "date")
+        req = schema.get("required")
+        f = FieldInfo(title, types, date=schema.get("format") == "date", schema=schema,
+                   required=frozenset(r for r in req if isinstance(r, str)) if isinstance(req, list) else frozenset())
         if isinstance(schema.get("enum"), list):
             f.values = tuple(schema["enum"])
             labels = schema.get("x-yoshiki-enum-labels")
             if isinstance(labels, dict):
                 f.labels = {str(label): v for v in f.values
                             if isinstance(label := labels.get(str(v)), str) and label not in f.values}
+                f.labels.update({k.translate(_CP932_FOLD): v for k, v in list(f.labels.items())})
         elif isinstance(schema.get("oneOf"), list):
             alts = [a for a in schema["oneOf"] if isinstance(a, dict) and "const" in a]
             if alts and len(alts) == len(schema["oneOf"]):
@@ -201,13 +210,18 @@ class ValueReader:
                     f.properties[name].title = name
         return f
 
+    @property
+    def root(self) -> FieldInfo:
+        """The form's fields as read (titles, types, choices with labels, required names)."""
+        return self._root
+
     def read(self, value: Any) -> tuple[Any, list[Reading]]:
         """(the value read as the form means it, the readings made); the input is not changed."""
         readings: list[Reading] = []
         return _read(self._root, value, "", readings), readings
 
 
-def _read(f: _Field, value: Any, pointer: str, out: list[Reading]) -> Any:
+def _read(f: FieldInfo, value: Any, pointer: str, out: list[Reading]) -> Any:
     if isinstance(value, dict) and f.properties:
         new: dict[str, Any] | None = None
         for k, v in value.items():
@@ -234,7 +248,7 @@ def _read(f: _Field, value: Any, pointer: str, out: list[Reading]) -> Any:
 _SAME: Any = object()
 
 
-def _read_scalar(f: _Field, value: Any) -> Any:
+def _read_scalar(f: FieldInfo, value: Any) -> Any:
     if f.values is not None:
         if value in f.values and not isinstance(value, bool):
             return _SAME
@@ -242,6 +256,8 @@ def _read_scalar(f: _Field, value: Any) -> Any:
             key = value.strip()
             if key in f.labels:
                 return f.labels[key]
+            if (folded := key.translate(_CP932_FOLD)) in f.labels:
+                return f.labels[folded]
             if key != value and key in f.values:
                 return key
         if isinstance(value, float) and value.is_integer() and str(int(value)) in f.values:
