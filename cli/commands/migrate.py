@@ -138,7 +138,7 @@ def command(source: str, target: str, data: Path | None, output: Path | None, ma
                 outcome_status, value, reasons = outcome.status, outcome.value, outcome.reasons
                 raw_id = rec.value.get("id") if isinstance(rec.value, dict) else None
                 row_id = raw_id if isinstance(raw_id, str | int) else rec.number
-                if outcome.removed:
+                if outcome.removed and outcome.status != "refused":  # a refused row is kept whole instead
                     removed_side.write({"record": rec.number, "id": row_id, "removed": outcome.removed})
             counts[outcome_status] += 1
             if outcome_status == "refused":

@@ -71,6 +71,8 @@ def test_sakai_after_school_club_every_example_migrates_or_is_refused_with_reaso
         assert entry["row"] == rows[entry["record"] - 1]  # refused rows are kept whole
         assert any("緊急連絡先" in r["ja"] or "long-vacations" in r["ja"] for r in entry["reasons"])
     assert f"{len(rows)} 行" in run.stdout
+    side = _lines(tmp_path / "out.removed.jsonl")
+    assert {e["record"] for e in side} <= set(range(1, len(rows) + 1)) - {e["record"] for e in refused}
 
 
 def test_value_map_and_default_from_a_mapping_file(tmp_path: Path) -> None:
