@@ -27,7 +27,7 @@ from registry.errors import Conflict, RegistryError, Unauthenticated, UsageError
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import all_municipalities, name_of
 from registry.service import RegistryService
-from registry.web import forms, i18n, session
+from registry.web import forms, i18n, session, sheet_pages
 from registry.web.problems import status_for
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -435,7 +435,7 @@ exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
-                                     login_form, login, logout, me],
+                                     login_form, login, logout, me, *sheet_pages.HANDLERS],
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
            include_in_schema=False),
     create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),

@@ -11,6 +11,7 @@ from registry.web.api import (
     health,
     lineage,
     municipalities,
+    sheets,
     templates,
     versions,
 )
@@ -18,5 +19,6 @@ from registry.web.api import (
 ROUTE_HANDLERS: list[Any] = [
     *templates.HANDLERS, *versions.HANDLERS, *lineage.HANDLERS, *diff.HANDLERS,
     *changes.HANDLERS, *municipalities.HANDLERS, *account.HANDLERS, *health.HANDLERS,
+    *sheets.HANDLERS,
 ]
 """Added to the app by ``registry.web.app.create_app``."""
