@@ -64,7 +64,7 @@ def summary_of(tally: Any, omitted: int, lang: str) -> str:
     return text + (f" ({omitted} more problem(s) not shown)" if omitted else "")
 
 
-HELP = """申請データをフォームで検査する / check submissions (JSON, JSONL, CSV) against a form.
+HELP = """申請データをフォームで検査する / check submissions (JSON, JSONL, CSV, xlsx) against a form.
 
 TEMPLATE: 版のフォルダ、schema.json、または LG/SLUG@VERSION（--repo のリポジトリ内）。
 a version folder, a schema file, or LG/SLUG@VERSION in --repo.
