@@ -122,7 +122,7 @@ def command(source: str, target: str, data: Path | None, output: Path | None, ma
     writer = RowWriter(out, cols)
     removed_side = JsonlSide(out.with_name(f"{out.stem}.removed.jsonl"))
     refused_side = JsonlSide(out.with_name(f"{out.stem}.refused.jsonl"))
-    migrator = Migrator(plan, b_form)
+    migrator = Migrator(plan, b_form, ValueReader(b_schema, b_form.resolver))
     counts = {"migrated": 0, "changed": 0, "refused": 0}
     shown = 0
     records = iter_records(data, columns=CsvColumns(a_schema, a_form.resolver), source=str(data))

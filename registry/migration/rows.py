@@ -12,6 +12,7 @@ from typing import Any
 
 from registry.checks.validation import FormValidator
 from registry.migration.plan import Path, Plan, dotted
+from registry.submissions.values import ValueReader
 
 _MISSING: Any = object()
 
@@ -69,9 +70,10 @@ def _set(value: dict[str, Any], path: Path, item: Any) -> bool:
 class Migrator:
     """Applies a plan to rows and checks each against B (the check-data validator)."""
 
-    def __init__(self, plan: Plan, target: FormValidator) -> None:
+    def __init__(self, plan: Plan, target: FormValidator, values: ValueReader | None = None) -> None:
         self.plan = plan
         self.target = target
+        self._read = values.read if values is not None else None
         self._renames = list(plan.mapping.renames.items())
         self._removed = list(plan.removed)
         self._values = list(plan.mapping.values.items())
@@ -117,6 +119,13 @@ class Migrator:
         checked = normalize(new) if normalize is not None else new
         if self.target.is_valid(checked):
             return Outcome("changed" if changed or checked is not new else "migrated", checked, removed)
+        if self._read is not None:
+            # Values as people write them (a label for a choice, 2022/6/13), read as B means them.
+            again, readings = self._read(checked)
+            if readings:
+                again = normalize(again) if normalize is not None else again
+                if self.target.is_valid(again):
+                    return Outcome("changed", again, removed)
         reasons = []
         for p in self._required_new:
             if _get(new, p) is _MISSING and (len(p) == 1 or isinstance(_get(new, p[:-1]), dict)):

@@ -174,3 +174,28 @@ def test_migrator_renames_nested_maps_lists_fills_defaults() -> None:
     refused = Migrator(plan, fb).row({"must": "x"})
     assert refused.status == "refused"
     assert refused.reasons
+
+
+def test_csv_with_labels_in_and_xlsx_out(tmp_path: Path) -> None:
+    data = tmp_path / "lunch.csv"
+    rows = _examples(CATALOGUE / "132241" / "staff-lunch-survey" / "1.0.0")
+    schema = read_json(CATALOGUE / "132241" / "staff-lunch-survey" / "1.0.0" / "schema.json")
+    names = list(schema["properties"])
+    labels = {n: schema["properties"][n].get("x-yoshiki-enum-labels", {}) for n in names}
+    lines = [",".join(names)]
+    for r in rows:
+        cells = []
+        for n in names:
+            v = r.get(n)
+            if isinstance(v, list):
+                v = "、".join(labels[n].get(x, x) if labels[n] else x for x in v)
+            elif isinstance(v, str):
+                v = labels[n].get(v, v)
+            cells.append("" if v is None else f'"{v}"' if "," in str(v) else str(v))
+        lines.append(",".join(cells))
+    data.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
+    out = tmp_path / "out.xlsx"
+    run = _migrate("--from", "132241/staff-lunch-survey@1.0.0", "--to", "132250/staff-lunch-survey@1.0.0",
+                   str(data), "-o", str(out))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert _valid_under("132250/staff-lunch-survey@1.0.0", out) == len(rows)
