@@ -114,8 +114,8 @@ def write_entry(schema: Any, resolver: Resolver, title: str) -> bytes:
                 cell.comment = Comment("複数選ぶときは「、」で区切ってください: "
                                        + "、".join(label for _, label in choices), "Yoshiki")
         elif f.date:
-            for r in range(2, ENTRY_ROWS + 2):
-                ws.cell(row=r, column=i).number_format = "yyyy/m/d"
+            # A column style (not 500 pre-made cells): rows typed or appended start at row 2.
+            ws.column_dimensions[letter].number_format = "yyyy/m/d"
             dv = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True,
                                 showErrorMessage=True, errorTitle="日付ではありません", error="2024/4/1 のように日付を入力してください。")
             dv.add(area)
@@ -132,8 +132,7 @@ def write_entry(schema: Any, resolver: Resolver, title: str) -> bytes:
             dv.add(area)
             ws.add_data_validation(dv)
         else:
-            for r in range(2, ENTRY_ROWS + 2):
-                ws.cell(row=r, column=i).number_format = "@"
+            ws.column_dimensions[letter].number_format = "@"  # text: 0120 and 2060011 stay as typed
         description = f.schema.get("description")
         if isinstance(description, str) and description and cell.comment is None:
             cell.comment = Comment(description[:500], "Yoshiki")
