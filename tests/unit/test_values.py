@@ -119,3 +119,19 @@ def test_cli_strict_values_and_notes(tmp_path: Path) -> None:
     strict = subprocess.run([*run, "--strict-values"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert strict.returncode == 1
     assert "読みました" not in strict.stdout
+
+
+def test_cli_refuses_a_zip_bomb_and_macros(tmp_path: Path) -> None:
+    import zipfile
+
+    bomb = tmp_path / "data.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z, z.open("xl/worksheets/sheet1.xml", "w") as f:
+        for _ in range(40):
+            f.write(b"\0" * (1 << 20))
+    macro = tmp_path / "data.xlsm"
+    macro.write_bytes(b"PK")
+    for path, words in ((bomb, "圧縮爆弾"), (macro, "マクロ")):
+        run = subprocess.run([sys.executable, "-m", "cli", "check-data", str(ABSENCE), str(path)],
+                             capture_output=True, text=True, cwd=ROOT, check=False)
+        assert run.returncode == 2
+        assert words in run.stderr
