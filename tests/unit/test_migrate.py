@@ -199,3 +199,18 @@ def test_csv_with_labels_in_and_xlsx_out(tmp_path: Path) -> None:
                    str(data), "-o", str(out))
     assert run.returncode == 0, run.stdout + run.stderr
     assert _valid_under("132250/staff-lunch-survey@1.0.0", out) == len(rows)
+
+
+def test_template_migrations_are_validated(tmp_path: Path) -> None:
+    from registry.checks.validation import validate_paths
+
+    folder = tmp_path / "271403" / "after-school-club-application" / "2.0.0"
+    shutil.copytree(CATALOGUE / "271403" / "after-school-club-application" / "2.0.0", folder)
+    template = read_json(folder / "template.json")
+    template["migrations"] = [{"from": "1.0.0", "values": {"period": {"long-vacations": "summer"}}}]
+    (folder / "template.json").write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
+    assert [i for i in validate_paths([folder]) if i.severity == "error" and "template" in (i.file or "")] == []
+    template["migrations"] = [{"from": "一つ前", "renames": {"a": 3}}]
+    (folder / "template.json").write_text(json.dumps(template, ensure_ascii=False), encoding="utf-8")
+    errors = [i for i in validate_paths([folder]) if i.severity == "error"]
+    assert any("/migrations/0" in i.pointer for i in errors)
