@@ -66,6 +66,7 @@ FIELD_KEYS = frozenset({
 ROOT_KEYS = frozenset({"$schema", "$id", "$defs", "title", "description", "type", "properties", "required",
                        "additionalProperties", "allOf", "anyOf", "x-yoshiki-title-en"})
 JSON_SETTINGS = frozenset({"tags", "maintainers", "upstream", "lint", "migrations"})
+TEXT_SETTINGS = frozenset({"title", "title_en", "description", "category", "license", "changelog", "compatibility"})
 MAX_ROWS = 5_000
 
 
@@ -395,7 +396,7 @@ def to_sheets(template: dict[str, Any], schema: Any, examples: dict[str, dict[st
     sheets = Sheets(ex.items, ex.choices, settings, example_rows)
     if not ex.refused:
         try:
-            _, back, _ = from_sheets(sheets)
+            template_back, back, examples_back = from_sheets(sheets)
         except SheetErrors as exc:
             ex.refused.extend(_refusal("", e.message, e.message_ja) for e in exc.issues)
         else:
@@ -403,6 +404,12 @@ def to_sheets(template: dict[str, Any], schema: Any, examples: dict[str, dict[st
             if where is not None:
                 ex.refuse(where, "this part would not come back the same from the sheet",
                           "この部分は表から同じ形に戻せません")
+            for key in sorted(set(template) | set(template_back)):
+                if template.get(key) != template_back.get(key):
+                    ex.refuse(f"template.json#/{key}", "this setting would not come back the same from the 設定 sheet",
+                              "この設定は 設定 シートから同じ形に戻せません")
+            if examples_back != examples:
+                ex.refuse("examples/", "the examples would not come back the same", "記入例を同じ形に戻せません")
     if ex.refused:
         raise SheetRefused(ex.refused)
     return sheets
@@ -785,16 +792,22 @@ class _Importer:
                 root_extra["additionalProperties"] = value.strip() != "不可"
             elif key.startswith("schema."):
                 root_extra[key[7:]] = value
-            elif key in JSON_SETTINGS or value.strip().startswith(("{", "[")):
+            elif key in TEXT_SETTINGS:
+                template[key] = value
+            elif key in JSON_SETTINGS:
                 try:
                     template[key] = json.loads(value)
                 except ValueError:
-                    if key in JSON_SETTINGS and key == "tags":
+                    if key == "tags":
                         template[key] = [t.strip() for t in re.split(r"[,、]", value) if t.strip()]
                     else:
                         self.error(SETTINGS_SHEET, r, 1, f"{key} must be JSON", f"{key} は JSON で書いてください")
             else:
-                template[key] = value
+                try:
+                    parsed = json.loads(value)
+                except ValueError:
+                    parsed = value
+                template[key] = parsed if isinstance(parsed, dict | list) else value
         for key in ("$schema", "$id", "title", "description", "x-yoshiki-title-en"):
             if key in root_extra:
                 schema[key] = root_extra.pop(key)

@@ -302,3 +302,12 @@ def test_write_version_refuses_a_non_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "x").write_text("x")
     with pytest.raises(UsageError):
         write_version(tmp_path, {}, {}, {})
+
+
+def test_settings_keep_text_and_refuse_what_they_cannot_carry() -> None:
+    template, schema, examples = read_version(ABSENCE)
+    template = {**template, "description": "[重要] 当日 8:15 まで", "x-note": {"a": 1}}
+    assert form_workbook(template, schema, examples)
+    with pytest.raises(InvalidTemplate) as exc:
+        form_workbook({**template, "odd": 3}, schema, examples)
+    assert [i.pointer for i in exc.value.issues] == ["template.json#/odd"]
