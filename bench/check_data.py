@@ -172,9 +172,9 @@ def main() -> None:
     import jsonschema_rs
     import msgspec
 
-    from cli import reporters
-    from registry.checks.validation import compile_form
+    from cli.render import issues as reporters
     from registry.submissions.readers import Tally, check_file
+    from registry.submissions.validator import compile_form
     from registry.syntax.refs import SchemaSet
 
     with tempfile.TemporaryDirectory() as tmp:

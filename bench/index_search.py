@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from registry import municipalities  # noqa: E402
-from registry.storage.records import VersionRecord  # noqa: E402
+from registry.readmodels import VersionRecord  # noqa: E402
 from registry.storage.sql_index import SqlIndex  # noqa: E402
 
 WORDS = ["欠席", "遅刻", "早退", "連絡", "申込", "届", "申請", "アンケート", "予約", "交付",

@@ -36,8 +36,8 @@ sys.path.insert(0, str(ROOT))
 from registry.config import Settings  # noqa: E402
 from registry.layout import VersionKey, schema_uri  # noqa: E402
 from registry.municipalities import all_municipalities  # noqa: E402
+from registry.readmodels import Author  # noqa: E402
 from registry.storage.git_store import commit_message  # noqa: E402
-from registry.storage.ports import Author  # noqa: E402
 
 WORDS = ["欠席", "遅刻", "早退", "連絡", "申請", "届出", "アンケート", "予約", "保育所", "入所",
          "図書館", "利用", "登録", "犬", "死亡", "参加", "教室", "パブリックコメント", "職員", "ランチ",
@@ -109,7 +109,7 @@ def generate(repo: Path, n_templates: int, seed: int = 7) -> int:
 
 def bench_reindex(work: Path, n: int) -> tuple[float, float, float]:
     """(seconds reading git, seconds rebuilding the index, total) for n templates."""
-    from registry.service import RegistryService
+    from registry.wiring import open_service
 
     data = work / f"reindex-{n}"
     settings = Settings.for_data_dir(data)
@@ -119,7 +119,7 @@ def bench_reindex(work: Path, n: int) -> tuple[float, float, float]:
     gen = time.perf_counter() - started
     for stale in data.glob("index.sqlite3*"):
         stale.unlink()
-    service = RegistryService(settings)
+    service = open_service(settings)
     t0 = time.perf_counter()
     records = service.records()
     t1 = time.perf_counter()
@@ -134,9 +134,9 @@ def bench_reindex(work: Path, n: int) -> tuple[float, float, float]:
 def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str]]:
     data_dir, writer, count, shared, barrier = args
     from registry.errors import RegistryError
-    from registry.service import RegistryService
+    from registry.wiring import open_service
 
-    service = RegistryService(Settings.for_data_dir(Path(data_dir)), migrate=False)
+    service = open_service(Settings.for_data_dir(Path(data_dir)), migrate=False)
     lgs = ["132241", "132250", "272264", "271403", "272272", "272094"]
     ok, refused = [], []
     barrier.wait()
@@ -155,12 +155,12 @@ def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str]]
 
 def bench_publish(work: Path, writers: int, per_writer: int) -> float:
     """Publishes/s with ``writers`` processes; checks nothing was lost."""
-    from registry.service import RegistryService
+    from registry.wiring import open_service
 
     data = work / f"publish-{writers}"
     shutil.rmtree(data, ignore_errors=True)
     settings = Settings.for_data_dir(data)
-    service = RegistryService(settings)  # creates the repository and migrates the index once
+    service = open_service(settings)  # creates the repository and migrates the index once
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:
         barrier = manager.Barrier(writers + 1)
@@ -261,9 +261,9 @@ def main() -> None:
               f"({'OK' if many >= 50 else 'MISSED'})")
 
         print(f"search latency over {3 * args.templates} versions (goal: p99 < 50 ms)")
-        from registry.service import RegistryService
+        from registry.wiring import open_service
 
-        service = RegistryService(Settings.for_data_dir(work / f"reindex-{args.templates}"))
+        service = open_service(Settings.for_data_dir(work / f"reindex-{args.templates}"))
         bench_search(service.index, "sqlite", args.queries)
         if not args.no_postgres:
             pg = postgres_index(service.records())

@@ -92,12 +92,13 @@ class Client:
     """A small synchronous client of the registry's JSON API."""
 
     def __init__(self, registry: str | None = None, token: str | None = None,
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, *, follow_redirects: bool = False) -> None:
         creds = load_credentials()
         self.base = (registry or creds.get("default") or DEFAULT_REGISTRY).rstrip("/")
         stored = creds.get("registries", {}).get(self.base, {})
         self.token = token or (stored.get("token") if isinstance(stored, dict) else None)
         self.timeout = timeout
+        self.follow_redirects = follow_redirects
 
     def request(self, method: str, path: str, *, body: Any = None,
                 params: dict[str, Any] | None = None, auth: bool = False,
@@ -118,7 +119,8 @@ class Client:
         clean = {k: v for k, v in (params or {}).items() if v is not None}
         try:
             response = httpx.request(method, self.base + path, content=content, params=clean,
-                                     headers=headers, timeout=self.timeout)
+                                     headers=headers, timeout=self.timeout,
+                                     follow_redirects=self.follow_redirects)
         except httpx.HTTPError as exc:
             raise RegistryUnavailable(
                 f"cannot reach the registry at {self.base}: {exc.__class__.__name__}: {exc}",
@@ -167,6 +169,32 @@ class Client:
     def post(self, path: str, body: Any, **params: Any) -> Any:
         """POST JSON with the token."""
         return self.request("POST", path, body=body, params=params, auth=True)
+
+
+def upstream_lookup(url: str) -> Callable[[str, str], Any]:
+    """``yoshiki ci --registry``'s upstream lookup: ``GET .../{lg}/{slug}/versions/{v}`` (and its schema)."""
+    from registry.checks.repository import UpstreamInfo
+
+    client = Client(url, timeout=15.0, follow_redirects=True)
+
+    def lookup(name: str, version: str) -> UpstreamInfo:
+        where = f"/api/v1/templates/{name}/versions/{version}"
+        try:
+            client.request("GET", where, raw=True)
+        except errors.NotFound:
+            return UpstreamInfo(exists=False)
+        except RegistryUnavailable:
+            raise
+        except errors.RegistryError as exc:
+            raise errors.RegistryError(f"GET {client.base}{where} answered: {exc.detail}",
+                                       detail_ja=f"GET {client.base}{where} がエラーを返しました: {exc.detail_ja}") from None
+        try:
+            schema = json.loads(client.request("GET", f"{where}/schema.json", raw=True))
+        except (errors.RegistryError, ValueError):
+            schema = None
+        return UpstreamInfo(exists=True, schema=schema)
+
+    return lookup
 
 
 def echo_json(value: Any) -> None:

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from registry.errors import UsageError
 
-FAULT_POINTS = ("before-update-ref", "after-update-ref")
-
 
 @dataclass(frozen=True)
 class Settings:
@@ -31,9 +29,6 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_schema_depth: int = 32
     max_ref_count: int = 200
-    # Test-only fault injection (docs in git_store.FaultHook): pause at this point of a write.
-    fault_pause: str | None = None
-    fault_pause_file: Path | None = None
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
@@ -71,14 +66,6 @@ class Settings:
             raw = env.get(f"YOSHIKI_{name.upper()}")
             if raw:
                 overrides[name] = _positive_int(f"YOSHIKI_{name.upper()}", raw)
-        pause = env.get("YOSHIKI_FAULT_PAUSE")
-        if pause:
-            if pause not in FAULT_POINTS:
-                raise UsageError(f"YOSHIKI_FAULT_PAUSE must be one of {', '.join(FAULT_POINTS)}",
-                                 detail_ja=f"YOSHIKI_FAULT_PAUSE は {'、'.join(FAULT_POINTS)} のいずれかです")
-            overrides["fault_pause"] = pause
-            if env.get("YOSHIKI_FAULT_PAUSE_FILE"):
-                overrides["fault_pause_file"] = Path(env["YOSHIKI_FAULT_PAUSE_FILE"])
         return cls.for_data_dir(data_dir, **overrides)
 
 

@@ -20,7 +20,7 @@ from urllib.parse import urldefrag, urljoin
 from registry.errors import UsageError
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey, iter_version_dirs
 from registry.municipalities import name_of
-from registry.storage.ports import Author
+from registry.readmodels import Author
 from registry.syntax.refs import version_key_of_uri
 
 if TYPE_CHECKING:

@@ -23,13 +23,22 @@ Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from registry.checks.repository import Tree, locked_field_issues
+from registry.checks.compatibility import (
+    BUMP_JA,
+    DEFAULT_MODE,
+    assess,
+    compatibility_issues,
+    mode_of,
+    plan,
+)
+from registry.checks.locked import locked_field_issues
+from registry.checks.tree import Tree
 from registry.errors import (
     Conflict,
     Forbidden,
@@ -37,6 +46,7 @@ from registry.errors import (
     InvalidTemplate,
     LimitExceeded,
     NotFound,
+    Unauthenticated,
     UsageError,
     VersionExists,
 )
@@ -49,23 +59,29 @@ from registry.layout import (
     schema_uri,
 )
 from registry.models import Issue, has_errors
-from registry.storage.git_store import (
-    DEPRECATED_FILE,
-    FaultHook,
-    GitTemplateStore,
-    commit_message,
-    load_deprecations,
+from registry.readmodels import (
+    Author,
+    ChangeEvent,
+    TemplateDetail,
+    TemplateSummary,
+    TokenInfo,
+    VersionRecord,
+    author_of,
 )
-from registry.storage.ports import Author, CommitInfo, StoredVersion, TemplateIndex, TemplateStore
-from registry.storage.records import TemplateSummary, VersionRecord
+from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.syntax.documents import decode_utf8, parse_json_text
 from registry.syntax.refs import SchemaSet
-from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
+from registry.versioning import Bump, Version, max_bump
 
 if TYPE_CHECKING:
     from registry.config import Settings
+    from registry.diff import Diff
 
-DEFAULT_MODE = "BACKWARD"
+class RegistryHealth(msgspec.Struct, kw_only=True):
+    """What the health check reads: git's tip and the index's newest event."""
+
+    tip: str | None
+    last_event: int
 
 
 class PublishResult(msgspec.Struct, kw_only=True):
@@ -134,6 +150,14 @@ class VersionFiles(msgspec.Struct, kw_only=True):
     deprecated_reason: str | None = None
 
 
+class VersionDiff(msgspec.Struct, kw_only=True):
+    """Two published versions and the diff between them."""
+
+    old: VersionFiles
+    new: VersionFiles
+    diff: Diff
+
+
 def now_iso() -> str:
     """Now, ISO 8601 UTC (seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
@@ -168,20 +192,9 @@ class _Parsed(msgspec.Struct, kw_only=True):
 class RegistryService:
     """The use-cases over one git store and one SQL index."""
 
-    def __init__(self, settings: Settings, *, store: TemplateStore | None = None,
-                 index: TemplateIndex | None = None, migrate: bool = True) -> None:
+    def __init__(self, settings: Settings, *, store: TemplateStore, index: TemplateIndex) -> None:
         self.settings = settings
-        self.fault = FaultHook(settings.fault_pause, settings.fault_pause_file)
-        self.store: Any = store or GitTemplateStore(
-            settings.repo_path, committer_name=settings.registry_name,
-            committer_email=settings.registry_email, fault=self.fault)
-        if index is None:
-            from registry.storage.sql_index import SqlIndex
-
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            index = SqlIndex(settings.database_url)
-            if migrate:
-                index.migrate()
+        self.store: TemplateStore = store
         self.index: TemplateIndex = index
 
     # -- helpers ------------------------------------------------------------------------------
@@ -335,7 +348,7 @@ class RegistryService:
                                   issues=[i for i in issues if i.severity == "error"])
         warnings = [i for i in issues if i.severity != "error"] + list(extra_warnings or [])
 
-        mode = str(template.get("compatibility") or DEFAULT_MODE)
+        mode = mode_of(template)
         new_v = Version.parse(key.version)
         earlier = [v for v in existing if Version.parse(v) < new_v]
         previous = earlier[-1] if earlier else None
@@ -355,10 +368,8 @@ class RegistryService:
         if dry_run:
             return result
         extra = f"from {upstream['template']} {upstream['version']}" if upstream and event != "publish" else None
-        info = self.store.commit_files(
-            {f"{key.relpath}/{p}": d for p, d in parsed.files.items()}, author=actor,
-            message=commit_message(event, key, declared, changelog, extra), must_not_exist=key)
-        self.fault("after-update-ref")
+        info = self.store.commit_version(key, parsed.files, author=actor, event=event,
+                                         bump=declared, changelog=changelog, extra=extra)
         result.commit = info.commit
         record = self._record(key, template, info, declared, _EVENTS[event])
         if record.upstream_template and record.upstream_version:
@@ -371,46 +382,36 @@ class RegistryService:
 
     def _check_change(self, key: VersionKey, schema: Any, earlier: list[str], mode: str,
                       schemas: SchemaSet, tip: str | None) -> tuple[Bump, Bump, list[Any]]:
-        """Diff against the latest earlier version; check the declared bump and the mode."""
-        from registry.diff import check_compat, diff, required_bump
+        """Diff against the latest earlier version; check the declared bump and the mode.
 
-        previous = earlier[-1]
-        prev_key = VersionKey(key.lg, key.slug, previous)
-        old = self._doc(prev_key, SCHEMA_FILE, tip)
-        d = diff(old, schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
-        # NONE checks nothing, but a breaking change still needs a major version.
-        required: Bump = required_bump(d, "BACKWARD" if mode == "NONE" else mode)
-        declared = Version.parse(previous).bump_to(Version.parse(key.version))
-        changes = list(d.changes)
-        breaking = [c for c in changes if "breaking" in (c.backward, c.forward) or
-                    "unknown" in (c.backward, c.forward)]
-        if BUMP_ORDER[declared] < BUMP_ORDER[required]:
-            suggest = Version.parse(previous).bumped(required)
+        The rule is ``registry.checks.compatibility`` (``yoshiki ci`` applies the same).
+        """
+        from registry.diff import check_compat, diff
+
+        chosen = plan(key.version, earlier, mode)
+        assert chosen.previous is not None
+        previous = chosen.previous
+
+        def old(version: str) -> Any:
+            return self._doc(VersionKey(key.lg, key.slug, version), SCHEMA_FILE, tip)
+
+        d = diff(old(previous), schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+        compat = check_compat(schema, [old(v) for v in chosen.compared], mode, schemas=schemas)
+        verdict = assess(key.version, mode, previous, d, compat, chosen.compared)
+        issues = compatibility_issues(verdict, key, SCHEMA_FILE)
+        declared, required, suggest = verdict.declared, verdict.required, verdict.suggested
+        if verdict.bump_too_small:
             raise IncompatibleChange(
                 f"{key}: the changes since {previous} need a {required} version ({suggest}), not {declared}",
-                detail_ja=f"{key}: {previous} からの変更には{_BUMP_JA[required]}バージョンの版上げ（{suggest}）が必要です（指定は{_BUMP_JA[declared]}）",
-                issues=[_change_issue(c, required) for c in (breaking or changes)],
-                extra={"required_bump": required, "suggested_version": str(suggest)})
-        new_major = Version.parse(key.version).major
-        line = [v for v in earlier if Version.parse(v).major == new_major]
-        if mode != "NONE" and line:
-            # Within one major line every release keeps the mode (transitive modes: against
-            # each earlier release of the line, since data was collected under each).
-            olds = [self._doc(VersionKey(key.lg, key.slug, v), SCHEMA_FILE, tip) for v in
-                    (line if mode.endswith("_TRANSITIVE") else line[-1:])]
-            compat = check_compat(schema, olds, mode, schemas=schemas)
-            if not compat.ok:
-                bad = [c for dd in compat.diffs for c in dd.changes
-                       if "breaking" in (c.backward, c.forward) or "unknown" in (c.backward, c.forward)]
-                suggest = Version(new_major + 1, 0, 0)
-                raise IncompatibleChange(
-                    f"{key} breaks the template's compatibility mode {mode} against {', '.join(line)}; an incompatible change needs a new major version ({suggest})",
-                    detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません（{'、'.join(line)} と比較）。互換性のない変更には新しいメジャーバージョン（{suggest}）が必要です",
-                    issues=[_change_issue(c, "major") for c in bad] or [Issue(
-                        rule="compat.breaking", message=f"Incompatible under {mode}.",
-                        message_ja=f"{mode} の下で互換性がありません。")],
-                    extra={"mode": mode, "required_bump": "major", "suggested_version": str(suggest)})
-        return declared, required, changes
+                detail_ja=f"{key}: {previous} からの変更には{BUMP_JA[required]}バージョンの版上げ（{suggest}）が必要です（指定は{BUMP_JA[declared]}）",
+                issues=issues, extra={"required_bump": required, "suggested_version": suggest})
+        if verdict.mode_broken:
+            line = chosen.compared
+            raise IncompatibleChange(
+                f"{key} breaks the template's compatibility mode {mode} against {', '.join(line)}; an incompatible change needs a new major version ({suggest})",
+                detail_ja=f"{key} はこのテンプレートの互換性モード {mode} を満たしません（{'、'.join(line)} と比較）。互換性のない変更には新しいメジャーバージョン（{suggest}）が必要です",
+                issues=issues, extra={"mode": mode, "required_bump": "major", "suggested_version": suggest})
+        return declared, required, list(d.changes)
 
     def _published_commit(self, template: str, version: str) -> str | None:
         lg, _, slug = template.partition("/")
@@ -547,7 +548,7 @@ class RegistryService:
         # The next version: the diff from ours decides, at least a patch (the upstream moved).
         from registry.diff import diff, required_bump
 
-        mode = str(merged_template.get("compatibility") or DEFAULT_MODE)
+        mode = mode_of(merged_template)
         schemas = self._schemas(self.store.tip())
         bump = max_bump(required_bump(diff(docs[SCHEMA_FILE][1], merged_schema, mode=mode,
                                            old_schemas=schemas, new_schemas=schemas), mode), "patch")
@@ -591,7 +592,7 @@ class RegistryService:
     def _pull_examples(self, ours: dict[str, bytes], theirs: dict[str, bytes], schema: Any,
                        schemas: SchemaSet) -> tuple[dict[str, bytes], list[str]]:
         """Ours' examples, plus theirs' new ones; keep only those that still behave as filed."""
-        from registry.checks.validation import compile_form
+        from registry.submissions.validator import compile_form
 
         candidates = {p: d for p, d in theirs.items() if p.startswith(EXAMPLES_DIR + "/")}
         candidates.update({p: d for p, d in ours.items() if p.startswith(EXAMPLES_DIR + "/")})
@@ -636,17 +637,9 @@ class RegistryService:
                              detail_ja="非推奨にする理由を書いてください")
         if not self.store.exists(vkey):
             raise NotFound(f"{vkey} does not exist", detail_ja=f"{vkey} はありません")
-        path = f"{vkey.lg}/{vkey.slug}/{DEPRECATED_FILE}"
         at = now_iso()
-
-        def flag(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
-            # Re-read on every attempt: a concurrent deprecation of another version survives.
-            current = load_deprecations(read(path))
-            current[vkey.version] = {"reason": reason, "by": actor.display, "at": at}
-            return {path: _dump(dict(sorted(current.items(), key=lambda kv: _version_order(kv[0]))))}
-
-        info: CommitInfo = self.store.commit_files(
-            flag, author=actor, message=commit_message("deprecate", vkey, None, reason))
+        info = self.store.flag_deprecated(vkey, {"reason": reason, "by": actor.display, "at": at},
+                                          author=actor)
         self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
         self.index.audit(actor.display, "deprecate", str(vkey), reason, None)
         return info
@@ -684,21 +677,14 @@ class RegistryService:
             raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
         deps = self.store.deprecations(tk)
         entries: dict[str, HistoryEntry] = {}
-        for info in self.store.log_for(tk):  # newest first: the oldest claim wins
-            trailers = {k: v for k, _, v in (line.partition(": ") for line in info.message.splitlines())
-                        if k.startswith("Yoshiki-")}
-            claimed = trailers.get("Yoshiki-Version", "")
-            version = claimed.rpartition("@")[2]
-            if trailers.get("Yoshiki-Event") == "deprecated" or version not in versions:
+        for vc in self.store.version_log(tk):  # newest first: the oldest claim wins
+            if vc.version not in versions:
                 continue
-            body = info.message.split("\n\n")
-            changelog = body[1].strip() if len(body) > 2 else None
-            dep = deps.get(version)
-            entries[version] = HistoryEntry(
-                version=version, commit=info.commit, author=info.author_name,
-                email=info.author_email, date=info.date,
-                event=trailers.get("Yoshiki-Event", "published"), bump=trailers.get("Yoshiki-Bump"),
-                changelog=changelog, deprecated=dep is not None,
+            info, dep = vc.commit, deps.get(vc.version)
+            entries[vc.version] = HistoryEntry(
+                version=vc.version, commit=info.commit, author=info.author_name,
+                email=info.author_email, date=info.date, event=vc.event, bump=vc.bump,
+                changelog=vc.changelog, deprecated=dep is not None,
                 deprecated_reason=dep.get("reason") if isinstance(dep, dict) else None)
         return [entries[v] for v in sorted(entries, key=Version.parse)]
 
@@ -715,6 +701,24 @@ class RegistryService:
             schema=parse_json_text(decode_utf8(files[SCHEMA_FILE], SCHEMA_FILE), SCHEMA_FILE),
             files=files, deprecated=dep is not None,
             deprecated_reason=dep.get("reason") if isinstance(dep, dict) else None)
+
+    def template_versions(self, key: TemplateKey | str) -> list[str]:
+        """The published versions of a template (ascending); NotFound when there are none."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        versions = self.store.list_versions(tk)
+        if not versions:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        return list(versions)
+
+    def diff_versions(self, old: VersionKey, new: VersionKey) -> VersionDiff:
+        """The semantic diff of two published versions under the mode the newer one declares."""
+        from registry.diff import diff
+
+        old_files, new_files = self.get_version(old), self.get_version(new)
+        schemas = self._schemas(self.store.tip())
+        d = diff(old_files.schema, new_files.schema, mode=mode_of(new_files.template),
+                 old_schemas=schemas, new_schemas=schemas)
+        return VersionDiff(old=old_files, new=new_files, diff=d)
 
     def lineage(self, key: TemplateKey | str) -> Lineage:
         """The upstream chain (from git) and the forks (from the index) of a template."""
@@ -739,6 +743,71 @@ class RegistryService:
         return Lineage(template=str(tk), upstream_chain=chain,
                        forks=self.index.forks_of(tk.lg, tk.slug))
 
+    def template_detail(self, key: TemplateKey | str) -> TemplateDetail:
+        """A template: summary and versions (index), upstream chain, forks, releases behind."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        summary = self.index.get_template(tk.lg, tk.slug)
+        if summary is None:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        lineage = self.lineage(tk)
+        behind: int | None = None
+        if summary.upstream_template:
+            try:
+                behind = self.behind(tk)
+            except (NotFound, UsageError):
+                behind = None
+        return TemplateDetail(template=summary, versions=self.index.versions(tk.lg, tk.slug),
+                              upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind)
+
+    def forks_of(self, key: TemplateKey) -> list[VersionRecord]:
+        """The latest version of each fork of a template (from the index)."""
+        return self.index.forks_of(key.lg, key.slug)
+
+    def summary(self, key: TemplateKey) -> TemplateSummary | None:
+        """A template's summary from the index, or None."""
+        return self.index.get_template(key.lg, key.slug)
+
+    def schemas(self) -> SchemaSet:
+        """Common definitions plus every template schema at the tip (to resolve ``$ref``s)."""
+        return self._schemas(self.store.tip())
+
+    def health(self) -> RegistryHealth:
+        """Both stores answer: git's tip and the index's newest change-feed event."""
+        return RegistryHealth(tip=self.store.tip(), last_event=self.index.last_event_id())
+
+    def is_empty(self) -> bool:
+        """True when nothing has ever been published (the repository has no commit)."""
+        return self.store.tip() is None
+
+    def changes(self, after: int, limit: int) -> list[ChangeEvent]:
+        """The change feed after an event id, oldest first."""
+        return self.index.changes(after, limit)
+
+    # -- accounts -------------------------------------------------------------------------------
+    def token_info(self, token: str) -> TokenInfo | None:
+        """What a live token stands for, or None (unknown or revoked)."""
+        return self.index.verify_token(token)
+
+    def account(self, token: str | None) -> Author:
+        """The account a bearer token writes as; Unauthenticated without a live token."""
+        if token is None:
+            raise Unauthenticated(
+                "this request writes to the registry: send Authorization: Bearer <token>",
+                detail_ja="書き込みには認証が必要です。Authorization: Bearer <トークン> を付けてください")
+        info = self.token_info(token)
+        if info is None:
+            raise Unauthenticated("the token is unknown or revoked",
+                                  detail_ja="トークンが無効です（存在しないか失効しています）")
+        return author_of(info)
+
+    def tokens(self, municipality: str) -> list[TokenInfo]:
+        """The tokens of a municipality (never the secrets)."""
+        return self.index.list_tokens(municipality)
+
+    def record_denied(self, actor: Author, target: str, detail: str, remote_addr: str | None) -> None:
+        """Audit a refused write by a valid token (a city's token used against another city)."""
+        self.index.audit(actor.display, "denied", target, detail, remote_addr)
+
     def search(self, q: str | None = None, *, municipality: str | None = None,
                category: str | None = None, tag: str | None = None,
                prefecture: str | None = None, cursor: str | None = None,
@@ -747,21 +816,7 @@ class RegistryService:
         return self.index.search(q, municipality, category, tag, prefecture, cursor, limit)
 
 
-def _version_order(text: str) -> tuple[int, ...]:
-    v = Version.parse(text) if Version.is_valid(text) else Version(0, 0, 0)
-    return (v.major, v.minor, v.patch)
-
-
 _EVENTS = {"publish": "published", "fork": "forked", "pull": "pulled"}
-_BUMP_JA = {"none": "なし", "patch": "パッチ", "minor": "マイナー", "major": "メジャー"}
-
-
-def _change_issue(change: Any, required: str) -> Issue:
-    verdicts = f"backward {change.backward}, forward {change.forward}"
-    return Issue(rule=f"diff.{change.kind}", pointer=change.pointer, file=SCHEMA_FILE,
-                 severity="error", message=f"{change.message} ({verdicts})",
-                 message_ja=f"{change.message_ja}（後方互換: {change.backward}、前方互換: {change.forward}）",
-                 hint=f"needs a {required} version", hint_ja=f"{_BUMP_JA[required]}の版上げが必要です")
 
 
 def schema_id_of(key: VersionKey) -> str:

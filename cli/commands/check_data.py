@@ -100,12 +100,12 @@ UTF-8・BOM 付き UTF-8・CP932(Shift_JIS) を自動判定（--encoding で指�
 def command(template: str, data: tuple[Path, ...], repo: Path | None, encoding: str, strict_values: bool,
             fmt: str, lang: str, show_traceback: bool) -> int:
     """Check every submission in DATA against TEMPLATE's form."""
-    from cli import reporters
-    from cli.reporters import json as json_report
-    from registry.checks.validation import compile_form
+    from cli.render import issues as reporters
+    from cli.render.issues import json as json_report
     from registry.errors import NotFound
     from registry.models import Issue
     from registry.submissions.readers import Tally, check_file
+    from registry.submissions.validator import compile_form
     from registry.submissions.values import ValueReader
 
     schema, schemas, _ = load_form_schema(template, repo)

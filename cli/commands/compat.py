@@ -12,18 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.commands.diff import (
-    MODE_CHOICE,
-    VERDICT_ICON,
-    VERDICT_JA,
-    change_dict,
-    load,
-    policy_from,
-    render_github,
-    render_markdown,
-    render_text,
-)
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
+from cli.sources import MODE_CHOICE
 
 
 @click.command(help="新しい版が互換性モードを満たすか確認する / check a new version against earlier ones")
@@ -43,8 +33,17 @@ from cli.options import EXIT_INVALID, format_option, guarded, lang_option, trace
 def command(new: str, olds: tuple[str, ...], mode: str, policy_name: str, format_assertion: bool,
             fmt: str, repo: Path | None, lang: str, show_traceback: bool) -> int:
     """Check NEW against OLDS under MODE."""
+    from cli.render.diff import (
+        VERDICT_ICON,
+        VERDICT_JA,
+        change_dict,
+        render_github,
+        render_markdown,
+        render_text,
+    )
+    from cli.sources import load, policy_from
+    from registry.checks.compatibility import deciding_changes, mode_verdict
     from registry.diff import Diff, diff, mode_directions
-    from registry.diff.engine import combine
 
     mode = mode.upper()
     need_b, need_f = mode_directions(mode)
@@ -56,12 +55,9 @@ def command(new: str, olds: tuple[str, ...], mode: str, policy_name: str, format
     for lo in targets:
         d = diff(lo.schema, ln.schema, policy, mode=mode, old_schemas=lo.schemas,
                  new_schemas=ln.schemas)
-        # Only the changes that decide the verdict: not compatible in a direction the mode needs.
-        d.changes = [c for c in d.changes
-                     if (need_b and c.backward != "compatible") or (need_f and c.forward != "compatible")]
+        d.changes = deciding_changes(d, mode)  # only the changes that decide the verdict
         results.append((lo.display, d))
-    verdicts = [v for _, d in results for v, need in ((d.backward, need_b), (d.forward, need_f)) if need]
-    verdict = combine(verdicts)
+    verdict = mode_verdict([d for _, d in results], mode)
     ok = verdict == "compatible"
     if fmt == "json":
         click.echo(json.dumps({

@@ -22,8 +22,8 @@ from cli.options import format_option, guarded, lang_option, traceback_option
 def command(name: str, to: str, dry_run: bool, registry: str | None, token: str | None, fmt: str,
             lang: str, show_traceback: bool) -> int:
     """Fork the version (default: latest) with its upstream recorded."""
-    from cli.client import Client, echo_json
-    from cli.commands.publish import _report
+    from cli.client import Client
+    from cli.render.remote import emit, forked
     from registry.layout import TemplateKey
 
     source, _, version = name.partition("@")
@@ -32,10 +32,4 @@ def command(name: str, to: str, dry_run: bool, registry: str | None, token: str 
     body: dict[str, Any] = {"to": to_lg, "slug": to_slug or None, "version": version or None,
                             "dry_run": dry_run}
     result = Client(registry, token).post(f"/api/v1/templates/{tk.lg}/{tk.slug}/fork", body)
-    if fmt == "json":
-        echo_json(result)
-    else:
-        _report(result, lang, dry_run)
-        click.echo(f"  フォーク元: {result['upstream_template']}@{result['upstream_version']}" if lang == "ja"
-                   else f"  upstream: {result['upstream_template']}@{result['upstream_version']}")
-    return 0
+    return emit(result, fmt, lambda r: forked(r, lang, dry_run))

@@ -34,7 +34,7 @@ yoshiki validate で検査されます。
 @guarded
 def command(form: Path, output: Path, lang: str, show_traceback: bool) -> int:
     """Turn FORM into the version folder OUTPUT."""
-    from cli import reporters
+    from cli.render import issues as reporters
     from registry.checks.validation import validate_paths
     from registry.errors import NotFound
     from registry.layout import VersionKey

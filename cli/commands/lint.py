@@ -36,7 +36,7 @@ def summary_of(errors: int, warnings: int, infos: int, lang: str) -> str:
 @guarded
 def command(paths: tuple[Path, ...], fmt: str, lang: str, strict: bool, show_traceback: bool) -> int:
     """Lint every version folder or schema file under PATHS."""
-    from cli import reporters
+    from cli.render import issues as reporters
     from registry.checks.lint import lint_paths
 
     issues = lint_paths(list(paths))

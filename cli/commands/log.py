@@ -18,20 +18,10 @@ from cli.options import format_option, guarded, lang_option, traceback_option
 def command(name: str, registry: str | None, token: str | None, fmt: str, lang: str,
             show_traceback: bool) -> int:
     """One line per version, oldest first."""
-    from cli.client import Client, echo_json
+    from cli.client import Client
+    from cli.render.remote import emit, history
     from registry.layout import TemplateKey
 
     tk = TemplateKey.parse(name)
-    history = Client(registry, token).get(f"/api/v1/templates/{tk.lg}/{tk.slug}/history")
-    if fmt == "json":
-        echo_json(history)
-        return 0
-    for h in history:
-        dep = ""
-        if h.get("deprecated"):
-            dep = f"  [{'非推奨' if lang == 'ja' else 'deprecated'}: {h.get('deprecated_reason')}]"
-        bump = f" {h['bump']}" if h.get("bump") else ""
-        click.echo(f"{h['version']}  {h['date']}  {h['event']}{bump}  {h['author']}  {h['commit'][:12]}{dep}")
-        if h.get("changelog"):
-            click.echo(f"    {h['changelog']}")
-    return 0
+    return emit(Client(registry, token).get(f"/api/v1/templates/{tk.lg}/{tk.slug}/history"), fmt,
+                lambda entries: history(entries, lang))

@@ -84,7 +84,6 @@ def _read_mapping(path: Path) -> Any:
 def command(source: str, target: str, data: Path | None, output: Path | None, mapping_file: Path | None,
             plan_only: bool, repo: Path | None, lang: str, show_traceback: bool) -> int:
     """Migrate DATA from version SOURCE to version TARGET."""
-    from registry.checks.validation import compile_form
     from registry.diff import diff
     from registry.errors import NotFound, UsageError
     from registry.migration import lineage
@@ -93,6 +92,7 @@ def command(source: str, target: str, data: Path | None, output: Path | None, ma
     from registry.migration.streams import JsonlSide, RowWriter
     from registry.sheets.entry import columns as entry_columns
     from registry.submissions.readers import CsvColumns, iter_records
+    from registry.submissions.validator import compile_form
     from registry.submissions.values import ValueReader
 
     a_key, a_template, a_schema, a_schemas, _ = _load(source, repo)

@@ -15,23 +15,6 @@ from cli.client import registry_options
 from cli.options import format_option, guarded, lang_option, traceback_option
 
 
-def _report(result: dict[str, Any], lang: str, dry: bool) -> None:
-    ja = lang == "ja"
-    key = f"{result['template']}@{result['version']}"
-    bump = f"、{result['bump']}" if ja and result.get("bump") else (f", {result['bump']}" if result.get("bump") else "")
-    prev = result.get("previous")
-    if dry:
-        click.echo(f"公開できます（試行のみ）: {key}" + (f"（{prev} から{bump}）" if prev else "") if ja
-                   else f"can be published (dry run): {key}" + (f" (from {prev}{bump})" if prev else ""))
-    else:
-        commit = (result.get("commit") or "")[:12]
-        click.echo(f"公開しました: {key}（commit {commit}{bump}）" if ja
-                   else f"published {key} (commit {commit}{bump})")
-    for w in result.get("warnings") or []:
-        msg = w.get("message_ja") if ja else w.get("message")
-        click.echo(f"  {'警告' if ja else 'warning'} {w.get('rule')} {w.get('pointer') or ''}: {msg}", err=True)
-
-
 @click.command(help="版のフォルダーを公開する / publish a version folder <lg>/<slug>/<version>")
 @click.argument("version_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="検査だけして公開しない / check only")
@@ -43,7 +26,8 @@ def _report(result: dict[str, Any], lang: str, dry: bool) -> None:
 def command(version_dir: Path, dry_run: bool, registry: str | None, token: str | None, fmt: str,
             lang: str, show_traceback: bool) -> int:
     """Read the folder, send it, print what the registry did."""
-    from cli.client import Client, echo_json
+    from cli.client import Client
+    from cli.render.remote import emit, published
     from registry.errors import UsageError
     from registry.layout import VersionKey
     from registry.syntax.documents import read_json
@@ -62,8 +46,4 @@ def command(version_dir: Path, dry_run: bool, registry: str | None, token: str |
             body["examples"][kind] = {f.name: read_json(f) for f in files}
     result = Client(registry, token).post(f"/api/v1/templates/{key.lg}/{key.slug}/versions", body,
                                           dry_run="true" if dry_run else None)
-    if fmt == "json":
-        echo_json(result)
-    else:
-        _report(result, lang, dry_run)
-    return 0
+    return emit(result, fmt, lambda r: published(r, lang, dry_run))

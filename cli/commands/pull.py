@@ -8,7 +8,6 @@ edited schema with ``--schema``.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +15,6 @@ import click
 
 from cli.client import registry_options
 from cli.options import EXIT_CONFLICT, format_option, guarded, lang_option, traceback_option
-
-
-def _show(value: Any) -> str:
-    return "（なし）" if value is None else json.dumps(value, ensure_ascii=False)
 
 
 @click.command(help="フォーク元の変更を取り込む / pull upstream changes into a fork")
@@ -39,12 +34,11 @@ def command(name: str, resolves: tuple[str, ...], schema_file: Path | None, dry_
             show_traceback: bool) -> int:
     """Pull; print the published version, 'up to date', or the conflicts."""
     from cli.client import Client, echo_json
-    from cli.commands.publish import _report
+    from cli.render.remote import emit, pull_conflicts, pulled
     from registry.errors import Conflict, UsageError
     from registry.layout import TemplateKey
     from registry.syntax.documents import read_json
 
-    ja = lang == "ja"
     tk = TemplateKey.parse(name)
     resolutions: dict[str, Any] = {}
     for item in resolves:
@@ -62,26 +56,6 @@ def command(name: str, resolves: tuple[str, ...], schema_file: Path | None, dry_
         conflicts = exc.extra.get("conflicts") or []
         if fmt == "json":
             echo_json({"ok": False, "conflicts": conflicts, **{k: exc.extra.get(k) for k in ("base", "ours", "theirs")}})
-        click.echo(("エラー: " if ja else "error: ") + exc.text(lang), err=True)
-        for c in conflicts:
-            where = f"{c.get('file', 'schema.json')}#{c['pointer']}"
-            click.echo(f"  {where}: {c.get('message_ja') if ja else c.get('message')}", err=True)
-            click.echo(f"    base={_show(c.get('base'))}  ours={_show(c.get('ours'))}  theirs={_show(c.get('theirs'))}",
-                       err=True)
-        click.echo(("  → 解決: yoshiki pull {n} --resolve POINTER=ours|theirs（または --schema 編集済みファイル）" if ja
-                    else "  → settle: yoshiki pull {n} --resolve POINTER=ours|theirs (or --schema EDITED_FILE)")
-                   .format(n=tk), err=True)
+        pull_conflicts(conflicts, exc.text(lang), str(tk), lang)
         return EXIT_CONFLICT
-    if fmt == "json":
-        echo_json(result)
-        return 0
-    if result.get("up_to_date"):
-        click.echo(f"{tk} は最新です（{result['upstream']}@{result['theirs_version']} まで取り込み済み）" if ja
-                   else f"{tk} is up to date (has {result['upstream']}@{result['theirs_version']})")
-        return 0
-    click.echo(f"{result['upstream']} {result['base_version']} → {result['theirs_version']} を取り込みました" if ja
-               else f"pulled {result['upstream']} {result['base_version']} → {result['theirs_version']}")
-    _report(result["published"], lang, dry_run)
-    for dropped in result.get("dropped_examples") or []:
-        click.echo(f"  {'除いた例' if ja else 'example left out'}: {dropped}", err=True)
-    return 0
+    return emit(result, fmt, lambda r: pulled(r, str(tk), lang, dry_run))

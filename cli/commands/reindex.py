@@ -32,11 +32,11 @@ def command(data_dir: Path | None, seed_dir: Path | None, fmt: str, lang: str,
     import msgspec
 
     from registry.config import Settings
-    from registry.service import RegistryService
+    from registry.wiring import open_service
 
     settings = Settings.from_env(data_dir=data_dir)
     started = time.perf_counter()
-    service = RegistryService(settings)
+    service = open_service(settings)
     seeded = 0
     if seed_dir is not None:
         from registry.seeding import seed

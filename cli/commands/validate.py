@@ -45,7 +45,7 @@ plain .json schema file.
 @guarded
 def command(paths: tuple[Path, ...], fmt: str, lang: str, show_traceback: bool) -> int:
     """Validate every version folder or schema file under PATHS."""
-    from cli import reporters
+    from cli.render import issues as reporters
     from registry.checks.validation import validate_paths
 
     issues = validate_paths(list(paths))

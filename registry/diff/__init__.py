@@ -33,6 +33,7 @@ __all__ = [
     "Witness",
     "change_json",
     "check_compat",
+    "combine_verdicts",
     "diff",
     "diff_json",
     "mode_directions",
@@ -66,6 +67,13 @@ def mode_directions(mode: str) -> tuple[bool, bool]:
                          detail_ja=f"互換性モード {mode!r} はありません。{', '.join(MODES)} のいずれかを指定してください")
     base = m.removesuffix("_TRANSITIVE")
     return base in ("BACKWARD", "FULL"), base in ("FORWARD", "FULL")
+
+
+def combine_verdicts(verdicts: list[Verdict]) -> Verdict:
+    """breaking if any is breaking, else unknown if any is unknown, else compatible."""
+    from registry.diff.engine import combine
+
+    return combine(verdicts)
 
 
 def required_bump(d: Diff, mode: str) -> Bump:
@@ -218,7 +226,5 @@ def check_compat(new: Any, olds: list[Any], mode: str, policy: Policy | None = N
             verdicts.append(d.backward)
         if need_f:
             verdicts.append(d.forward)
-    from registry.diff.engine import combine
-
-    verdict = combine(verdicts)
+    verdict = combine_verdicts(verdicts)
     return CompatResult(ok=verdict == "compatible", verdict=verdict, mode=m, diffs=diffs)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from registry.checks.validation import FormValidator
 from registry.migration.plan import Path, Plan, dotted
+from registry.submissions.validator import FormValidator
 from registry.submissions.values import ValueReader
 
 _MISSING: Any = object()

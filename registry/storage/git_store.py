@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import random
 import subprocess
@@ -43,7 +44,8 @@ from typing import IO, Any
 
 from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
-from registry.storage.ports import Author, CommitInfo, StoredVersion
+from registry.readmodels import Author
+from registry.storage.ports import CommitInfo, StoredVersion, VersionCommit
 from registry.versioning import Version, sort_versions
 
 MAIN_REF = "refs/heads/main"
@@ -64,10 +66,11 @@ class GitError(RuntimeError):
 class FaultHook:
     """Test-only fault injection: pause a write at a named point so a test can SIGKILL it.
 
-    Off by default. ``Settings.fault_pause`` (``YOSHIKI_FAULT_PAUSE``) names the point —
-    ``before-update-ref`` (objects written, branch not moved) or ``after-update-ref`` (branch
-    moved, index not written). On reaching it the process writes its pid to
-    ``fault_pause_file`` (``YOSHIKI_FAULT_PAUSE_FILE``) and sleeps until killed.
+    Off by default: only tests build a store with one (``registry.wiring.git_store(settings,
+    fault=FaultHook(point, pause_file))``). ``point`` is ``before-update-ref`` (objects written,
+    branch not moved) or ``after-update-ref`` (branch moved, index not written: reached in
+    ``commit_version``). On reaching it the process writes its pid to ``pause_file`` and sleeps
+    until killed.
     """
 
     def __init__(self, point: str | None = None, pause_file: Path | None = None) -> None:
@@ -629,6 +632,52 @@ class GitTemplateStore:
     def fsck(self) -> subprocess.CompletedProcess[bytes]:
         """Run ``git fsck --strict`` (for tests and operators)."""
         return self._git("fsck", "--strict", "--no-progress", check=False)
+
+    # -- what the service writes and reads, in the words of the port (commit trailers here) --
+    def commit_version(self, key: VersionKey, files: Mapping[str, bytes], *, author: Author,
+                       event: str, bump: str | None, changelog: str | None,
+                       extra: str | None = None) -> CommitInfo:
+        """Add one version folder in one commit whose message carries the trailers."""
+        info = self.commit_files({f"{key.relpath}/{p}": d for p, d in files.items()}, author=author,
+                                 message=commit_message(event, key, bump, changelog, extra),
+                                 must_not_exist=key)
+        self.fault("after-update-ref")
+        return info
+
+    def flag_deprecated(self, key: VersionKey, entry: Mapping[str, str], *,
+                        author: Author) -> CommitInfo:
+        """Record ``entry`` ({"reason", "by", "at"}) for the version in the template's deprecated.json."""
+        path = f"{key.lg}/{key.slug}/{DEPRECATED_FILE}"
+
+        def flag(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
+            # Re-read on every attempt: a concurrent deprecation of another version survives.
+            current = load_deprecations(read(path))
+            current[key.version] = dict(entry)
+            ordered = dict(sorted(current.items(), key=lambda kv: _version_order(kv[0])))
+            return {path: json.dumps(ordered, ensure_ascii=False, indent=2).encode() + b"\n"}
+
+        return self.commit_files(flag, author=author,
+                                 message=commit_message("deprecate", key, None, entry.get("reason")))
+
+    def version_log(self, key: TemplateKey) -> list[VersionCommit]:
+        """The commits that published versions of the template, newest first (from trailers)."""
+        out: list[VersionCommit] = []
+        for info in self.log_for(key):
+            trailers = {k: v for k, _, v in (line.partition(": ") for line in info.message.splitlines())
+                        if k.startswith("Yoshiki-")}
+            if trailers.get(TRAILER_EVENT) == "deprecated":
+                continue
+            body = info.message.split("\n\n")
+            out.append(VersionCommit(
+                version=trailers.get(TRAILER_VERSION, "").rpartition("@")[2], commit=info,
+                event=trailers.get(TRAILER_EVENT, "published"), bump=trailers.get(TRAILER_BUMP),
+                changelog=body[1].strip() if len(body) > 2 else None))
+        return out
+
+
+def _version_order(text: str) -> tuple[int, ...]:
+    v = Version.parse(text) if Version.is_valid(text) else Version(0, 0, 0)
+    return (v.major, v.minor, v.patch)
 
 
 def load_deprecations(data: bytes | None) -> dict[str, Any]:

@@ -7,28 +7,12 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
-from registry.storage.records import ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
-
-
-class Author(msgspec.Struct, frozen=True, kw_only=True):
-    """Who a commit is written for: the publishing account and its municipality."""
-
-    name: str                      # the account, e.g. "情報政策課"
-    email: str = "registry@yoshiki.invalid"
-    municipality: str = ""         # LG code, e.g. "132241"
-    municipality_name: str = ""    # e.g. "多摩市"
-    admin: bool = False            # an admin account may write any municipality's templates
-
-    @property
-    def display(self) -> str:
-        """``<account> (<municipality name> <code>)`` as written into the commit's author."""
-        where = " ".join(p for p in (self.municipality_name, self.municipality) if p)
-        return f"{self.name} ({where})" if where else self.name
+from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -53,6 +37,16 @@ class StoredVersion(msgspec.Struct, kw_only=True):
     deprecated_reason: str | None = None
 
 
+class VersionCommit(msgspec.Struct, kw_only=True):
+    """A commit that published a version, as its message records it."""
+
+    version: str
+    commit: CommitInfo
+    event: str = "published"
+    bump: str | None = None
+    changelog: str | None = None
+
+
 class TemplateStore(Protocol):
     """The source of truth: template versions in the canonical layout, one commit per write."""
 
@@ -68,7 +62,7 @@ class TemplateStore(Protocol):
     def list_versions(self, key: TemplateKey) -> list[str]:
         """The versions of a template in ascending SemVer order."""
 
-    def exists(self, key: VersionKey) -> bool:
+    def exists(self, key: VersionKey, commit: str | None = None) -> bool:
         """True when the version is published."""
 
     def read_version(self, key: VersionKey, commit: str | None = None) -> dict[str, bytes]:
@@ -91,6 +85,21 @@ class TemplateStore(Protocol):
 
     def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
         """Commits touching a version or template folder, newest first."""
+
+    def commit_version(self, key: VersionKey, files: Mapping[str, bytes], *, author: Author,
+                       event: str, bump: str | None, changelog: str | None,
+                       extra: str | None = None) -> CommitInfo:
+        """Add one version folder (paths relative to it) in one commit; VersionExists if taken."""
+
+    def version_log(self, key: TemplateKey) -> list[VersionCommit]:
+        """The commits that published versions of the template, newest first."""
+
+    def deprecations(self, key: TemplateKey) -> dict[str, Any]:
+        """``version -> {"reason", "by", "at"}`` of the template's deprecated versions."""
+
+    def flag_deprecated(self, key: VersionKey, entry: Mapping[str, str], *,
+                        author: Author) -> CommitInfo:
+        """Record the version deprecated (``entry``: reason, by, at) in one commit."""
 
 
 class TemplateIndex(Protocol):

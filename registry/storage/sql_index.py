@@ -55,7 +55,7 @@ from sqlalchemy.pool import StaticPool
 
 from registry import municipalities
 from registry.errors import Conflict, NotFound, UsageError
-from registry.storage.records import (
+from registry.readmodels import (
     AuditEntry,
     ChangeEvent,
     TemplateSummary,

@@ -20,9 +20,9 @@ from typing import Any
 
 import msgspec
 
-from registry.checks.validation import FormValidator
 from registry.errors import NotFound, RegistryError, UsageError
 from registry.models import Issue
+from registry.submissions.validator import FormValidator
 from registry.submissions.values import ValueReader
 from registry.syntax.refs import Resolver
 

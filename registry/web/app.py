@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar, Request, get
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.response import Response
@@ -69,10 +68,13 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     """The registry's web application over one service (built from ``settings``)."""
     from registry.service import RegistryService
     from registry.web.api import ROUTE_HANDLERS
-    from registry.web.auth import install_request_audit
+    from registry.web.auth import account_guard, install_request_audit, provide_actor
 
     settings = settings or Settings.from_env()
-    service = service or RegistryService(settings)
+    if service is None:
+        from registry.wiring import open_service
+
+        service = open_service(settings)
     install_request_audit(service)
 
     def provide_service() -> RegistryService:
@@ -84,7 +86,9 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers()]
     return Litestar(
         route_handlers=handlers,
+        guards=[account_guard(service)],
         dependencies={"service": Provide(provide_service, sync_to_thread=False),
+                      "actor": Provide(provide_actor, sync_to_thread=False),
                       "settings": Provide(provide_settings, sync_to_thread=False)},
         exception_handlers={**EXCEPTION_HANDLERS, **page_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,
@@ -94,7 +98,6 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
                         "a registry of form templates shared by Japanese municipalities",
             path="/schema"),
         template_config=template_config(),
-        state=State({"service": service, "settings": settings}),
         signature_namespace={"RegistryService": RegistryService, "Settings": Settings},
     )
 

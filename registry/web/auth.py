@@ -3,6 +3,8 @@
 Reads are public. A write names its municipality in the path (or the body, for a fork's
 target): it needs a token of that municipality or an admin token — no token or an unknown or
 revoked one is 401, another municipality's token is 403. Tokens are stored hashed (SqlIndex).
+One guard (``account_guard``, installed by ``create_app``) checks every route whose ``opt``
+asks for an account, before the body is read; handlers take the account as ``actor: Actor``.
 """
 
 from __future__ import annotations
@@ -12,23 +14,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from litestar import Request
+from litestar.connection import ASGIConnection
+
 from registry.errors import Forbidden, Unauthenticated
 from registry.municipalities import name_of
-from registry.storage.ports import Author
+from registry.readmodels import Author, author_of
 
 if TYPE_CHECKING:
-    from litestar import Request
+    from litestar.handlers.base import BaseRouteHandler
+    from litestar.types import Guard
 
     from registry.service import RegistryService
-    from registry.storage.records import TokenInfo
 
 REMOTE_ADDR: contextvars.ContextVar[str | None] = contextvars.ContextVar("yoshiki_remote_addr",
                                                                           default=None)
 
 
-def bearer_token(request: Request[Any, Any, Any]) -> str | None:
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header, or None."""
-    header = request.headers.get("authorization")
+    header = connection.headers.get("authorization")
     if not header:
         return None
     scheme, _, token = header.strip().partition(" ")
@@ -37,28 +42,12 @@ def bearer_token(request: Request[Any, Any, Any]) -> str | None:
     return token.strip()
 
 
-def author_of(info: TokenInfo) -> Author:
-    """The git author a token writes as: its name and its municipality."""
-    lg = info.municipality
-    return Author(name=info.name, email=f"{lg or 'admin'}@tokens.yoshiki.invalid",
-                  municipality=lg, municipality_name=name_of(lg) if lg else "", admin=info.admin)
-
-
-def authenticate(request: Request[Any, Any, Any], service: RegistryService) -> Author:
+def authenticate(connection: ASGIConnection[Any, Any, Any, Any], service: RegistryService) -> Author:
     """The account behind the request's token; Unauthenticated (401) without a live one."""
-    token = bearer_token(request)
-    if token is None:
-        raise Unauthenticated(
-            "this request writes to the registry: send Authorization: Bearer <token>",
-            detail_ja="書き込みには認証が必要です。Authorization: Bearer <トークン> を付けてください")
-    info = service.index.verify_token(token)
-    if info is None:
-        raise Unauthenticated("the token is unknown or revoked",
-                              detail_ja="トークンが無効です（存在しないか失効しています）")
-    return author_of(info)
+    return service.account(bearer_token(connection))
 
 
-def authorize(actor: Author, lg: str, request: Request[Any, Any, Any] | None = None,
+def authorize(actor: Author, lg: str, connection: ASGIConnection[Any, Any, Any, Any] | None = None,
               service: RegistryService | None = None) -> None:
     """Forbidden (403) unless ``actor`` may write templates of municipality ``lg``.
 
@@ -68,18 +57,57 @@ def authorize(actor: Author, lg: str, request: Request[Any, Any, Any] | None = N
     """
     if actor.admin or actor.municipality == lg:
         return
-    if request is not None and service is not None:
-        service.index.audit(actor.display, "denied", f"{request.method} {request.url.path}",
-                            f"municipality {lg}",
-                            request.client.host if request.client else None)
+    if connection is not None and service is not None:
+        method = connection.method if isinstance(connection, Request) else "WEBSOCKET"
+        service.record_denied(actor, f"{method} {connection.url.path}",
+                              f"municipality {lg}",
+                              connection.client.host if connection.client else None)
     raise Forbidden(f"{actor.display} may not write templates of municipality {lg} ({name_of(lg)})",
                     detail_ja=f"{actor.display} は {name_of(lg)}（{lg}）のテンプレートを書き込めません")
 
 
+ACCOUNT = "account"
+"""The ``opt`` key of a route that acts as an account (see ``account_guard``)."""
+ANY_MUNICIPALITY = {ACCOUNT: "any"}
+"""``opt`` of a route any live token may call (it authorises further itself, e.g. a fork's target)."""
+PATH_MUNICIPALITY = {ACCOUNT: "path"}
+"""``opt`` of a write route on the templates of the municipality named by ``{lg}`` in its path."""
+
+
+def account_guard(service: RegistryService) -> Guard:
+    """The one guard of every route with an ``account`` opt: 401, then 403, before the body is read.
+
+    Litestar runs guards before it parses the request body, so an unauthenticated write answers
+    401 and another municipality's token 403 whatever the body (never 400, 413 or 422 first).
+    The account is left in ``connection.state`` for the ``actor`` dependency.
+    """
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+        need = handler.opt.get(ACCOUNT)
+        if need is None:
+            return
+        with remote_addr(connection):
+            actor = authenticate(connection, service)
+            if need == "path":
+                authorize(actor, str(connection.path_params["lg"]), connection, service)
+        connection.state[ACCOUNT] = actor
+
+    return guard
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Author:
+    """The acting account the guard authenticated (``actor: Actor`` in a handler)."""
+    actor = request.state.get(ACCOUNT)
+    if not isinstance(actor, Author):  # a route without the opt asked for an account
+        raise Unauthenticated("this request needs an account: send Authorization: Bearer <token>",
+                              detail_ja="認証が必要です。Authorization: Bearer <トークン> を付けてください")
+    return actor
+
+
 @contextmanager
-def remote_addr(request: Request[Any, Any, Any]) -> Iterator[None]:
+def remote_addr(connection: ASGIConnection[Any, Any, Any, Any]) -> Iterator[None]:
     """Within this block, audit entries record the request's client address."""
-    token = REMOTE_ADDR.set(request.client.host if request.client else None)
+    token = REMOTE_ADDR.set(connection.client.host if connection.client else None)
     try:
         yield
     finally:
@@ -105,3 +133,17 @@ def install_request_audit(service: RegistryService) -> None:
     """Make the service's audit entries carry the request's address (idempotent)."""
     if not isinstance(service.index, _AuditingIndex):
         service.index = _AuditingIndex(service.index)
+
+__all__ = [
+    "ACCOUNT",
+    "ANY_MUNICIPALITY",
+    "PATH_MUNICIPALITY",
+    "account_guard",
+    "authenticate",
+    "author_of",
+    "authorize",
+    "bearer_token",
+    "install_request_audit",
+    "provide_actor",
+    "remote_addr",
+]

@@ -7,10 +7,14 @@ from typing import TypeAlias
 from litestar.di import NamedDependency
 
 from registry.config import Settings
+from registry.readmodels import Author
 from registry.service import RegistryService
 
 Service: TypeAlias = NamedDependency[RegistryService]
 """``service: Service`` — the app's RegistryService."""
+
+Actor: TypeAlias = NamedDependency[Author]
+"""``actor: Actor`` — the account the guard authenticated (routes with an ``account`` opt)."""
 
 Config: TypeAlias = NamedDependency[Settings]
 """``settings: Config`` — the app's Settings."""

@@ -6,11 +6,11 @@ from typing import Any
 
 import msgspec
 
+from registry.readmodels import ChangeEvent, TemplateDetail, TemplateSummary, VersionRecord
 from registry.service import HistoryEntry, PublishResult, PullResult
-from registry.storage.records import ChangeEvent, TemplateSummary, VersionRecord
 
-__all__ = ["ChangeEvent", "HistoryEntry", "PublishResult", "PullResult", "TemplateSummary",
-           "VersionRecord"]
+__all__ = ["ChangeEvent", "HistoryEntry", "PublishResult", "PullResult", "TemplateDetail",
+           "TemplateSummary", "VersionRecord"]
 
 
 class TemplateList(msgspec.Struct, kw_only=True):
@@ -18,16 +18,6 @@ class TemplateList(msgspec.Struct, kw_only=True):
 
     items: list[TemplateSummary]
     next_cursor: str | None = None
-
-
-class TemplateDetail(msgspec.Struct, kw_only=True):
-    """A template: its summary, every version, where it comes from and who forked it."""
-
-    template: TemplateSummary
-    versions: list[VersionRecord]
-    upstream_chain: list[str] = msgspec.field(default_factory=list)
-    forks: list[VersionRecord] = msgspec.field(default_factory=list)
-    behind: int | None = None          # upstream releases the fork has not pulled yet
 
 
 class VersionDocument(msgspec.Struct, kw_only=True):

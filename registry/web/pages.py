@@ -12,22 +12,26 @@ import difflib
 import functools
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 from urllib.parse import urlencode
 
 from anyio import to_thread
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 
+from registry.checks.compatibility import BUMP_JA
+from registry.config import Settings
 from registry.errors import Conflict, RegistryError, Unauthenticated, UsageError
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import all_municipalities, name_of
 from registry.service import RegistryService
-from registry.web import forms, i18n, session, sheet_pages
+from registry.web import forms, i18n, session
+from registry.web.deps import Config, Service
 from registry.web.problems import status_for
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -45,26 +49,53 @@ VERDICT_JA = {
         "unknown": "新しい版の申請データが古い版でも有効かは自動では判定できません",
     },
 }
-BUMP_JA = {"none": "変更なし（版を上げる必要はありません）", "patch": "パッチ（例: 1.0.0 → 1.0.1）",
-           "minor": "マイナー（例: 1.0.0 → 1.1.0）", "major": "メジャー（例: 1.0.0 → 2.0.0）"}
+BUMP_HELP_JA = {"none": f"{BUMP_JA['none']}（版を上げる必要はありません）",
+                "patch": f"{BUMP_JA['patch']}（例: 1.0.0 → 1.0.1）",
+                "minor": f"{BUMP_JA['minor']}（例: 1.0.0 → 1.1.0）",
+                "major": f"{BUMP_JA['major']}（例: 1.0.0 → 2.0.0）"}
 EVENT_JA = {"published": "公開", "fork": "フォーク", "pull": "取り込み", "imported": "登録"}
 
 
 # -- plumbing -------------------------------------------------------------------------------
-def _service(request: Request[Any, Any, Any]) -> RegistryService:
-    svc: RegistryService = request.app.state["service"]
-    return svc
-
-
-def _key(request: Request[Any, Any, Any]) -> bytes:
-    data_dir = str(request.app.state["settings"].data_dir)
+def _key(settings: Settings) -> bytes:
+    data_dir = str(settings.data_dir)
     if data_dir not in _KEYS:
         _KEYS[data_dir] = session.secret_key(Path(data_dir))
     return _KEYS[data_dir]
 
 
+class Viewer:
+    """A page request's use-cases and who is looking (the ``viewer`` dependency of every page)."""
+
+    def __init__(self, request: Request[Any, Any, Any], service: RegistryService, settings: Settings) -> None:
+        self.request = request
+        self.service = service
+        self.key = _key(settings)
+        self._user: session.Session | None = None
+        self._looked = False
+
+    @property
+    def user(self) -> session.Session | None:
+        """The request's session (looked up once), or None."""
+        if not self._looked:
+            self._user, self._looked = session.current(self.request, self.service, self.key), True
+        return self._user
+
+
+PageViewer: TypeAlias = NamedDependency[Viewer]
+"""``viewer: PageViewer`` — every page handler's use-cases and session."""
+
+
+def provide_viewer(request: Request[Any, Any, Any], service: Service, settings: Config) -> Viewer:
+    """The page's ``viewer``: the injected service and settings; kept for the page's chrome."""
+    viewer = Viewer(request, service, settings)
+    request.state["viewer"] = viewer
+    return viewer
+
+
 def _session(request: Request[Any, Any, Any]) -> session.Session | None:
-    return session.current(request, _service(request), _key(request))
+    viewer = request.state.get("viewer")
+    return viewer.user if isinstance(viewer, Viewer) else None
 
 
 def render(request: Request[Any, Any, Any], name: str, context: dict[str, Any], *,
@@ -98,15 +129,15 @@ def _check_csrf(request: Request[Any, Any, Any], data: Any) -> None:
         raise HTTPException(status_code=403, detail="CSRF")
 
 
-def _require_login(request: Request[Any, Any, Any]) -> session.Session:
-    user = _session(request)
+def _require_login(viewer: Viewer) -> session.Session:
+    user = viewer.user
     if user is None:
         raise Unauthenticated("log in first", detail_ja="ログインしてください")
     return user
 
 
 def _author(user: session.Session) -> Any:
-    from registry.storage.records import TokenInfo
+    from registry.readmodels import TokenInfo
     from registry.web.auth import author_of
 
     return author_of(TokenInfo(municipality=user.municipality, name=user.name, admin=user.admin))
@@ -134,9 +165,9 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
 
 # -- search and municipality ----------------------------------------------------------------
 @get("/", sync_to_thread=True)
-def home(request: Request[Any, Any, Any]) -> Template:
+def home(request: Request[Any, Any, Any], viewer: PageViewer) -> Template:
     """トップ / 検索: search box, filters, recent and most-forked templates."""
-    svc = _service(request)
+    svc = viewer.service
     q = (request.query_params.get("q") or "").strip() or None
     category = request.query_params.get("category") or None
     municipality = request.query_params.get("municipality") or None
@@ -157,32 +188,32 @@ def home(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/m/{lg:str}", sync_to_thread=True)
-def municipality_page(request: Request[Any, Any, Any], lg: FromPath[str]) -> Template:
+def municipality_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str]) -> Template:
     """自治体ページ: its templates, its forks of others', others' forks of its own."""
     from registry.municipalities import check_code
 
     town = check_code(lg)
-    svc = _service(request)
+    svc = viewer.service
     own, _ = svc.search(municipality=lg, limit=100)
     originals = [s for s in own if not s.upstream_template]
     forks_of_others = [s for s in own if s.upstream_template]
-    forked_by_others = [(s, f) for s in originals for f in svc.index.forks_of(lg, s.slug) if f.lg != lg]
+    forked_by_others = [(s, f) for s in originals for f in svc.forks_of(TemplateKey(lg, s.slug)) if f.lg != lg]
     return render(request, "municipality.html", {
         "town": town, "originals": originals, "forks_of_others": forks_of_others,
         "forked_by_others": forked_by_others})
 
 
 # -- template --------------------------------------------------------------------------------
-def _template_context(request: Request[Any, Any, Any], lg: str, slug: str) -> dict[str, Any]:
-    svc = _service(request)
+def _template_context(viewer: Viewer, lg: str, slug: str) -> dict[str, Any]:
+    svc = viewer.service
     key = TemplateKey(lg, slug)
     history = svc.history(key)
     latest = history[-1].version
     files = svc.get_version(VersionKey(lg, slug, latest))
     lineage = svc.lineage(key)
-    summary = svc.index.get_template(lg, slug)
-    fields = forms.widgets(files.schema, svc._schemas(svc.store.tip()))
-    user = _session(request)
+    summary = svc.summary(key)
+    fields = forms.widgets(files.schema, svc.schemas())
+    user = viewer.user
     upstream = files.template.get("upstream") if isinstance(files.template, dict) else None
     behind = svc.behind(key) if upstream and user and (user.admin or user.municipality == lg) else 0
     return {"lg": lg, "slug": slug, "town": name_of(lg), "history": list(reversed(history)),
@@ -194,43 +225,43 @@ def _template_context(request: Request[Any, Any, Any], lg: str, slug: str) -> di
 
 
 @get("/t/{lg:str}/{slug:str}", sync_to_thread=True)
-def template_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Template:
+def template_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str]) -> Template:
     """テンプレートページ: metadata, versions, lineage, fields, fork and pull buttons."""
-    return render(request, "template.html", _template_context(request, lg, slug))
+    return render(request, "template.html", _template_context(viewer, lg, slug))
 
 
 @post("/t/{lg:str}/{slug:str}/fork")
-async def fork_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
+async def fork_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
     """このテンプレートを使う: fork the latest version into the session's municipality."""
     data = await _form(request)
     _check_csrf(request, data)
-    user = _require_login(request)
+    user = _require_login(viewer)
     if not user.municipality:
         raise UsageError("an admin token has no municipality to fork into",
                          detail_ja="管理者トークンにはフォーク先の自治体がありません")
     target = (data.get("slug") or "").strip() or None
     result = await to_thread.run_sync(functools.partial(
-        _service(request).fork, TemplateKey(lg, slug), to_lg=user.municipality, to_slug=target,
+        viewer.service.fork, TemplateKey(lg, slug), to_lg=user.municipality, to_slug=target,
         actor=_author(user)))
     new = VersionKey.parse(f"{result.template}@{result.version}")
     return Redirect(f"/t/{new.lg}/{new.slug}?forked=1", status_code=303)
 
 
 @post("/t/{lg:str}/{slug:str}/pull")
-async def pull_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
+async def pull_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
     """更新を取り込む: merge upstream; conflicts shown by field to resolve ours/theirs."""
     data = await _form(request)
     _check_csrf(request, data)
-    user = _require_login(request)
+    user = _require_login(viewer)
     resolutions = {k[2:]: v for k, v in data.items() if k.startswith("r:") and v in ("ours", "theirs")}
     try:
         result = await to_thread.run_sync(functools.partial(
-            _service(request).pull, TemplateKey(lg, slug), actor=_author(user),
+            viewer.service.pull, TemplateKey(lg, slug), actor=_author(user),
             resolutions=resolutions or None))
     except Conflict as exc:
         if "conflicts" not in exc.extra:
             raise
-        ctx = _template_context(request, lg, slug)
+        ctx = _template_context(viewer, lg, slug)
         titles = {w.pointer: w.title for top in ctx["fields"] for w in top.walk()}
         conflicts = []
         for c in exc.extra["conflicts"]:
@@ -259,30 +290,30 @@ def _pretty(value: Any) -> str:
 
 
 # -- preview and print -----------------------------------------------------------------------
-def _form_parts(request: Request[Any, Any, Any], lg: str, slug: str, version: str) -> tuple[Any, Any, list[forms.Widget]]:
-    svc = _service(request)
+def _form_parts(viewer: Viewer, lg: str, slug: str, version: str) -> tuple[Any, Any, list[forms.Widget]]:
+    svc = viewer.service
     files = svc.get_version(VersionKey(lg, slug, version))
-    schemas = svc._schemas(svc.store.tip())
+    schemas = svc.schemas()
     return files, schemas, forms.widgets(files.schema, schemas)
 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/preview", sync_to_thread=True)
-def preview_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
+def preview_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
     """フォームのプレビュー: the form as a resident sees it."""
-    files, _, fields = _form_parts(request, lg, slug, version)
+    files, _, fields = _form_parts(viewer, lg, slug, version)
     return render(request, "preview.html", {
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
         "fields": fields, "values": {}, "errors": {}, "checked": False, "general": []})
 
 
 @post("/t/{lg:str}/{slug:str}/{version:str}/preview")
-async def preview_check(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
+async def preview_check(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
     """The preview submitted: validated like check-data, messages beside fields, nothing stored."""
-    from registry.checks.validation import compile_form
+    from registry.submissions.validator import compile_form
 
     data = await _form(request)
     _check_csrf(request, data)
-    files, schemas, fields = await to_thread.run_sync(_form_parts, request, lg, slug, version)
+    files, schemas, fields = await to_thread.run_sync(_form_parts, viewer, lg, slug, version)
     value = forms.form_value(fields, data)
     issues = await to_thread.run_sync(compile_form(files.schema, schemas).check, value)
     errors: dict[str, list[str]] = {}
@@ -300,9 +331,9 @@ async def preview_check(request: Request[Any, Any, Any], lg: FromPath[str], slug
 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/print", sync_to_thread=True)
-def print_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
+def print_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
     """印刷用: the same form as an A4 paper form."""
-    files, _, fields = _form_parts(request, lg, slug, version)
+    files, _, fields = _form_parts(viewer, lg, slug, version)
     return render(request, "print.html", {"lg": lg, "slug": slug, "version": version,
                                           "town": name_of(lg), "files": files, "fields": fields})
 
@@ -353,24 +384,15 @@ def side_by_side(old: Any, new: Any, pointers: set[str]) -> list[dict[str, Any]]
 
 
 @get("/t/{lg:str}/{slug:str}/diff", sync_to_thread=True)
-def diff_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Template:
+def diff_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str]) -> Template:
     """差分ページ: changes by field with verdicts in words, bump, side-by-side schemas."""
-    from registry.diff import diff
-
-    svc = _service(request)
-    versions = svc.store.list_versions(TemplateKey(lg, slug))
-    if not versions:
-        from registry.errors import NotFound
-
-        raise NotFound(f"template {lg}/{slug} does not exist", detail_ja=f"テンプレート {lg}/{slug} はありません")
+    svc = viewer.service
+    versions = svc.template_versions(TemplateKey(lg, slug))
     to = request.query_params.get("to") or versions[-1]
     default_from = versions[versions.index(to) - 1] if to in versions and versions.index(to) > 0 else to
     frm = request.query_params.get("from") or default_from
-    old = svc.get_version(VersionKey(lg, slug, frm))
-    new = svc.get_version(VersionKey(lg, slug, to))
-    mode = str(new.template.get("compatibility") or "BACKWARD") if isinstance(new.template, dict) else "BACKWARD"
-    schemas = svc._schemas(svc.store.tip())
-    d = diff(old.schema, new.schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
+    compared = svc.diff_versions(VersionKey(lg, slug, frm), VersionKey(lg, slug, to))
+    old, new, d = compared.old, compared.new, compared.diff
     groups: dict[str, list[Any]] = {}
     for c in d.changes:
         label = c.title or c.field or c.pointer or "（フォーム全体）"
@@ -378,24 +400,24 @@ def diff_page(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath
     rows = side_by_side(old.schema, new.schema, {c.pointer for c in d.changes})
     return render(request, "diff.html", {
         "lg": lg, "slug": slug, "town": name_of(lg), "versions": versions, "frm": frm, "to": to,
-        "diff": d, "groups": groups, "rows": rows, "verdict_ja": VERDICT_JA, "bump_ja": BUMP_JA,
+        "diff": d, "groups": groups, "rows": rows, "verdict_ja": VERDICT_JA, "bump_ja": BUMP_HELP_JA,
         "title": new.template.get("title", slug) if isinstance(new.template, dict) else slug,
         "pretty": _pretty})
 
 
 # -- login -----------------------------------------------------------------------------------
 @get("/login", sync_to_thread=True)
-def login_form(request: Request[Any, Any, Any]) -> Template:
+def login_form(request: Request[Any, Any, Any], viewer: PageViewer) -> Template:
     """ログイン: paste a token once."""
     return render(request, "login.html", {"failed": False})
 
 
 @post("/login")
-async def login(request: Request[Any, Any, Any]) -> Response[Any]:
+async def login(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     """A pasted token becomes a session cookie (the token itself is not kept)."""
     data = await _form(request)
     _check_csrf(request, data)
-    made = session.login_cookie(request, _service(request), _key(request), str(data.get("token") or ""))
+    made = session.login_cookie(request, viewer.service, viewer.key, str(data.get("token") or ""))
     if made is None:
         return render(request, "login.html", {"failed": True}, status=401)
     _, cookie = made
@@ -403,7 +425,7 @@ async def login(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post("/logout")
-async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
+async def logout(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     """End the session."""
     data = await _form(request)
     _check_csrf(request, data)
@@ -411,12 +433,12 @@ async def logout(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/me", sync_to_thread=True)
-def me(request: Request[Any, Any, Any]) -> Response[Any]:
+def me(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     """The session's municipality and its tokens' names (never the tokens)."""
-    user = _session(request)
+    user = viewer.user
     if user is None:
         return Redirect("/login", status_code=303)
-    tokens = _service(request).index.list_tokens(user.municipality)
+    tokens = viewer.service.tokens(user.municipality)
     return render(request, "me.html", {"tokens": tokens})
 
 
@@ -432,11 +454,15 @@ def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 
+# The Excel upload's controller uses this module's viewer and helpers: imported once they exist.
+from registry.web import sheet_pages  # noqa: E402
+
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
                                      login_form, login, logout, me, *sheet_pages.HANDLERS],
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
+           dependencies={"viewer": Provide(provide_viewer, sync_to_thread=False)},
            include_in_schema=False),
     create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
 ]

@@ -21,10 +21,10 @@ def prepare(settings: Settings, *, empty: bool = False) -> int:
     """Migrate the index; seed an empty repository from the packaged catalogue. Returns seeded."""
     from registry.resources import catalogue_dir
     from registry.seeding import seed
-    from registry.service import RegistryService
+    from registry.wiring import open_service
 
-    service = RegistryService(settings)
-    if empty or service.store.tip() is not None:
+    service = open_service(settings)
+    if empty or not service.is_empty():
         return 0
     return len(seed(service, catalogue_dir()))
 

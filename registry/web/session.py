@@ -105,7 +105,7 @@ def is_secure(request: Request[Any, Any, Any]) -> bool:
 def login_cookie(request: Request[Any, Any, Any], service: RegistryService, key: bytes,
                  token: str) -> tuple[Session, Cookie] | None:
     """A session cookie for a pasted token, or None when the token is unknown or revoked."""
-    info = service.index.verify_token(token.strip())
+    info = service.token_info(token.strip())
     if info is None:
         return None
     digest = hashlib.sha256(token.strip().encode()).hexdigest()[:16]
@@ -129,7 +129,7 @@ def current(request: Request[Any, Any, Any], service: RegistryService, key: byte
         return None
     session = Session(str(payload.get("m", "")), str(payload.get("n", "")), bool(payload.get("a")),
                       str(payload.get("h", "")))
-    live = {t.name for t in service.index.list_tokens(session.municipality)}
+    live = {t.name for t in service.tokens(session.municipality)}
     return session if session.name in live else None
 
 

@@ -24,6 +24,8 @@ from registry.errors import Forbidden, UsageError
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.sheets.exports import read_form_workbook
 from registry.sheets.folders import dumps
+from registry.web import pages
+from registry.web.pages import PageViewer
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -50,13 +52,12 @@ async def _workbook_version(upload: Any, key: VersionKey) -> dict[str, bytes]:
 
 
 @post("/t/{lg:str}/{slug:str}/import")
-async def import_workbook(request: Request[Any, Any, Any], lg: FromPath[str], slug: FromPath[str]) -> Response[Any]:
+async def import_workbook(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str],
+                          slug: FromPath[str]) -> Response[Any]:
     """Excel から新しい版を作る: dry run and confirmation, then publish."""
-    from registry.web import pages
-
     data = await request.form()
     pages._check_csrf(request, data)
-    user = pages._require_login(request)
+    user = pages._require_login(viewer)
     if not (user.admin or user.municipality == lg):
         raise Forbidden(f"{user.name} may not write templates of {lg}",
                         detail_ja=f"{user.name} はこの自治体（{lg}）のテンプレートを書き込めません")
@@ -64,7 +65,7 @@ async def import_workbook(request: Request[Any, Any, Any], lg: FromPath[str], sl
     key = VersionKey.parse(f"{lg}/{slug}@{version}") if version else None
     if key is None:
         raise UsageError("give the new version number (e.g. 1.1.0)", detail_ja="新しい版の番号（例: 1.1.0）を入力してください")
-    svc = pages._service(request)
+    svc = viewer.service
     if data.get("confirm") == "1":
         payload = json.loads(str(data.get("payload") or "{}"))
         files = {name: text.encode() for name, text in payload.items()}
@@ -73,10 +74,10 @@ async def import_workbook(request: Request[Any, Any, Any], lg: FromPath[str], sl
     files = await _workbook_version(data.get("workbook"), key)
     result = await to_thread.run_sync(functools.partial(svc.publish, files, actor=pages._author(user), key=key,
                                                         dry_run=True))
-    ctx = pages._template_context(request, lg, slug)
+    ctx = pages._template_context(viewer, lg, slug)
     payload = json.dumps({name: body.decode() for name, body in files.items()}, ensure_ascii=False)
     return pages.render(request, "sheet_import.html", {**ctx, "result": result, "version": version,
                                                        "payload": payload})
 
 
-HANDLERS = [import_workbook]
+HANDLERS: list[Any] = [import_workbook]

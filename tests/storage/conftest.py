@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from registry.layout import VersionKey, schema_uri
+from registry.readmodels import Author
 from registry.storage.git_store import GitTemplateStore
-from registry.storage.ports import Author
 
 TAMA = Author(name="情報政策課", email="joho@city.tama.invalid", municipality="132241",
               municipality_name="多摩市")

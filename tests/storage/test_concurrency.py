@@ -17,7 +17,7 @@ import pytest
 
 from registry.config import Settings
 from registry.layout import VersionKey
-from registry.service import RegistryService
+from registry.wiring import open_service
 from tests.storage.conftest import TAMA, fsck_ok, version_files
 
 PROCESSES = 8
@@ -40,7 +40,7 @@ def worker(args: tuple[str, int, Any]) -> list[tuple[str, str, str]]:
     data_dir, n, barrier = args
     from registry.errors import RegistryError
 
-    service = RegistryService(Settings.for_data_dir(Path(data_dir)), migrate=False)
+    service = open_service(Settings.for_data_dir(Path(data_dir)), migrate=False)
     outcomes: list[tuple[str, str, str]] = []
     barrier.wait()
     for j in range(PUBLISHES):
@@ -62,7 +62,7 @@ def worker(args: tuple[str, int, Any]) -> list[tuple[str, str, str]]:
 @pytest.mark.timeout(300)
 def test_parallel_publishes_lose_nothing(tmp_path: Path) -> None:
     settings = Settings.for_data_dir(tmp_path / "data")
-    service = RegistryService(settings)
+    service = open_service(settings)
     service.publish(version_files(SHARED), actor=TAMA, key=SHARED)
     ctx = mp.get_context("spawn")
     with ctx.Manager() as manager:

@@ -1,7 +1,8 @@
 """A publish killed with SIGKILL mid-write leaves git at the old or the new tip, never broken.
 
-The store's documented fault hook (``YOSHIKI_FAULT_PAUSE``, off by default) makes the child
-process stop at the named point and write its pid to ``YOSHIKI_FAULT_PAUSE_FILE``; the test
+The child builds its store with the test-only fault hook (``FaultHook``; the point and the pid
+file come from ``YOSHIKI_FAULT_PAUSE`` and ``YOSHIKI_FAULT_PAUSE_FILE``), which makes it stop at
+the named point and write its pid to the file; the test
 then kills it with SIGKILL and checks the repository and the index.
 """
 
@@ -19,6 +20,7 @@ import pytest
 from registry.config import Settings
 from registry.layout import VersionKey
 from registry.service import RegistryService
+from registry.wiring import open_service
 from tests.storage.conftest import TAMA, fsck_ok, version_files
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,10 +30,15 @@ V2 = VersionKey("132241", "lunch-menu", "1.0.0")  # a new template: the crash is
 CHILD = """
 from registry.config import Settings
 from registry.layout import VersionKey
-from registry.service import RegistryService
+from registry.storage.git_store import FaultHook
+from registry.wiring import git_store, open_service
 from tests.storage.conftest import TAMA, version_files
+import os
+from pathlib import Path
 key = VersionKey("132241", "lunch-menu", "1.0.0")
-service = RegistryService(Settings.from_env(), migrate=False)
+settings = Settings.from_env()
+fault = FaultHook(os.environ["YOSHIKI_FAULT_PAUSE"], Path(os.environ["YOSHIKI_FAULT_PAUSE_FILE"]))
+service = open_service(settings, migrate=False, store=git_store(settings, fault=fault))
 service.publish(version_files(key), actor=TAMA, key=key)
 print("finished without pausing")
 """
@@ -63,7 +70,7 @@ def publish_and_kill(data_dir: Path, point: str, tmp_path: Path) -> None:
 
 @pytest.fixture
 def service(tmp_path: Path) -> RegistryService:
-    svc = RegistryService(Settings.for_data_dir(tmp_path / "data"))
+    svc = open_service(Settings.for_data_dir(tmp_path / "data"))
     svc.publish(version_files(V1), actor=TAMA, key=V1)
     return svc
 

@@ -20,7 +20,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from registry.errors import Conflict, NotFound, UsageError
-from registry.storage.records import VersionRecord
+from registry.readmodels import VersionRecord
 from registry.storage.sql_index import SqlIndex, token_hash
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

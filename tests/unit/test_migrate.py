@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from registry.checks.validation import compile_form
 from registry.migration.plan import Mapping, make_plan
 from registry.migration.rows import Migrator
 from registry.submissions.readers import Tally, check_file
+from registry.submissions.validator import compile_form
 from registry.submissions.values import ValueReader
 from registry.syntax.documents import read_json
 from registry.syntax.refs import SchemaSet

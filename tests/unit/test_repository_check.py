@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
+from registry.checks.locked import locked_pointers
 from registry.checks.repository import (
     Changes,
     Tree,
     UpstreamInfo,
     check_repository,
     find_changes,
-    locked_pointers,
     version_files,
 )
 from registry.layout import VersionKey

@@ -25,9 +25,10 @@ from registry.errors import (
     VersionExists,
 )
 from registry.layout import TemplateKey, VersionKey
+from registry.readmodels import Author
 from registry.seeding import plan, seed
 from registry.service import RegistryService
-from registry.storage.ports import Author
+from registry.wiring import open_service
 from tests.conftest import CATALOGUE
 from tests.storage.conftest import TAMA, fsck_ok, version_files
 
@@ -40,7 +41,7 @@ INAGI_LUNCH = TemplateKey("132250", "staff-lunch-survey")
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("seeded") / "data"
-    service = RegistryService(Settings.for_data_dir(data))
+    service = open_service(Settings.for_data_dir(data))
     seed(service, CATALOGUE)
     service.index.close()  # type: ignore[attr-defined]
     return data
@@ -50,14 +51,14 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def service(seeded: Path, tmp_path: Path) -> Iterator[RegistryService]:
     data = tmp_path / "data"
     shutil.copytree(seeded, data)
-    svc = RegistryService(Settings.for_data_dir(data))
+    svc = open_service(Settings.for_data_dir(data))
     yield svc
     svc.index.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
 def empty(tmp_path: Path) -> Iterator[RegistryService]:
-    svc = RegistryService(Settings.for_data_dir(tmp_path / "empty"))
+    svc = open_service(Settings.for_data_dir(tmp_path / "empty"))
     yield svc
     svc.index.close()  # type: ignore[attr-defined]
 

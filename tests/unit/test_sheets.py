@@ -16,7 +16,6 @@ from typing import Any
 import openpyxl
 import pytest
 
-from registry.checks.validation import compile_form
 from registry.diff import diff, required_bump
 from registry.errors import InvalidTemplate, UsageError
 from registry.layout import iter_version_dirs
@@ -24,6 +23,7 @@ from registry.sheets import entry
 from registry.sheets.exports import entry_workbook, form_workbook, read_form_workbook
 from registry.sheets.folders import read_version, write_version
 from registry.submissions.readers import Tally, check_file
+from registry.submissions.validator import compile_form
 from registry.submissions.values import ValueReader
 from registry.syntax.refs import SchemaSet
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from registry.checks.validation import FormValidator, compile_form
 from registry.errors import NotFound, UsageError
 from registry.submissions import readers as submissions
 from registry.submissions.readers import (
@@ -19,6 +18,7 @@ from registry.submissions.readers import (
     detect_encoding,
     iter_records,
 )
+from registry.submissions.validator import FormValidator, compile_form
 from registry.syntax.documents import read_json
 from registry.syntax.refs import SchemaSet
 

@@ -16,11 +16,11 @@ from registry.checks.validation import (
     MAX_REFS,
     MAX_SCHEMA_DEPTH,
     check_schema,
-    compile_form,
     validate_paths,
     validate_version_documents,
 )
 from registry.layout import VersionKey
+from registry.submissions.validator import compile_form
 from registry.syntax import pointers
 from registry.syntax.refs import SchemaSet
 
@@ -226,7 +226,7 @@ def test_in_memory_variant_reports_examples_and_id() -> None:
 
 def test_pure_core_imports_nothing_heavy() -> None:
     """validation, submissions, messages and sourcemap import no click, web framework, ORM or git."""
-    code = ("import sys, registry.checks.validation, registry.submissions.readers, registry.submissions.messages, registry.syntax.sourcemap;"
+    code = ("import sys, registry.checks.validation, registry.submissions.validator, registry.submissions.readers, registry.submissions.messages, registry.syntax.sourcemap;"
             "print(' '.join(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     heavy = [m for m in out if m.split(".")[0] in ("click", "litestar", "sqlmodel", "sqlalchemy", "git", "httpx")]

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from registry.checks.validation import compile_form
 from registry.submissions.readers import Tally, check_file
+from registry.submissions.validator import compile_form
 from registry.submissions.values import ValueReader, parse_date, parse_number
 from registry.syntax.documents import read_json
 from registry.syntax.refs import SchemaSet

@@ -12,6 +12,7 @@ from webapp import Tokens, publish_body
 from registry.config import Settings
 from registry.service import RegistryService
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 API = "/api/v1/templates"
 SURVEY = f"{API}/132241/event-survey"
@@ -188,6 +189,37 @@ def test_401_without_token(client: TestClient[Any]) -> None:
         "instance": "/api/v1/templates/132241/event-survey/versions"}
 
 
+WRITES = [SURVEY + "/versions", SURVEY + "/versions/1.0.0/deprecate", SURVEY + "/pull",
+          SURVEY + "/fork"]
+BODIES = {"empty object": b"{}", "garbage": b"\x00{not json\xff", "over the limit": b"[" * (2 * 1024 * 1024)}
+
+
+@pytest.mark.parametrize("path", WRITES)
+@pytest.mark.parametrize("body", list(BODIES), ids=list(BODIES))
+def test_401_before_the_body_is_read(client: TestClient[Any], path: str, body: str) -> None:
+    """No token: 401 whatever the body — never 400, 413 or 422 first (the guard runs first)."""
+    r = client.post(path, content=BODIES[body], headers={"Content-Type": "application/json"})
+    assert r.status_code == 401, r.text
+    assert problem(r)["code"] == "unauthenticated"
+
+
+@pytest.mark.parametrize("path", WRITES[:3])
+@pytest.mark.parametrize("body", list(BODIES), ids=list(BODIES))
+def test_403_before_the_body_is_read(client: TestClient[Any], tokens: Tokens, path: str, body: str) -> None:
+    """Another city's token on a write to 多摩市's template: 403 whatever the body."""
+    r = client.post(path, content=BODIES[body],
+                    headers={**tokens.inagi, "Content-Type": "application/json"})
+    assert r.status_code == 403, r.text
+    assert problem(r)["code"] == "forbidden"
+
+
+def test_the_guard_does_not_stop_a_good_write(client: TestClient[Any], tokens: Tokens) -> None:
+    """Its own city's token gets past the guard to the body's checks (here: 400 for {})."""
+    r = client.post(SURVEY + "/versions", content=b"{}",
+                    headers={**tokens.tama, "Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+
+
 def test_401_revoked_token(client: TestClient[Any], tokens: Tokens, service: RegistryService) -> None:
     service.index.revoke_token("132241", "情報政策課")
     r = client.post(SURVEY + "/versions", json=publish_body("1.0.0"), headers=tokens.tama)
@@ -240,7 +272,7 @@ def test_409_version_exists(published: TestClient[Any], tokens: Tokens) -> None:
 
 def test_413_body_too_large(tmp_path: Any) -> None:
     settings = Settings.for_data_dir(tmp_path / "small", max_body_bytes=500)
-    service = RegistryService(settings)
+    service = open_service(settings)
     tokens = Tokens(service)
     with TestClient(create_app(settings, service=service)) as client:
         r = client.post(SURVEY + "/versions", json=publish_body("1.0.0"), headers=tokens.tama)

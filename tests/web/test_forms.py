@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.checks.validation import compile_form
+from registry.submissions.validator import compile_form
 from registry.syntax.refs import SchemaSet
 from registry.web.forms import form_value, name_of_pointer, widgets
 

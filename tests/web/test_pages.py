@@ -13,9 +13,9 @@ from litestar.testing import TestClient
 from registry.config import Settings
 from registry.layout import VersionKey
 from registry.seeding import seed
-from registry.service import RegistryService
 from registry.web import session
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -26,7 +26,7 @@ class Registry:
 
     def __init__(self, root: Path) -> None:
         self.settings = Settings.for_data_dir(root)
-        self.service = RegistryService(self.settings)
+        self.service = open_service(self.settings)
         seed(self.service, CATALOGUE)
         self.inagi = self.service.index.create_token("132250", "総務課")
         self.tama = self.service.index.create_token("132241", "情報政策課")
@@ -289,7 +289,7 @@ def _publish_with_title(registry: Registry, lg: str, slug: str, version: str, ti
     """Publish event-survey under ``lg/slug@version`` with 満足度's title changed."""
     import json
 
-    from registry.storage.records import TokenInfo
+    from registry.readmodels import TokenInfo
     from registry.web.auth import author_of
 
     files = {p.relative_to(EVENT_SURVEY).as_posix(): p.read_bytes()
@@ -308,7 +308,7 @@ def _publish_with_title(registry: Registry, lg: str, slug: str, version: str, ti
 
 def test_pull_conflicts_resolved_by_field(client: TestClient[Any], registry: Registry) -> None:
     from registry.layout import TemplateKey
-    from registry.storage.records import TokenInfo
+    from registry.readmodels import TokenInfo
     from registry.web.auth import author_of
 
     _publish_with_title(registry, "132241", "conflict-survey", "1.0.0", "満足度")

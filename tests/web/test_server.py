@@ -8,8 +8,8 @@ from typing import Any
 
 from registry.config import Settings
 from registry.resources import catalogue_dir
-from registry.service import RegistryService
 from registry.web.server import prepare, tcp_socket
+from registry.wiring import open_service
 
 
 def test_seeds_an_empty_repository_once(tmp_path: Path) -> None:
@@ -17,7 +17,7 @@ def test_seeds_an_empty_repository_once(tmp_path: Path) -> None:
     expected = len(list(catalogue_dir().glob("*/*/*/template.json")))
     assert prepare(settings) == expected
     assert prepare(settings) == 0  # a second start keeps what is there
-    service = RegistryService(settings)
+    service = open_service(settings)
     assert [e.kind for e in service.index.changes(0, 1000)].count("forked") >= 1
     lineage = service.lineage("132250/staff-lunch-survey")
     assert lineage.upstream_chain == ["132241/staff-lunch-survey@1.0.0"]
@@ -26,7 +26,7 @@ def test_seeds_an_empty_repository_once(tmp_path: Path) -> None:
 def test_empty_starts_without_the_catalogue(tmp_path: Path) -> None:
     settings = Settings.for_data_dir(tmp_path)
     assert prepare(settings, empty=True) == 0
-    assert RegistryService(settings).store.tip() is None
+    assert open_service(settings).store.tip() is None
 
 
 def test_worker_socket_is_tcp_so_responses_are_not_delayed() -> None:

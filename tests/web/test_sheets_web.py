@@ -14,8 +14,8 @@ from litestar.testing import TestClient
 
 from registry.config import Settings
 from registry.seeding import seed
-from registry.service import RegistryService
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -25,7 +25,7 @@ V = "/api/v1/templates/272264/absence-notice/versions/1.0.1"
 @pytest.fixture(scope="module")
 def app_and_token(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
     settings = Settings.for_data_dir(tmp_path_factory.mktemp("sheets"))
-    service = RegistryService(settings)
+    service = open_service(settings)
     seed(service, CATALOGUE)
     return create_app(settings, service=service), service.index.create_token("272264", "学務課")
 

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from registry.config import Settings
 from registry.service import RegistryService
 from registry.web.app import create_app
+from registry.wiring import open_service
 
 FORMS = Path(__file__).resolve().parent.parent / "data" / "web"
 SURVEY = FORMS / "132241" / "event-survey"
@@ -40,7 +41,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def service(settings: Settings) -> RegistryService:
     """The service the app serves."""
-    return RegistryService(settings)
+    return open_service(settings)
 
 
 @pytest.fixture

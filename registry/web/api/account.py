@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
-from litestar import Request, get
+from litestar import get
 
 from registry.municipalities import name_of
-from registry.web.auth import authenticate
-from registry.web.deps import Service
+from registry.web.auth import ANY_MUNICIPALITY
+from registry.web.deps import Actor
 from registry.web.dto import problem_responses
 
 
@@ -22,11 +20,10 @@ class Account(msgspec.Struct, kw_only=True):
     admin: bool
 
 
-@get("/api/v1/whoami", sync_to_thread=True, tags=["account"],
+@get("/api/v1/whoami", sync_to_thread=True, tags=["account"], opt=ANY_MUNICIPALITY,
      responses=problem_responses(401))
-def whoami(request: Request[Any, Any, Any], service: Service) -> Account:
+def whoami(actor: Actor) -> Account:
     """The token's account and municipality; 401 without a live token."""
-    actor = authenticate(request, service)
     return Account(name=actor.name, municipality=actor.municipality,
                    municipality_name=name_of(actor.municipality) if actor.municipality else "",
                    admin=actor.admin)

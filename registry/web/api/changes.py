@@ -23,7 +23,7 @@ def change_feed(service: Service, after: FromQuery[str | None] = None,
             raise UsageError(f"invalid change cursor {after!r}; use the next_cursor of a previous page",
                              detail_ja=f"変更フィードのカーソル {after!r} が正しくありません。前のページの next_cursor を使ってください")
         start = int(after)
-    events = service.index.changes(start, limit)
+    events = service.changes(start, limit)
     return ChangeFeed(events=events, next_cursor=str(events[-1].id if events else start))
 
 

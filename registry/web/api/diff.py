@@ -13,7 +13,6 @@ from typing import Annotated, Any
 from litestar import get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.errors import NotFound
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.web.deps import Service
 from registry.web.dto import problem_responses
@@ -38,12 +37,10 @@ def diff_versions(
     to: FromQuery[str | None] = None,
 ) -> dict[str, Any]:
     """The semantic diff between two versions: verdicts, required bump, changes by pointer."""
-    from registry.diff import diff, diff_json
+    from registry.diff import diff_json
 
     key = template_key(lg, slug)
-    versions = service.store.list_versions(key)
-    if not versions:
-        raise NotFound(f"template {key} does not exist", detail_ja=f"テンプレート {key} はありません")
+    versions = service.template_versions(key)
     new = _resolve(lg, slug, to) if to else VersionKey(key.lg, key.slug, versions[-1])
     if from_:
         old = _resolve(lg, slug, from_)
@@ -51,13 +48,7 @@ def diff_versions(
         earlier = [v for v in versions if v != new.version and versions.index(v) < versions.index(new.version)] \
             if new.template == key and new.version in versions else []
         old = VersionKey(key.lg, key.slug, earlier[-1] if earlier else new.version)
-    old_schema = service.get_version(old).schema
-    new_files = service.get_version(new)
-    template = new_files.template if isinstance(new_files.template, dict) else {}
-    mode = str(template.get("compatibility") or "BACKWARD")
-    schemas = service._schemas(service.store.tip())
-    d = diff(old_schema, new_files.schema, mode=mode, old_schemas=schemas, new_schemas=schemas)
-    return {"from": str(old), "to": str(new), **diff_json(d)}
+    return {"from": str(old), "to": str(new), **diff_json(service.diff_versions(old, new).diff)}
 
 
 HANDLERS = [diff_versions]

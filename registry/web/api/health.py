@@ -11,8 +11,8 @@ from registry.web.dto import Health
 @get("/healthz", sync_to_thread=True, tags=["health"])
 def healthz(service: Service) -> Health:
     """``{"status": "ok"}`` when the repository and the index can be read."""
-    tip = service.store.tip()
-    return Health(status="ok", tip=tip, last_event=service.index.last_event_id())
+    state = service.health()
+    return Health(status="ok", tip=state.tip, last_event=state.last_event)
 
 
 HANDLERS = [healthz]

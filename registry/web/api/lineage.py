@@ -11,8 +11,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from registry.errors import UsageError
 from registry.municipalities import check_code
 from registry.service import PublishResult, PullResult
-from registry.web.auth import authenticate, authorize, remote_addr
-from registry.web.deps import Config, Service
+from registry.web.auth import ANY_MUNICIPALITY, PATH_MUNICIPALITY, authorize, remote_addr
+from registry.web.deps import Actor, Config, Service
 from registry.web.dto import ForkBody, PullBody, problem_responses
 from registry.web.limits import check_document, template_key, version_key
 
@@ -24,17 +24,16 @@ def _location(result: PublishResult) -> dict[str, str]:
 
 
 @post(BASE + "/fork", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED,
-     responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
-def fork(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
-         data: JSONBody[ForkBody]) -> Response[PublishResult]:
+      opt=ANY_MUNICIPALITY, responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+def fork(request: Request[Any, Any, Any], service: Service, actor: Actor, lg: FromPath[str],
+         slug: FromPath[str], data: JSONBody[ForkBody]) -> Response[PublishResult]:
     """Fork a version (default: the latest) into municipality ``to`` (201 + Location)."""
     source = template_key(lg, slug)
     check_code(data.to)
     target = template_key(data.to, data.slug or source.slug)
     if data.version is not None:
         version_key(lg, slug, data.version)
-    actor = authenticate(request, service)
-    authorize(actor, target.lg, request, service)
+    authorize(actor, target.lg, request, service)  # the target is in the body: checked here
     with remote_addr(request):
         result = service.fork(source, data.version, to_lg=target.lg, to_slug=target.slug,
                               actor=actor, dry_run=data.dry_run)
@@ -44,16 +43,14 @@ def fork(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], s
 
 
 @post(BASE + "/pull", sync_to_thread=True, tags=["lineage"], status_code=HTTP_201_CREATED,
-     responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
-def pull(request: Request[Any, Any, Any], service: Service, settings: Config,
+      opt=PATH_MUNICIPALITY, responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+def pull(request: Request[Any, Any, Any], service: Service, settings: Config, actor: Actor,
          lg: FromPath[str], slug: FromPath[str], data: JSONBody[PullBody]) -> Response[PullResult]:
     """Merge the newest upstream version into this fork and publish it (201), or 409 conflicts.
 
     200 when the fork is up to date or for a dry run.
     """
     key = template_key(lg, slug)
-    actor = authenticate(request, service)
-    authorize(actor, key.lg, request, service)
     resolutions: dict[str, Any] = {}
     for pointer, choice in data.resolutions.items():
         if choice in ("ours", "theirs"):

@@ -46,7 +46,7 @@ def workbook_bytes(service: RegistryService, key: VersionKey, kind: str) -> tupl
         body = form_workbook(files.template, files.schema, examples)
     else:
         title = files.template.get("title") if isinstance(files.template, dict) else ""
-        body = entry_workbook(files.schema, service._schemas(service.store.tip()), str(title or ""))
+        body = entry_workbook(files.schema, service.schemas(), str(title or ""))
     entry = (body, _etag(body))
     with _lock:
         cache = _caches.setdefault(service, {})

@@ -7,7 +7,6 @@ from typing import Annotated
 from litestar import get
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from registry.errors import NotFound, UsageError
 from registry.service import HistoryEntry
 from registry.web.deps import Service
 from registry.web.dto import TemplateDetail, TemplateList, problem_responses
@@ -40,19 +39,7 @@ def search_templates(
      responses=problem_responses(400, 404))
 def get_template(service: Service, lg: FromPath[str], slug: FromPath[str]) -> TemplateDetail:
     """A template: summary, versions, upstream chain, forks, releases behind its upstream."""
-    key = template_key(lg, slug)
-    summary = service.index.get_template(key.lg, key.slug)
-    if summary is None:
-        raise NotFound(f"template {key} does not exist", detail_ja=f"テンプレート {key} はありません")
-    lineage = service.lineage(key)
-    behind: int | None = None
-    if summary.upstream_template:
-        try:
-            behind = service.behind(key)
-        except (NotFound, UsageError):
-            behind = None
-    return TemplateDetail(template=summary, versions=service.index.versions(key.lg, key.slug),
-                          upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind)
+    return service.template_detail(template_key(lg, slug))
 
 
 @get(BASE + "/{lg:str}/{slug:str}/history", sync_to_thread=True, tags=["templates"],

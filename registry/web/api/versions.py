@@ -25,8 +25,8 @@ from registry.errors import InvalidTemplate
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.models import Issue
 from registry.service import PublishResult, RegistryService
-from registry.web.auth import authenticate, authorize, remote_addr
-from registry.web.deps import Config, Service
+from registry.web.auth import PATH_MUNICIPALITY, remote_addr
+from registry.web.deps import Actor, Config, Service
 from registry.web.dto import (
     DeprecateBody,
     Deprecated,
@@ -137,13 +137,11 @@ def version_files(body: PublishBody) -> dict[str, bytes]:
 
 
 @post(BASE + "/versions", sync_to_thread=True, tags=["versions"], status_code=HTTP_201_CREATED,
-     responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
-def publish(request: Request[Any, Any, Any], service: Service, settings: Config,
+      opt=PATH_MUNICIPALITY, responses=problem_responses(400, 401, 403, 404, 409, 413, 422))
+def publish(request: Request[Any, Any, Any], service: Service, settings: Config, actor: Actor,
             lg: FromPath[str], slug: FromPath[str], data: JSONBody[PublishBody], dry_run: FromQuery[bool] = False) -> Response[PublishResult]:
     """Publish a new version (201 + Location); ``?dry_run=true`` checks only (200)."""
     key = version_key(lg, slug, data.version)
-    actor = authenticate(request, service)
-    authorize(actor, key.lg, request, service)
     check_document(data.schema, settings, "schema")
     check_document(data.template, settings, "template")
     for named in data.examples.values():
@@ -158,14 +156,12 @@ def publish(request: Request[Any, Any, Any], service: Service, settings: Config,
 
 
 @post(BASE + "/versions/{version:str}/deprecate", sync_to_thread=True, tags=["versions"],
-      status_code=HTTP_200_OK,
-     responses=problem_responses(400, 401, 403, 404))
-def deprecate(request: Request[Any, Any, Any], service: Service, lg: FromPath[str], slug: FromPath[str],
-              version: FromPath[str], data: JSONBody[DeprecateBody]) -> Deprecated:
+      status_code=HTTP_200_OK, opt=PATH_MUNICIPALITY,
+      responses=problem_responses(400, 401, 403, 404))
+def deprecate(request: Request[Any, Any, Any], service: Service, actor: Actor, lg: FromPath[str],
+              slug: FromPath[str], version: FromPath[str], data: JSONBody[DeprecateBody]) -> Deprecated:
     """Flag a version deprecated with a reason (it stays readable)."""
     key = version_key(lg, slug, version)
-    actor = authenticate(request, service)
-    authorize(actor, key.lg, request, service)
     with remote_addr(request):
         info = service.deprecate(key, data.reason, actor)
     return Deprecated(key=str(key), reason=data.reason, commit=info.commit)

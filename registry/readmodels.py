@@ -1,7 +1,9 @@
-"""What the git store hands the SQL index: one record per published version (and per event).
+"""Read-models: what the use-cases hand the web and the CLI, and what the SQL index stores.
 
-The index is a cache of git: every field here is derivable from a commit and the files of a
-version folder, so ``reindex`` can rebuild the index from git alone.
+One record per published version (and per event), template summaries, the change feed, tokens
+and the acting account. The index is a cache of git: every field of a ``VersionRecord`` is
+derivable from a commit and the files of a version folder, so ``reindex`` can rebuild the index
+from git alone. Pure data (msgspec), next to the domain models (``registry/models.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,31 @@ from typing import Literal
 import msgspec
 
 EventKind = Literal["published", "forked", "pulled", "deprecated"]
+
+
+class Author(msgspec.Struct, frozen=True, kw_only=True):
+    """Who a commit is written for: the publishing account and its municipality."""
+
+    name: str                      # the account, e.g. "情報政策課"
+    email: str = "registry@yoshiki.invalid"
+    municipality: str = ""         # LG code, e.g. "132241"
+    municipality_name: str = ""    # e.g. "多摩市"
+    admin: bool = False            # an admin account may write any municipality's templates
+
+    @property
+    def display(self) -> str:
+        """``<account> (<municipality name> <code>)`` as written into the commit's author."""
+        where = " ".join(p for p in (self.municipality_name, self.municipality) if p)
+        return f"{self.name} ({where})" if where else self.name
+
+
+def author_of(info: TokenInfo) -> Author:
+    """The git author a token writes as: its name and its municipality."""
+    from registry.municipalities import name_of
+
+    lg = info.municipality
+    return Author(name=info.name, email=f"{lg or 'admin'}@tokens.yoshiki.invalid",
+                  municipality=lg, municipality_name=name_of(lg) if lg else "", admin=info.admin)
 
 
 class VersionRecord(msgspec.Struct, kw_only=True):
@@ -55,6 +82,16 @@ class TemplateSummary(msgspec.Struct, kw_only=True):
     tags: list[str] = msgspec.field(default_factory=list)
     upstream_template: str | None = None
     fork_count: int = 0
+
+
+class TemplateDetail(msgspec.Struct, kw_only=True):
+    """A template: its summary, every version, where it comes from and who forked it."""
+
+    template: TemplateSummary
+    versions: list[VersionRecord]
+    upstream_chain: list[str] = msgspec.field(default_factory=list)
+    forks: list[VersionRecord] = msgspec.field(default_factory=list)
+    behind: int | None = None          # upstream releases the fork has not pulled yet
 
 
 class ChangeEvent(msgspec.Struct, kw_only=True):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from cli import reporters
+from cli.render import issues as reporters
 from registry import __version__
 from registry.models import Issue
 
@@ -97,3 +97,31 @@ def markdown_summary(result: CheckResult, issues: Sequence[Issue], lang: str, su
         lines.append("")
     lines.append(reporters.markdown(issues, lang, summary))
     return "\n".join(lines)
+
+
+def summary_of(result: CheckResult, errors: int, warnings: int, lang: str) -> str:
+    """The last line: what was compared and what was found."""
+    added, modified, deleted = (len(result.changes.added), len(result.changes.modified),
+                                len(result.changes.deleted))
+    if lang == "ja":
+        head = f"yoshiki ci: 追加 {added} 版、変更 {modified} 版、削除 {deleted} 版"
+        tail = f"エラー {errors} 件、警告 {warnings} 件" if errors or warnings else "問題は見つかりませんでした"
+        return f"{head} — {tail}"
+    head = f"yoshiki ci: {added} added, {modified} modified, {deleted} deleted version(s)"
+    tail = f"{errors} error(s), {warnings} warning(s)" if errors or warnings else "no problems found"
+    return f"{head} — {tail}"
+
+
+def version_lines(result: CheckResult, lang: str) -> list[str]:
+    """One line per added version: what it was compared with and the bump."""
+    lines = []
+    for r in result.versions:
+        if r.previous is None:
+            what = "新しいテンプレート" if lang == "ja" else "new template"
+        elif lang == "ja":
+            what = f"{r.previous} から {r.declared_bump}（必要: {r.required_bump}、互換性モード {r.mode}）"
+        else:
+            what = f"from {r.previous}: {r.declared_bump} (needs {r.required_bump}, mode {r.mode})"
+        up = f" ← {r.upstream}" if r.upstream else ""
+        lines.append(f"{'追加' if lang == 'ja' else 'added'} {r.version}: {what}{up}")
+    return lines
