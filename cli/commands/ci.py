@@ -44,7 +44,8 @@ def _prefixed(issues: list[Issue], prefix: str) -> list[Issue]:
 @format_option("text", "json", "github", "markdown", "sarif")
 @lang_option
 @click.option("--registry", "registry_url", metavar="URL",
-              help="upstream をこのレジストリでも確認する / also look upstreams up in this registry")
+              help="upstream と公開済みの版をこのレジストリでも確認する / also check upstreams and "
+                   "already-published versions against this registry")
 @click.option("--policy", type=click.Choice(["strict", "lenient"]), default="lenient", show_default=True,
               help="差分の方針 (docs/diff.md) / diff policy")
 @traceback_option
@@ -92,6 +93,10 @@ def command(base_ref: str | None, repo_dir: Path, fmt: str, lang: str, registry_
     # CI's own issues name files relative to the layout root; validation's and lint's are already
     # relative to the top of the work tree.
     issues = [_prefixed([i], prefix)[0] if i.rule.startswith("ci.") else i for i in result.issues]
+    if registry_url:
+        from cli.published import published_issues, registry_fetch
+
+        issues += published_issues(result.changes.added, folder, registry_fetch(registry_url))
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = sum(1 for i in issues if i.severity == "warning")
     summary = summary_of(result, errors, warnings, lang)

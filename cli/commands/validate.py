@@ -31,7 +31,9 @@ plain .json schema file.
 
 検査 / checks: template.json の形式、schema.json が JSON Schema 2020-12 として正しいこと、$ref が
 ローカルで解決できること（循環も検出）、入力例（examples/valid, examples/invalid）の判定、
-団体コード（検査数字）・スラッグ・版番号・$id・upstream。
+団体コード（検査数字）・スラッグ・版番号・$id・upstream、未知のキーワード（綴りの誤り）。
+--registry URL: 手元のリポジトリにない upstream（yoshiki get で取得したフォークの元）をレジストリで
+確認する / look upstreams that are not in the local repository up in a registry.
 
 終了コード / exit: 0 エラーなし（警告は可） no errors, 1 エラーあり errors, 3 見つからない not found.
 """
@@ -39,16 +41,28 @@ plain .json schema file.
 
 @click.command(help=HELP)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--registry", "registry_url", metavar="URL",
+              help="手元にない upstream をこのレジストリで確認する / look upstreams missing here up in this registry")
 @format_option("text", "json", "github", "markdown")
 @lang_option
 @traceback_option
 @guarded
-def command(paths: tuple[Path, ...], fmt: str, lang: str, show_traceback: bool) -> int:
+def command(paths: tuple[Path, ...], registry_url: str | None, fmt: str, lang: str,
+            show_traceback: bool) -> int:
     """Validate every version folder or schema file under PATHS."""
     from cli.render import issues as reporters
     from registry.checks.validation import validate_paths
 
-    issues = validate_paths(list(paths))
+    remote = None
+    if registry_url:
+        from cli.client import upstream_lookup
+
+        lookup = upstream_lookup(registry_url)
+
+        def remote(name: str, version: str) -> bool:
+            return bool(lookup(name, version).exists)
+
+    issues = validate_paths(list(paths), remote_upstream=remote)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = sum(1 for i in issues if i.severity == "warning")
     click.echo(reporters.render(fmt, issues, lang, summary_of(errors, warnings, lang)))

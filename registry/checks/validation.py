@@ -19,6 +19,7 @@ from typing import Any
 
 import jsonschema_rs
 
+from registry.checks import keywords
 from registry.errors import NotFound, RegistryError, UsageError
 from registry.layout import (
     EXAMPLES_DIR,
@@ -232,6 +233,11 @@ def check_schema(schema: Any, schemas: SchemaSet, *, file: str | None = None,
         pointer = _ptr(err.instance_path)
         issues.append(_issue("schema.meta", f"Not a valid JSON Schema 2020-12: {err.message}.",
                              f"JSON Schema 2020-12 として正しくありません: {err.message}。", src, pointer))
+    for pointer, keyword, guess in keywords.unknown_keywords(schema):
+        en, ja = keywords.messages(keyword, guess)
+        issues.append(_issue("schema.unknown-keyword", en, ja, src, pointer,
+                             hint=f"Write {guess!r}." if guess else "Rename it x-… or remove it.",
+                             hint_ja=f"{guess} と書いてください。" if guess else "x- で始まる名前にするか、削除してください。"))
     if issues:
         return issues
     issues.extend(_ref_issues(schema, schemas, src))
@@ -420,8 +426,17 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None) -> list[Issue]:
-    """All checks of one version folder ``<lg>/<slug>/<version>``."""
+UpstreamExists = Callable[[str, str], bool]
+"""``(template "LG/slug", version) -> bool``: whether an upstream version exists elsewhere (a registry)."""
+
+
+def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None,
+                         remote_upstream: UpstreamExists | None = None) -> list[Issue]:
+    """All checks of one version folder ``<lg>/<slug>/<version>``.
+
+    An upstream not in the folder's repository is looked up with ``remote_upstream`` when given
+    (``yoshiki validate --registry``: a fork downloaded alone validates).
+    """
     folder = folder.resolve()
     where = _display(folder)
     lg, slug, version = folder.parent.parent.name, folder.parent.name, folder.name
@@ -452,7 +467,9 @@ def validate_version_dir(folder: Path, *, schemas: SchemaSet | None = None) -> l
                 examples[kind].append((path.name, value))
 
     def upstream_exists(name: str, ver: str) -> bool:
-        return (root / name / ver / TEMPLATE_FILE).is_file() and ".." not in name
+        if ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file():
+            return True
+        return remote_upstream is not None and remote_upstream(name, ver)
 
     return issues + _version_checks(key, docs[TEMPLATE_FILE], docs[SCHEMA_FILE], examples, schemas,
                                     upstream_exists, sources, prefix=f"{where}/")
@@ -469,7 +486,7 @@ def validate_schema_file(path: Path, *, schemas: SchemaSet | None = None) -> lis
     return check_schema(value, schemas, file=display, text=src.text)
 
 
-def validate_template_file(path: Path) -> list[Issue]:
+def validate_template_file(path: Path, *, remote_upstream: UpstreamExists | None = None) -> list[Issue]:
     """A lone template.json: checked against the template meta-schema (and its upstream)."""
     display = _display(path)
     value, src, issues = _load(path, display)
@@ -478,9 +495,11 @@ def validate_template_file(path: Path) -> list[Issue]:
     root = find_repository_root(path.parent)
 
     def upstream_exists(name: str, ver: str) -> bool:
-        return root is not None and ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file()
+        if root is not None and ".." not in name and (root / name / ver / TEMPLATE_FILE).is_file():
+            return True
+        return remote_upstream is not None and remote_upstream(name, ver)
 
-    return _template_issues(value, src, upstream_exists if root is not None else None)
+    return _template_issues(value, src, upstream_exists if root is not None or remote_upstream else None)
 
 
 def _candidate_folders(root: Path) -> Iterator[Path]:
@@ -493,7 +512,7 @@ def _candidate_folders(root: Path) -> Iterator[Path]:
             dirnames[:] = []
 
 
-def validate_paths(paths: list[Path]) -> list[Issue]:
+def validate_paths(paths: list[Path], *, remote_upstream: UpstreamExists | None = None) -> list[Issue]:
     """What ``yoshiki validate`` does: every version folder or schema file under the paths."""
     issues: list[Issue] = []
     for path in paths:
@@ -504,7 +523,7 @@ def validate_paths(paths: list[Path]) -> list[Issue]:
                 raise UsageError(f"{path}: give a folder or a .json schema file",
                                  detail_ja=f"{path}: フォルダか .json のスキーマファイルを指定してください")
             if path.name == TEMPLATE_FILE:
-                issues.extend(validate_template_file(path))
+                issues.extend(validate_template_file(path, remote_upstream=remote_upstream))
             else:
                 issues.extend(validate_schema_file(path))
             continue
@@ -514,5 +533,5 @@ def validate_paths(paths: list[Path]) -> list[Issue]:
                                  "テンプレートの版が見つかりません（<団体コード>/<スラッグ>/<版>/schema.json の形にしてください）。",
                                  _Source(_display(path)), severity="warning"))
         for folder in folders:
-            issues.extend(validate_version_dir(folder))
+            issues.extend(validate_version_dir(folder, remote_upstream=remote_upstream))
     return issues

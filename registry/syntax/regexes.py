@@ -37,7 +37,10 @@ alternatives — a pattern that can also succeed by a lower-priority path (``^((
 without ``$``) is taken as harmless, though a browser explores the slow path first; engine
 short-cuts (a required literal checked up front) that make some reported inputs fast in one
 engine; back-references and look-arounds are treated as matching
-the empty string (a back-reference can add ambiguity we do not see); ``^`` is honoured only at
+the empty string in the enclosing pattern (a back-reference can add ambiguity we do not see),
+but each look-ahead's body is also analysed on its own — anchored when only ``^`` precedes it —
+since a backtracking engine matches it wherever the look-ahead is tried (``^(?=(a+)+$)``);
+look-behinds are not analysed; ``^`` is honoured only at
 the start of every alternative, ``\\b``/``\\B`` never; counted repetitions above
 ``_EXPAND_LIMIT`` are treated as unbounded (``x{1,100}`` as ``x+``), which can over-report a
 nest of bounded counts; ``\\p{…}`` classes other than Hiragana, Katakana and Han are treated as
@@ -199,6 +202,9 @@ class _Parser:
     def __init__(self, pattern: str) -> None:
         self.p = pattern
         self.i = 0
+        # Look-ahead bodies (and whether only ``^`` precedes them): each is matched on its own.
+        self.lookaheads: list[tuple[Node, bool]] = []
+        self._at_start = True
 
     def peek(self, k: int = 0) -> str:
         j = self.i + k
@@ -220,6 +226,7 @@ class _Parser:
     def sequence(self) -> Node:
         items: list[Node] = []
         while self.peek() not in ("", "|", ")"):
+            self._at_start = all(n.kind == "start" for n in items)
             atom = self.atom()
             items.append(self.quantified(atom))
         if not items:
@@ -263,12 +270,13 @@ class _Parser:
         c = self.peek()
         self.i += 1
         if c == "(":
-            lookaround = False
+            lookaround = lookahead = False
+            at_start = self._at_start
             if self.p.startswith("?:", self.i):
                 self.i += 2
             elif self.p.startswith(("?=", "?!"), self.i):
                 self.i += 2
-                lookaround = True
+                lookaround = lookahead = True
             elif self.p.startswith(("?<=", "?<!"), self.i):
                 self.i += 3
                 lookaround = True
@@ -278,6 +286,8 @@ class _Parser:
             if self.peek() != ")":
                 raise PatternSyntaxError("unbalanced parenthesis")
             self.i += 1
+            if lookahead:
+                self.lookaheads.append((inner, at_start))
             return Node("empty") if lookaround else inner
         if c == ".":
             return Node("chars", chars=DOT)
@@ -931,7 +941,21 @@ def find_backtracking(pattern: str) -> Backtracking | None:
     Returns None also for patterns the analysis does not cover (unparseable or too large).
     """
     try:
-        tree = parse(pattern)
-        return _analyse(tree)
+        parser = _Parser(pattern)
+        try:
+            tree = parser.parse()
+        except (ValueError, IndexError) as exc:
+            raise PatternSyntaxError(str(exc)) from None
+        found = _analyse(tree)
+        if found is not None:
+            return found
+        # A look-ahead's body is matched, with backtracking, wherever the look-ahead is tried:
+        # ``^(?=(a+)+$)`` is as slow as ``^(a+)+$`` although the tree sees it as empty.
+        for body, at_start in parser.lookaheads:
+            found = _analyse(Node("seq", children=[Node("start"), body]) if at_start else body)
+            if found is not None and found.kind == "exponential":
+                return Backtracking(found.kind, "in a look-ahead: " + found.reason,
+                                    "先読み（?= / ?!）の中で: " + found.reason_ja, found.attack)
+        return None
     except (PatternSyntaxError, _TooLarge, RecursionError):
         return None

@@ -83,20 +83,25 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     def provide_settings() -> Settings:
         return settings
 
-    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers()]
+    from registry.web import apidocs, security
+    from registry.web.bodies import json_checked_request
+
+    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers(), apidocs.vendor_router()]
     return Litestar(
         route_handlers=handlers,
-        guards=[account_guard(service)],
+        guards=[security.check_request, account_guard(service)],
         dependencies={"service": Provide(provide_service, sync_to_thread=False),
                       "actor": Provide(provide_actor, sync_to_thread=False),
                       "settings": Provide(provide_settings, sync_to_thread=False)},
         exception_handlers={**EXCEPTION_HANDLERS, **page_exception_handlers()},
         request_max_body_size=settings.max_body_bytes,
+        request_class=json_checked_request(settings),
+        before_send=[security.add_security_headers],
         openapi_config=OpenAPIConfig(
             title="Yoshiki (様式) registry API", version=__version__,
             description="自治体の申請フォームのテンプレートを共有するレジストリの API / "
                         "a registry of form templates shared by Japanese municipalities",
-            path="/schema"),
+            path="/schema", render_plugins=apidocs.render_plugins()),
         template_config=template_config(),
         signature_namespace={"RegistryService": RegistryService, "Settings": Settings},
     )

@@ -59,3 +59,33 @@ def check_document(value: Any, settings: Settings, what: str = "schema") -> None
             stack.extend((v, depth + 1) for v in node.values())
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
+
+
+_CURSOR_PARTS_MAX = 256
+_RANK_MAX = 2**31 - 1
+
+
+def check_cursor(cursor: str) -> None:
+    """UsageError (400) unless a search cursor decodes to [rank, updated_at, lg, slug] within bounds.
+
+    The index decodes cursors itself; this bounds them first so that no integer too large for
+    SQLite or PostgreSQL and no NUL (PostgreSQL text cannot hold one) reaches a query.
+    """
+    import base64
+    import binascii
+    import json
+
+    if len(cursor) > 4 * _CURSOR_PARTS_MAX:
+        raise UsageError("the page cursor is too long; start again without a cursor",
+                         detail_ja="ページカーソルが長すぎます。カーソルなしで最初から検索してください")
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        rank, updated_at, lg, slug = json.loads(raw)
+        good = (isinstance(rank, int) and not isinstance(rank, bool) and abs(rank) <= _RANK_MAX
+                and all(isinstance(v, str) and len(v) <= _CURSOR_PARTS_MAX and "\x00" not in v
+                        for v in (updated_at, lg, slug)))
+    except (ValueError, TypeError, binascii.Error, RecursionError):
+        good = False
+    if not good:
+        raise UsageError(f"invalid page cursor {cursor[:80]!r}; start again without a cursor",
+                         detail_ja=f"ページカーソル {cursor[:80]!r} が正しくありません。カーソルなしで最初から検索してください")

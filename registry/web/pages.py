@@ -32,7 +32,9 @@ from registry.municipalities import all_municipalities, name_of
 from registry.service import RegistryService
 from registry.web import forms, i18n, session
 from registry.web.deps import Config, Service
+from registry.web.limits import template_key
 from registry.web.problems import status_for
+from registry.web.security import CROSS_SITE
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 _KEYS: dict[str, bytes] = {}
@@ -102,7 +104,11 @@ def render(request: Request[Any, Any, Any], name: str, context: dict[str, Any], 
            status: int = 200, cookies: list[Cookie] | None = None) -> Template:
     """A page with the chrome's context: language, session, CSRF token, translator."""
     lang = i18n.lang_of(request.query_params, request.cookies)
-    token, csrf_cookie = session.csrf_token(request)
+    viewer = request.state.get("viewer")
+    # An error raised before the page's dependencies (a guard's 403/404) renders without a
+    # session: no form on it needs a CSRF token.
+    token, csrf_cookie = (session.csrf_token(request, viewer.key) if isinstance(viewer, Viewer)
+                          else ("", None))
     jar = list(cookies or [])
     if csrf_cookie is not None:
         jar.append(csrf_cookie)
@@ -125,7 +131,8 @@ async def _form(request: Request[Any, Any, Any]) -> Any:
 
 
 def _check_csrf(request: Request[Any, Any, Any], data: Any) -> None:
-    if not session.csrf_ok(request, data.get(session.CSRF_FIELD)):
+    viewer = request.state.get("viewer")
+    if not (isinstance(viewer, Viewer) and session.csrf_ok(request, viewer.key, data.get(session.CSRF_FIELD))):
         raise HTTPException(status_code=403, detail="CSRF")
 
 
@@ -154,6 +161,8 @@ def error_page(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
                  403: "操作を受け付けられませんでした / Forbidden"}.get(status, "エラー / Error")
         detail = ("フォームの有効期限が切れたか、不正な送信です。ページを開き直してもう一度お試しください。"
                   if exc.detail == "CSRF" else
+                  "別のサイトから送られたフォームは受け付けません。このサイトのページから操作してください。"
+                  " / A form sent from another site is refused." if exc.detail == CROSS_SITE else
                   "お探しのページは見つかりませんでした。アドレスをご確認ください。" if status == 404 else
                   str(exc.detail))
         issues = []
@@ -240,6 +249,8 @@ async def fork_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: Fro
         raise UsageError("an admin token has no municipality to fork into",
                          detail_ja="管理者トークンにはフォーク先の自治体がありません")
     target = (data.get("slug") or "").strip() or None
+    if target is not None:
+        template_key(user.municipality, target)  # "Evil Slug" → a 400 page saying what a slug is
     result = await to_thread.run_sync(functools.partial(
         viewer.service.fork, TemplateKey(lg, slug), to_lg=user.municipality, to_slug=target,
         actor=_author(user)))
@@ -421,7 +432,8 @@ async def login(request: Request[Any, Any, Any], viewer: PageViewer) -> Response
     if made is None:
         return render(request, "login.html", {"failed": True}, status=401)
     _, cookie = made
-    return Redirect("/me", status_code=303, cookies=[cookie])
+    _, csrf_cookie = session.new_csrf_cookie(request)  # a new session: the CSRF token rotates
+    return Redirect("/me", status_code=303, cookies=[cookie, csrf_cookie])
 
 
 @post("/logout")

@@ -86,6 +86,8 @@ _HTTP_CODES = {
           "このメソッドはこの URL では使えません。"),
     HTTP_413_REQUEST_ENTITY_TOO_LARGE: ("too-large", errors.LimitExceeded.title,
                                         "リクエストが大きすぎます。"),
+    415: ("unsupported-media-type", "JSON で送ってください / Unsupported media type",
+          "本文は JSON です。Content-Type: application/json を付けて送ってください。"),
 }
 
 

@@ -34,6 +34,8 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
     """Bind, announce, serve until interrupted (blocks). A port in use is a UsageError."""
     import uvicorn
 
+    from registry.web.http11 import PROTOCOL  # raw UTF-8 in a request line is not a 400
+
     try:
         sock = tcp_socket(host, port)
     except OSError as exc:
@@ -45,7 +47,7 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
         from registry.web.app import create_app
 
         config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level,
-                                access_log=False)
+                                access_log=False, http=PROTOCOL)
         with contextlib.suppress(KeyboardInterrupt):
             uvicorn.Server(config).run(sockets=[sock])
         return
@@ -55,7 +57,7 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
     os.environ["YOSHIKI_DATABASE_URL"] = settings.database_url
     os.environ["YOSHIKI_REPO_PATH"] = str(settings.repo_path)
     config = uvicorn.Config("registry.web.app:create_app", factory=True, host=host, port=port,
-                            workers=workers, log_level=log_level, access_log=False)
+                            workers=workers, log_level=log_level, access_log=False, http=PROTOCOL)
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[sock]).run()
 

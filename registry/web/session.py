@@ -1,10 +1,15 @@
 """Staff sessions for the pages: a token pasted once becomes a signed cookie; CSRF tokens.
 
-The cookie holds the token's municipality, name and admin flag plus a prefix of the token's
-hash (never the token): signed with HMAC-SHA256 under a key kept in the data folder (created
-once, mode 0600, shared by every worker). Each request re-checks that a token of that name still
-exists, so revoking it ends the session. POST forms carry a double-submit CSRF token: a random
-cookie value repeated in a hidden field, compared in constant time (SameSite=Lax on both).
+The cookie holds the token's municipality, name and admin flag, a random session id, and the
+token itself encrypted under a key derived from the session key (HMAC-SHA256 as a keystream,
+the whole value then signed with HMAC-SHA256); the key is kept in the data folder (created
+once, mode 0600, shared by every worker). Each request re-verifies that token by its hash, so a
+session belongs to one token, not to a name: revoking it ends the session, and a new token
+created under the same name does not revive it.
+
+CSRF: a random nonce in a cookie, and in each form an HMAC of that nonce and the session id
+under the session key. A client cannot pick a pair (it does not know the key), a token of one
+session is worthless in another, and logging in (a new session id, a new nonce) rotates it.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ class Session:
     name: str
     admin: bool
     token_hash: str
+    session_id: str = ""
 
 
 def secret_key(data_dir: Path) -> bytes:
@@ -102,16 +108,43 @@ def is_secure(request: Request[Any, Any, Any]) -> bool:
     return request.url.scheme == "https" or proto == "https"
 
 
+def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
+    out = b""
+    counter = 0
+    while len(out) < length:
+        out += hmac.new(key, b"token|" + nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
+        counter += 1
+    return out[:length]
+
+
+def seal(key: bytes, nonce: bytes, token: str) -> str:
+    """``token`` encrypted for the cookie (the cookie's signature authenticates it)."""
+    data = token.encode()
+    return _b64(bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data)), strict=True)))
+
+
+def unseal(key: bytes, nonce: bytes, sealed: str) -> str | None:
+    """The token sealed by ``seal``, or None when malformed."""
+    try:
+        data = _unb64(sealed)
+        return bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data)), strict=True)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
 def login_cookie(request: Request[Any, Any, Any], service: RegistryService, key: bytes,
                  token: str) -> tuple[Session, Cookie] | None:
     """A session cookie for a pasted token, or None when the token is unknown or revoked."""
-    info = service.token_info(token.strip())
+    token = token.strip()
+    info = service.token_info(token)
     if info is None:
         return None
-    digest = hashlib.sha256(token.strip().encode()).hexdigest()[:16]
-    session = Session(info.municipality, info.name, info.admin, digest)
+    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    sid = secrets.token_urlsafe(16)
+    session = Session(info.municipality, info.name, info.admin, digest, sid)
     value = sign(key, {"m": session.municipality, "n": session.name, "a": session.admin,
-                       "h": digest, "exp": int(time.time()) + MAX_AGE})
+                       "h": digest, "s": sid, "t": seal(key, sid.encode(), token),
+                       "exp": int(time.time()) + MAX_AGE})
     return session, Cookie(key=SESSION_COOKIE, value=value, httponly=True, samesite="lax",
                            secure=is_secure(request), max_age=MAX_AGE, path="/")
 
@@ -122,32 +155,55 @@ def logout_cookie(request: Request[Any, Any, Any]) -> Cookie:
                   secure=is_secure(request), max_age=0, path="/")
 
 
+def session_id(request: Request[Any, Any, Any], key: bytes) -> str:
+    """The session id of the request's (signed) cookie, or "" without one."""
+    payload = unsign(key, request.cookies.get(SESSION_COOKIE))
+    return str(payload.get("s", "")) if payload else ""
+
+
 def current(request: Request[Any, Any, Any], service: RegistryService, key: bytes) -> Session | None:
-    """The request's session, if its cookie is genuine and its token still exists."""
+    """The request's session, if its cookie is genuine and the very token it was made from is live."""
     payload = unsign(key, request.cookies.get(SESSION_COOKIE))
     if payload is None:
         return None
-    session = Session(str(payload.get("m", "")), str(payload.get("n", "")), bool(payload.get("a")),
-                      str(payload.get("h", "")))
-    live = {t.name for t in service.tokens(session.municipality)}
-    return session if session.name in live else None
+    sid = str(payload.get("s", ""))
+    token = unseal(key, sid.encode(), str(payload.get("t", ""))) if sid else None
+    if not token:
+        return None
+    info = service.token_info(token)
+    if info is None or info.municipality != payload.get("m") or info.name != payload.get("n"):
+        return None
+    return Session(info.municipality, info.name, info.admin, str(payload.get("h", "")), sid)
 
 
-def csrf_token(request: Request[Any, Any, Any]) -> tuple[str, Cookie | None]:
-    """The request's CSRF token and, when it had none, the cookie that sets one."""
-    existing = request.cookies.get(CSRF_COOKIE)
-    if existing and len(existing) >= 32:
-        return existing, None
-    token = secrets.token_urlsafe(32)
-    return token, Cookie(key=CSRF_COOKIE, value=token, httponly=True, samesite="lax",
+def _csrf_for(key: bytes, nonce: str, sid: str) -> str:
+    return _b64(hmac.new(key, f"csrf|{nonce}|{sid}".encode(), hashlib.sha256).digest())
+
+
+def new_csrf_cookie(request: Request[Any, Any, Any]) -> tuple[str, Cookie]:
+    """A fresh CSRF nonce and the cookie carrying it (set at login: the token rotates)."""
+    nonce = secrets.token_urlsafe(32)
+    return nonce, Cookie(key=CSRF_COOKIE, value=nonce, httponly=True, samesite="lax",
                          secure=is_secure(request), path="/")
 
 
-def csrf_ok(request: Request[Any, Any, Any], submitted: str | None) -> bool:
-    """True when the form's hidden token matches the cookie (double submit)."""
-    cookie = request.cookies.get(CSRF_COOKIE)
-    return bool(cookie and submitted and hmac.compare_digest(cookie, submitted))
+def csrf_token(request: Request[Any, Any, Any], key: bytes) -> tuple[str, Cookie | None]:
+    """The form token for this request's nonce and session and, when it had no nonce, its cookie."""
+    nonce = request.cookies.get(CSRF_COOKIE)
+    cookie = None
+    if not nonce or len(nonce) < 32:
+        nonce, cookie = new_csrf_cookie(request)
+    return _csrf_for(key, nonce, session_id(request, key)), cookie
+
+
+def csrf_ok(request: Request[Any, Any, Any], key: bytes, submitted: str | None) -> bool:
+    """True when the form's token is the HMAC of the cookie's nonce and this session."""
+    nonce = request.cookies.get(CSRF_COOKIE)
+    if not (nonce and submitted and isinstance(submitted, str)):
+        return False
+    return hmac.compare_digest(_csrf_for(key, nonce, session_id(request, key)), submitted)
 
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "SESSION_COOKIE", "Session", "csrf_ok", "csrf_token",
-           "current", "is_secure", "login_cookie", "logout_cookie", "secret_key", "sign", "unsign"]
+           "current", "is_secure", "login_cookie", "logout_cookie", "new_csrf_cookie", "seal",
+           "secret_key", "session_id", "sign", "unseal", "unsign"]

@@ -88,3 +88,22 @@ def test_catalogue_passes_and_a_broken_copy_fails(run_cli: RunCli, catalogue: Pa
     assert [(i["rule"], i["pointer"], i["file"]) for i in issues if i.get("severity", "error") == "error"] == [
         ("schema.meta", "/required", str(schema_path))]
     assert all("正しくありません" in i["message_ja"] for i in issues)
+
+
+def test_misspelt_keywords_are_errors_with_a_suggestion(run_cli: RunCli) -> None:
+    """"requried", "typ", "maxlength": a validator would ignore them; validate says what was meant."""
+    proc = run_cli("validate", ".", cwd=CASES / "unknown-keyword")
+    assert proc.returncode == 1
+    assert "requried は required の誤りですか" in proc.stdout
+    assert "typ は type の誤りですか" in proc.stdout
+    assert "maxlength は maxLength の誤りですか" in proc.stdout
+    assert "x-note" not in proc.stdout  # x-* annotations are allowed
+    en = run_cli("validate", ".", "--lang", "en", cwd=CASES / "unknown-keyword")
+    assert "did you mean 'required'?" in en.stdout
+
+
+def test_the_catalogue_validates(run_cli: RunCli) -> None:
+    """Every template of the starter catalogue passes, unknown-keyword check included."""
+    root = Path(__file__).resolve().parents[2] / "templates_repo"
+    proc = run_cli("validate", ".", cwd=root)
+    assert (proc.returncode, proc.stdout) == (0, "問題は見つかりませんでした\n"), proc.stdout

@@ -27,6 +27,9 @@ EXPONENTIAL = [
     r"^(?:(?:[a-c]+|\d)+){1,5}$",   # the danger inside a bounded repetition
     r"(?:(?:(?:[a-c]{2,})*){1,5}|(?:.{1,3}|\w{1,3}\s[ab]){1,3}){2,}z",  # every character readable: the missing z fails it
     r"[a-c].+(?:b*)+$",               # fails on a final line break, which . cannot read
+    r"^(?=(a+)+$)",                   # inside a look-ahead: matched with backtracking all the same
+    r"^(?!(a|a)*$)x",
+    r"^(?=(\w+\s?)+$).*",
 ]
 
 POLYNOMIAL = [
