@@ -1,6 +1,7 @@
 """Yoshiki's semantic diff beside jsoncompat (a Rust checker), on the same schema pairs.
 
-    .venv/bin/python bench/diff.py [--runs 21] [--fields 500] [--changes 20]
+    .venv/bin/python bench/diff.py [--runs 21] [--fields 500] [--changes 20] [--process-runs 11]
+    .venv/bin/python bench/diff.py --process-only [--process-runs 11]
 
 Pairs:
 - a generated form of ``--fields`` leaf fields (mixed types, nested groups, enums, patterns,
@@ -20,7 +21,8 @@ disagreement is settled with a concrete value: candidates from the side that mus
 jsonschema-rs against both schemas; a value one accepts and the other rejects proves "breaking".
 
 Goal (issue 4): the 500-field form's diff faster than jsoncompat's check of both directions, and
-under 50 ms.
+under 50 ms. Goal (issue 12): a whole ``yoshiki diff`` process at least 3x faster than a whole
+process running jsoncompat on both directions (last section: wall and CPU time of each child).
 """
 
 from __future__ import annotations
@@ -239,7 +241,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     parser.add_argument("--fields", type=int, default=500)
     parser.add_argument("--changes", type=int, default=20)
+    parser.add_argument("--process-runs", type=int, default=11,
+                        help="runs per whole-process timing (0: skip that section)")
+    parser.add_argument("--process-only", action="store_true",
+                        help="only the whole-process section (the 500-field form)")
     args = parser.parse_args()
+    if args.process_only:
+        form = big_form(args.fields)
+        process_section(args.process_runs, form, scatter_changes(form, args.changes))
+        return
 
     schemas = SchemaSet.for_folder(CATALOGUE)
     form = big_form(args.fields)
@@ -295,6 +305,7 @@ def main() -> None:
         print(f"  {name} [{direction}]: Yoshiki {mine}, jsoncompat {theirs} → {verdict}\n"
               f"      right: {who}")
     corpus_section()
+    process_section(args.process_runs, form, pairs[0][2])
 
 
 def corpus_section() -> None:
@@ -328,6 +339,75 @@ def corpus_section() -> None:
         for key in ("UNSOUND (compatible, truth breaking)", "false alarm (breaking, truth compatible)"):
             if key in outcomes:
                 print(f"    {key}: {' '.join(outcomes[key][:40])}{' …' if len(outcomes[key]) > 40 else ''}")
+
+
+# ------------------------------------------------------------------------ whole processes
+# What a user or a CI job pays: a fresh interpreter, the imports, reading the files, both
+# directions. jsoncompat's process reads the two files and checks both directions (two calls,
+# as a CLI doing backward and forward would); Yoshiki's is the ``yoshiki diff`` entry point.
+JC_PROCESS = """
+import sys, jsoncompat
+old = open(sys.argv[1], encoding="utf-8").read()
+new = open(sys.argv[2], encoding="utf-8").read()
+b = jsoncompat.check_compat(old, new, "deserializer")
+f = jsoncompat.check_compat(old, new, "serializer")
+print("backward", "compatible" if b else "breaking", "forward", "compatible" if f else "breaking")
+"""
+YOSHIKI_PROCESS = "import sys; from cli.main import main; main(sys.argv[1:])"
+
+
+def _run_timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall ms, CPU ms of the child: user + system) of one process."""
+    import resource
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=120)
+    wall = (time.perf_counter() - t0) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"{cmd[:3]} failed: {proc.stderr.decode(errors='replace')[-400:]}")
+    cpu = ((after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)) * 1000
+    return wall, cpu
+
+
+def process_section(runs: int, old: Any, new: Any) -> None:
+    """Whole processes: ``yoshiki diff OLD NEW`` beside a jsoncompat process checking both
+    directions, on the same two files, interleaved so both see the same machine load."""
+    import os
+    import tempfile
+
+    if runs <= 0:
+        return
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)  # bytecode cached as in an installed package (warm-up writes it)
+    with tempfile.TemporaryDirectory() as tmp:
+        o, n = Path(tmp) / "old.schema.json", Path(tmp) / "new.schema.json"
+        o.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+        n.write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
+        commands = {
+            "python -c pass (interpreter start)": [sys.executable, "-c", "pass"],
+            "yoshiki diff OLD NEW": [sys.executable, "-c", YOSHIKI_PROCESS, "diff", str(o), str(n)],
+            "yoshiki diff --format json": [sys.executable, "-c", YOSHIKI_PROCESS, "diff", str(o), str(n),
+                                           "--format", "json"],
+            "jsoncompat, both directions": [sys.executable, "-c", JC_PROCESS, str(o), str(n)],
+        }
+        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        for cmd in commands.values():
+            _run_timed(cmd, env)  # warm-up: bytecode, file cache
+        for _ in range(runs):
+            for name, cmd in commands.items():
+                times[name].append(_run_timed(cmd, env))
+    print(f"\nWhole processes, 500-field form with its changes ({runs} runs each, interleaved; "
+          f"median wall ms / median CPU ms = user + system of the child):")
+    med = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+           for name, t in times.items()}
+    for name, (wall, cpu) in med.items():
+        print(f"  {name:40} {wall:8.1f} wall {cpu:8.1f} CPU")
+    jc, yo = med["jsoncompat, both directions"], med["yoshiki diff OLD NEW"]
+    print(f"  ratio jsoncompat ÷ yoshiki diff: {jc[0] / yo[0]:.2f}x wall, {jc[1] / yo[1]:.2f}x CPU "
+          f"(goal, issue 12: at least 3x)")
 
 
 def joncall(old_j: str, new_j: str, role: str) -> str:

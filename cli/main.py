@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import importlib
 import keyword
-import pkgutil
 import sys
+from pathlib import Path
 
 import click
 
@@ -30,16 +30,23 @@ class LazyGroup(click.Group):
     """A group whose subcommands are modules of cli.commands, imported only when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        import pkgutil
+
         # A module named after a Python keyword ends in "_" (import_.py is ``yoshiki import``).
         names = [m.name.rstrip("_").replace("_", "-") for m in pkgutil.iter_modules(cli.commands.__path__)
                  if not m.name.startswith("_")]
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.list_commands(ctx):
-            return None
+        # One file check instead of listing the package (and importing pkgutil) on every run.
         name = cmd_name.replace("-", "_")
-        module = importlib.import_module(f"cli.commands.{name}_" if keyword.iskeyword(name) else f"cli.commands.{name}")
+        if name.endswith("_"):  # "import_" is the module of ``yoshiki import``, not a command name
+            return None
+        if keyword.iskeyword(name):
+            name += "_"
+        if name.startswith("_") or not any((Path(p) / f"{name}.py").is_file() for p in cli.commands.__path__):
+            return None
+        module = importlib.import_module(f"cli.commands.{name}")
         command: click.Command = module.command
         return command
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import sys
-import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -94,6 +93,8 @@ def guarded(func: F) -> F:
             raise
         except Exception as exc:
             if show_tb:
+                import traceback  # only for an unexpected error
+
                 traceback.print_exc()
             msg = (f"想定外のエラーです: {exc.__class__.__name__}: {exc}（--traceback で詳細を表示）"
                    if lang == "ja" else

@@ -85,5 +85,10 @@ def policy_from(name: str, format_assertion: bool) -> Any:
     return Policy(name, format_assertion=format_assertion)  # type: ignore[arg-type]
 
 
+REF_DIR_OPTION = click.option(
+    "--ref-dir", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+    help="外部の絶対 URI の参照を、このフォルダのスキーマ（$id で探す）から解決する / "
+         "resolve external absolute $refs from the schemas of this folder (by $id)")
+
 MODE_CHOICE = click.Choice(list(MODES))
 """``--mode``: the compatibility modes (registry.diff)."""

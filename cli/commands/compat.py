@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
-from cli.sources import MODE_CHOICE
+from cli.sources import MODE_CHOICE, REF_DIR_OPTION
 
 
 @click.command(help="新しい版が互換性モードを満たすか確認する / check a new version against earlier ones")
@@ -27,11 +27,12 @@ from cli.sources import MODE_CHOICE
 @format_option("text", "json", "markdown", "github")
 @click.option("--repo", type=click.Path(path_type=Path, file_okay=False),
               help="LG/SLUG@VERSION を探すリポジトリ（既定: カレントフォルダ）")
+@REF_DIR_OPTION
 @lang_option
 @traceback_option
 @guarded
 def command(new: str, olds: tuple[str, ...], mode: str, policy_name: str, format_assertion: bool,
-            fmt: str, repo: Path | None, lang: str, show_traceback: bool) -> int:
+            fmt: str, repo: Path | None, ref_dir: Path | None, lang: str, show_traceback: bool) -> int:
     """Check NEW against OLDS under MODE."""
     from cli.render.diff import (
         VERDICT_ICON,
@@ -49,6 +50,8 @@ def command(new: str, olds: tuple[str, ...], mode: str, policy_name: str, format
     need_b, need_f = mode_directions(mode)
     ln = load(new, repo)
     loaded = [load(o, repo) for o in olds]
+    for lo in (ln, *loaded):
+        lo.schemas.use_ref_dir(ref_dir)
     targets = [] if mode == "NONE" else loaded if mode.endswith("_TRANSITIVE") else loaded[-1:]
     policy = policy_from(policy_name, format_assertion)
     results: list[tuple[str, Diff]] = []

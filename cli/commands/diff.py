@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from cli.options import EXIT_INVALID, format_option, guarded, lang_option, traceback_option
-from cli.sources import MODE_CHOICE
+from cli.sources import MODE_CHOICE, REF_DIR_OPTION
 
 
 @click.command(help="二つのスキーマの意味的な差分（後方・前方互換性、版の上げ方）/ semantic diff of two schemas")
@@ -33,12 +33,13 @@ from cli.sources import MODE_CHOICE
 @click.option("--no-witness", is_flag=True, help="反例（witness）を作らない / skip witnesses")
 @click.option("--registry", default=None,
               help="LG/SLUG@VERSION をこのレジストリから取得する / fetch LG/SLUG@VERSION from this registry (docs/api.md)")
+@REF_DIR_OPTION
 @lang_option
 @traceback_option
 @guarded
 def command(old: str, new: str, fmt: str, policy_name: str, format_assertion: bool,
             repo: Path | None, fail_on: str | None, mode: str | None, no_witness: bool,
-            registry: str | None, lang: str, show_traceback: bool) -> int:
+            registry: str | None, ref_dir: Path | None, lang: str, show_traceback: bool) -> int:
     """Diff OLD and NEW."""
     from cli.render.diff import diff_dict, render_github, render_markdown, render_text
     from cli.sources import load, policy_from, remote
@@ -49,6 +50,8 @@ def command(old: str, new: str, fmt: str, policy_name: str, format_assertion: bo
         lo, ln = remote(old, registry), remote(new, registry)
     else:
         lo, ln = load(old, repo), load(new, repo)
+    for loaded in (lo, ln):
+        loaded.schemas.use_ref_dir(ref_dir)
     if mode is None:
         declared = (ln.template or {}).get("compatibility")
         mode = declared if isinstance(declared, str) else DEFAULT_MODE

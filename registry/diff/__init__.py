@@ -117,6 +117,11 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
          old_schemas: SchemaSet | None = None, new_schemas: SchemaSet | None = None,
          witnesses: bool = True) -> Diff:
     """Compare two schemas; raises InvalidTemplate (invalid schema, unresolvable $ref)."""
+    from registry.diff.references import prepare
+
+    # Dialects and references (docs/diff.md "Dialects"): from here on both are 2020-12 with
+    # references as root pointers or absolute URIs.
+    old, new, old_schemas, new_schemas = prepare(old, new, old_schemas, new_schemas)
     from registry.diff.engine import BR, UNK, Engine, combine
     from registry.diff.messages import render
     from registry.diff.normalize import Side

@@ -2,7 +2,14 @@
 
 A ``SchemaSet`` maps registry URIs to documents. Common definitions come from the packaged
 ``schemas/common/``; template schemas from a loader (a folder in the canonical layout, or the git
-store). Any other URI is refused with a clear error: Yoshiki never fetches a remote schema.
+store); other absolute URIs from a reference folder (``--ref-dir``: files indexed by their
+``$id``) when one is given. Any other URI is refused with a clear error: Yoshiki never fetches a
+remote schema.
+
+References follow JSON Schema 2020-12: URIs are joined per RFC 3986 for any scheme (``urn:``,
+``tag:`` as well as ``https:``), fragments are percent-decoded before a JSON pointer's ``~0``/``~1``
+escapes, ``$id`` in a subschema starts an embedded resource, ``$anchor``/``$dynamicAnchor`` name
+plain fragments.
 """
 
 from __future__ import annotations
@@ -10,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urldefrag, urljoin
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit, uses_relative
 
-from registry.errors import InvalidTemplate, NotFound
+from registry.errors import InvalidTemplate, NotFound, RegistryError
 from registry.layout import COMMON_BASE, LG_RE, REGISTRY_BASE, SCHEMA_FILE, VersionKey, is_slug
 from registry.models import Issue
 from registry.resources import schemas_dir
@@ -24,6 +31,59 @@ META_SCHEMA_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 VersionLoader = Callable[[VersionKey], Any]
 """Returns the schema document of a version, or raises NotFound."""
+
+
+def _remove_dot_segments(path: str) -> str:
+    out: list[str] = []
+    segments = path.split("/")
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        if seg == ".":
+            if last:
+                out.append("")
+        elif seg == "..":
+            if len(out) > 1 or (out and out[0] != ""):
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(seg)
+    return "/".join(out)
+
+
+def join(base: str, ref: str) -> str:
+    """``ref`` resolved against ``base`` (RFC 3986 section 5.2), for every scheme.
+
+    ``urllib.parse.urljoin`` leaves a reference unresolved under a scheme it does not know as
+    hierarchical (``urljoin("urn:uuid:1", "#/a") == "#/a"``); 2020-12 resolves it to
+    ``urn:uuid:1#/a``.
+    """
+    if not base:
+        return ref
+    scheme = urlsplit(base).scheme
+    if scheme in uses_relative or not scheme:
+        return urljoin(base, ref)
+    r = urlsplit(ref)
+    if r.scheme:
+        return ref
+    b = urlsplit(base)
+    if r.netloc:
+        return urlunsplit((b.scheme, r.netloc, _remove_dot_segments(r.path), r.query, r.fragment))
+    if not r.path:
+        query = r.query if r.query else b.query
+        return urlunsplit((b.scheme, b.netloc, b.path, query, r.fragment))
+    if r.path.startswith("/"):
+        path = _remove_dot_segments(r.path)
+    elif b.netloc and not b.path:
+        path = _remove_dot_segments("/" + r.path)
+    else:
+        path = _remove_dot_segments(b.path[: b.path.rfind("/") + 1] + r.path)
+    return urlunsplit((b.scheme, b.netloc, path, r.query, r.fragment))
+
+
+def document_uri(uri: str) -> str:
+    """``uri`` without its fragment (an empty fragment ``#`` included)."""
+    return urldefrag(uri)[0]
 
 
 class UnresolvableRef(InvalidTemplate):
@@ -56,14 +116,53 @@ class SchemaSet:
     """The schema resources a template may reference, loaded on demand and cached."""
 
     def __init__(self, loader: VersionLoader | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, ref_dir: Path | None = None) -> None:
         self._loader = loader
         self._docs: dict[str, Any] = dict(extra or {})
+        self._ref_dir = ref_dir
+        self._ref_files: dict[str, Any] | None = None
 
     @classmethod
-    def for_folder(cls, root: Path | None) -> SchemaSet:
-        """Common definitions plus every template of the repository at ``root`` (if any)."""
-        return cls(folder_loader(root) if root is not None else None)
+    def for_folder(cls, root: Path | None, ref_dir: Path | None = None) -> SchemaSet:
+        """Common definitions plus every template of the repository at ``root`` (if any), and
+        the schemas of ``ref_dir`` by their ``$id``."""
+        return cls(folder_loader(root) if root is not None else None, ref_dir=ref_dir)
+
+    def use_ref_dir(self, ref_dir: Path | None) -> None:
+        """Resolve other absolute URIs from the schema files of ``ref_dir`` (by ``$id``)."""
+        self._ref_dir = ref_dir
+        self._ref_files = None
+
+    def _ref_dir_doc(self, uri: str) -> Any:
+        """The schema of ``ref_dir`` whose ``$id`` (or draft-04 ``id``) is ``uri``, read in its own
+        dialect and rewritten to 2020-12 — a file's root or a resource embedded in it; else None."""
+        if self._ref_dir is None:
+            return None
+        if self._ref_files is None:
+            from registry.diff.dialects import to_2020_12  # read in its own dialect
+
+            self._ref_files = {}
+            for path in sorted(self._ref_dir.rglob("*.json")):
+                try:
+                    doc = to_2020_12(read_json(path))[0]
+                except Exception:  # not JSON: not a schema of the reference folder
+                    continue
+                ident = doc.get("$id") if isinstance(doc, dict) else None
+                if not isinstance(ident, str):
+                    continue
+                self._ref_files.setdefault(document_uri(ident), doc)
+                for kind, key, sub, _ in _walk_resources(doc, "", []):
+                    if kind == "id":
+                        self._ref_files.setdefault(key, sub)
+        return self._ref_files.get(uri)
+
+    def can_retrieve(self, uri: str) -> bool:
+        """Would ``retrieve`` find a document at ``uri`` (no fragment)?"""
+        try:
+            self.retrieve(uri)
+        except RegistryError:
+            return False
+        return True
 
     def add(self, uri: str, document: Any) -> None:
         """Register a document under a URI (e.g. a schema being validated before it is stored)."""
@@ -90,14 +189,16 @@ class SchemaSet:
             except NotFound:
                 raise self._missing(uri, f"template {key} does not exist in this repository",
                                     f"テンプレート {key} はこのリポジトリにありません") from None
+        elif (found := self._ref_dir_doc(uri)) is not None:
+            doc = found
         elif uri == META_SCHEMA_2020_12:
             raise self._missing(uri, "the meta-schema is built into the validator",
                                 "メタスキーマは参照できません")
         else:
-            raise self._missing(uri, "only registry URIs (https://yoshiki.invalid/...) resolve; "
-                                "Yoshiki never fetches schemas over the network",
-                                "参照できるのはレジストリ内の URI (https://yoshiki.invalid/...) だけです。"
-                                "ネットワーク上のスキーマは取得しません")
+            raise self._missing(uri, "only registry URIs (https://yoshiki.invalid/...) and the schemas of "
+                                "--ref-dir resolve; Yoshiki never fetches schemas over the network",
+                                "参照できるのはレジストリ内の URI (https://yoshiki.invalid/...) と --ref-dir の"
+                                "スキーマだけです。ネットワーク上のスキーマは取得しません")
         self._docs[uri] = doc
         return doc
 
@@ -114,7 +215,7 @@ def _walk_resources(node: Any, base: str, path: list[str | int]) -> Iterator[tup
     """Yield (kind, key, subschema, path) for embedded ``$id`` and ``$anchor``s of a document."""
     if isinstance(node, dict):
         if isinstance(node.get("$id"), str):
-            base = urldefrag(urljoin(base, node["$id"]))[0]
+            base = document_uri(join(base, node["$id"]))
             yield "id", base, node, path
         for kw in ("$anchor", "$dynamicAnchor"):
             if isinstance(node.get(kw), str):
@@ -137,7 +238,7 @@ class Resolver:
     def __init__(self, root: Any, schemas: SchemaSet | None = None, base_uri: str = "") -> None:
         self.schemas = schemas or SchemaSet()
         root_id = root.get("$id") if isinstance(root, dict) else None
-        self.root_uri = urldefrag(urljoin(base_uri, root_id))[0] if isinstance(root_id, str) else base_uri
+        self.root_uri = document_uri(join(base_uri, root_id)) if isinstance(root_id, str) else base_uri
         self._index: dict[str, Any] = {}
         self._indexed: set[str] = set()
         self._index_document(self.root_uri, root)
@@ -154,8 +255,9 @@ class Resolver:
 
     def resolve(self, base: str, ref: str) -> tuple[str, Any]:
         """(base URI of the target, target subschema) for ``ref`` found under ``base``."""
-        target = urljoin(base, ref) if base else ref
+        target = join(base, ref)
         uri, fragment = urldefrag(target)
+        fragment = unquote(fragment)  # percent-encoding first, then the pointer's ~0/~1
         if uri not in self._index:
             self._index_document(uri, self.schemas.retrieve(uri))
         doc = self._index[uri]
@@ -176,6 +278,5 @@ class Resolver:
     def base_of(base: str, schema: Any) -> str:
         """The base URI in effect inside ``schema`` (its own ``$id`` changes it)."""
         if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
-            joined: str = urldefrag(urljoin(base, schema["$id"]))[0]
-            return joined
+            return document_uri(join(base, schema["$id"]))
         return base

@@ -1,5 +1,6 @@
-"""Local commands start fast: ``yoshiki --help`` and ``yoshiki validate`` import no web framework,
-ORM, git library or HTTP client (checked in ``sys.modules`` of a fresh subprocess)."""
+"""Local commands start fast: ``yoshiki --help``, ``yoshiki validate``, ``yoshiki diff`` and
+``yoshiki compat`` import no web framework, ORM, git library or HTTP client (checked in
+``sys.modules`` of a fresh subprocess); the diff path imports nothing a diff does not use."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("litestar", "sqlmodel", "sqlalchemy", "git", "httpx", "uvicorn", "jinja2", "alembic", "psycopg")
+# Not needed by a diff that succeeds: listing the commands, printing a traceback, the test and
+# benchmark tools, the other checker.
+DIFF_UNUSED = ("pkgutil", "traceback", "hypothesis", "jsoncompat", "msgspec_yaml", "yaml", "sqlite3")
 VERSION = Path(__file__).resolve().parent.parent / "data" / "validate" / "valid-template" / "132241" / "absence-notice" / "1.0.0"
 FORM = Path(__file__).resolve().parent.parent / "data" / "submissions" / "form.schema.json"
 ONE = FORM.parent / "one.json"
@@ -40,6 +44,19 @@ def test_local_commands_import_nothing_heavy(args: list[str]) -> None:
     code, modules = _modules(*args)
     assert code == 0
     assert sorted(modules.intersection(HEAVY)) == []
+
+
+@pytest.mark.parametrize("args", [
+    ["diff", str(VERSION), str(VERSION)],
+    ["diff", str(VERSION), str(VERSION), "--format", "json", "--policy", "strict"],
+    ["compat", str(VERSION), str(VERSION), "--mode", "FULL"],
+], ids=["diff", "diff-json", "compat"])
+def test_diff_path_imports_only_what_a_diff_needs(args: list[str]) -> None:
+    """``yoshiki diff``/``compat``: nothing heavy, and none of the modules a diff never uses."""
+    code, modules = _modules(*args)
+    assert code == 0
+    assert sorted(modules.intersection(HEAVY)) == []
+    assert sorted(modules.intersection(DIFF_UNUSED)) == []
 
 
 def test_the_check_can_fail() -> None:

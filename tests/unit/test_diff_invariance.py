@@ -37,12 +37,17 @@ def _escape(token: str) -> str:
 
 
 def rename_ref(ref: str) -> str:
-    """Rewrite a same-document ``#/...`` pointer so each token after ``$defs`` is renamed."""
-    if not ref.startswith("#/"):
+    """Rewrite a pointer into the same document (``#/...``, or through a URN or an embedded
+    resource's URI) so each token after ``$defs`` is renamed; a pointer into another template or
+    a common definition (``/...``, ``https://yoshiki.invalid/...``) is left alone."""
+    if "#/" not in ref:
         return ref
-    tokens = [_unescape(t) for t in ref[2:].split("/")]
+    doc, fragment = ref.split("#/", 1)
+    if doc.startswith("/") or "yoshiki.invalid" in doc:
+        return ref
+    tokens = [_unescape(t) for t in fragment.split("/")]
     out = [PREFIX + t if i > 0 and tokens[i - 1] == "$defs" else t for i, t in enumerate(tokens)]
-    return "#/" + "/".join(_escape(t) for t in out)
+    return doc + "#/" + "/".join(_escape(t) for t in out)
 
 
 def rewrite(node: Any, in_data: bool = False) -> Any:
