@@ -19,6 +19,7 @@ network; an unresolvable reference is validate's finding and is skipped here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,10 @@ from registry.syntax.refs import Resolver, SchemaSet
 MAX_DEPTH = 6
 MAX_FIELDS = 200
 MAX_DESCRIPTION = 400
+# Words of a technical note that residents should never read (docs/format.md, x-yoshiki-note).
+TECHNICAL_NOTE = re.compile(
+    r"nfkc|nfc\b|正規化|正規表現|コード順|x-yoshiki|json|maxLength|minLength|\bpattern\b|#/|/properties/"
+    r"|\$ref|\$defs|\btrue\b|\bfalse\b|文字数\s*[0-9０-９]+\s*[〜~-]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -143,6 +148,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          f"description が長すぎます（{MAX_DESCRIPTION} 文字まで）", f"A description is too long (at most {MAX_DESCRIPTION} characters)",
          "説明は短くし、詳しい案内はフォームの外（案内ページ）に書いてください。",
          "Shorten it; put long guidance on a page outside the form."),
+    Rule("lint.description-technical", "warning",
+         "description に技術的な注記があります（住民に表示されます）",
+         "A description holds a technical note (residents see it)",
+         "正規化・コード順・桁数の検査方法など職員・IT 向けの注記は \"x-yoshiki-note\" に移してください。description は住民向けの案内だけにします。",
+         "Move notes for staff and IT (normalisation, code order, how a value is checked) to \"x-yoshiki-note\"; keep description for residents."),
     Rule("lint.additional-properties-open", "info",
          "フォームが定義していない項目も受け付けます", "The form accepts keys it does not define",
          "ルートに \"additionalProperties\": false を書くと、綴りの違う項目名が黙って保存されなくなります。",
@@ -170,7 +180,8 @@ WIDGETS = ("textarea", "radio", "select", "checkboxes", "date", "hidden")
 NORMALIZATIONS = ("nfkc", "trim")
 YOSHIKI_KEYWORDS = ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-enum-labels",
                     "x-yoshiki-widget", "x-yoshiki-normalize", "x-yoshiki-title-en",
-                    "x-yoshiki-placeholder")
+                    "x-yoshiki-placeholder", "x-yoshiki-note", "x-yoshiki-staff-only",
+                    "x-yoshiki-consent-label")
 
 _BRANCHES = ("allOf", "anyOf", "oneOf", "then", "else")
 _CONDITIONS = ("if", "not", "contains", "propertyNames")
@@ -317,7 +328,7 @@ def _array_like(view: dict[str, Any]) -> bool:
 
 def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, str] | None:
     """(English, Japanese) of what is wrong with an ``x-yoshiki-*`` value, or None."""
-    if key in ("x-yoshiki-personal", "x-yoshiki-locked"):
+    if key in ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-staff-only"):
         if not isinstance(value, bool):
             return "must be true or false", "true か false にしてください"
     elif key == "x-yoshiki-enum-labels":
@@ -335,7 +346,7 @@ def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, s
         if not isinstance(value, list) or any(v not in NORMALIZATIONS for v in value):
             return (f"must be a list of {', '.join(NORMALIZATIONS)}",
                     f"{', '.join(NORMALIZATIONS)} の配列にしてください")
-    elif not isinstance(value, str):  # title-en, placeholder
+    elif not isinstance(value, str):  # title-en, placeholder, note, consent-label
         return "must be a string", "文字列にしてください"
     return None
 
@@ -498,6 +509,10 @@ class _Linter:
             self.add("lint.description-length", pointers.child(ptr, "description"),
                      f"The description has {len(description)} characters (at most {MAX_DESCRIPTION}).",
                      f"description が {len(description)} 文字あります（{MAX_DESCRIPTION} 文字まで）。")
+        if isinstance(description, str) and (hit := TECHNICAL_NOTE.search(description)):
+            self.add("lint.description-technical", pointers.child(ptr, "description"),
+                     f"The description mentions {hit.group(0)!r}: a note for staff, not residents.",
+                     f"description に「{hit.group(0)}」があります。住民ではなく職員向けの注記です。")
         fmt = node.get("format")
         if isinstance(fmt, str) and fmt not in KNOWN_FORMATS:
             self.add("lint.format-unknown", pointers.child(ptr, "format"),
@@ -594,7 +609,8 @@ class _Linter:
         view = self.view(node, base)
         props = view.get("properties")
         known = (set(props) if isinstance(props, dict) else set()) | set(ctx.outer)
-        patterns = [p for p in (view.get("patternProperties") or {}) if isinstance(p, str)]
+        pattern_map = view.get("patternProperties")
+        patterns = [p for p in pattern_map if isinstance(p, str)] if isinstance(pattern_map, dict) else []
         extra = view.get("additionalProperties")
         if isinstance(extra, dict) and extra:
             return  # a map: any key may be supplied by additionalProperties' schema

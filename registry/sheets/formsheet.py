@@ -18,7 +18,7 @@ Vocabulary (docs/format.md "A form as a spreadsheet"):
 - 上限・下限: ``1〜200文字``, ``34〜42``, ``1〜3個``; an open side is left empty (``〜10文字``).
 - 形式: one ``キー: 値`` per line: 入力 (ラジオボタン, プルダウン, チェックボックス, 複数行, カレンダー,
   非表示), パターン, 正規化, 入力例, 既定値, 重複 (不可/可), その他の項目 (不可/可), 必須の子項目,
-  英語名, 書式, 固定値 (JSON).
+  英語名, 書式, 固定値 (JSON), 職員記入 (はい/いいえ: x-yoshiki-staff-only).
 - 表示条件: ``区分 = 遅刻`` / ``区分 = 遅刻、早退`` / ``受け取るもの に 調剤券 を含む`` — the field is
   required when the condition holds (if/then); one condition per line.
 """
@@ -62,7 +62,8 @@ FIELD_KEYS = frozenset({
     "type", "title", "description", "properties", "required", "items", "enum", "x-yoshiki-enum-labels",
     "$ref", "format", "pattern", "minLength", "maxLength", "minimum", "maximum", "minItems", "maxItems",
     "uniqueItems", "additionalProperties", "x-yoshiki-widget", "x-yoshiki-normalize", "x-yoshiki-placeholder",
-    "x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-title-en", "default", "allOf", "anyOf", "const"})
+    "x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-title-en", "default", "allOf", "anyOf", "const",
+    "x-yoshiki-staff-only"})
 ROOT_KEYS = frozenset({"$schema", "$id", "$defs", "title", "description", "type", "properties", "required",
                        "additionalProperties", "allOf", "anyOf", "x-yoshiki-title-en"})
 JSON_SETTINGS = frozenset({"tags", "maintainers", "upstream", "lint", "migrations"})
@@ -250,6 +251,8 @@ class _Exporter:
             form.append(f"その他の項目: {'不可' if node['additionalProperties'] is False else '可'}")
         if "x-yoshiki-title-en" in node:
             form.append(f"英語名: {node['x-yoshiki-title-en']}")
+        if "x-yoshiki-staff-only" in node:
+            form.append(f"職員記入: {_flag(node['x-yoshiki-staff-only']) or json.dumps(node['x-yoshiki-staff-only'])}")
         title = node.get("title", "")
         self.items.append([fid, title, kind, need, node.get("description", ""), "、".join(bounds),
                            "\n".join(form), _flag(node.get("x-yoshiki-personal")), condition,
@@ -679,6 +682,8 @@ class _Importer:
                 node["required"] = [v.strip() for v in value.split(",") if v.strip()]
             elif key == "英語名":
                 node["x-yoshiki-title-en"] = value
+            elif key == "職員記入" and value in (YES, NO):
+                node["x-yoshiki-staff-only"] = value == YES
             elif key == "書式" and value:
                 node["format"] = value
             elif key == "固定値" and value:
