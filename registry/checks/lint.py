@@ -39,7 +39,7 @@ from registry.layout import (
     iter_version_dirs,
 )
 from registry.models import Issue, Severity
-from registry.syntax import pointers, regexes
+from registry.syntax import pointers, regexes, validators
 from registry.syntax.documents import read_json
 from registry.syntax.refs import Resolver, SchemaSet
 
@@ -114,6 +114,13 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A pattern does not compile in a browser's input field (HTML pattern attribute, v flag)",
          "文字クラスの中の - ( ) [ ] { } / | はエスケープしてください（[0-9-] → [0-9\\-]）。",
          "Escape - ( ) [ ] { } / | inside character classes ([0-9-] → [0-9\\-])."),
+    Rule("lint.pattern-engine-divergence", "warning",
+         "pattern をサーバーとブラウザで違う意味に読みます（. / \\b / 先読み・後方参照）",
+         "Server and browser read a pattern differently (., \\b, look-arounds, back-references)",
+         ". は [^\\n\\r\\u2028\\u2029] と書き、\\b は [A-Za-z0-9_] の有無を明示した形に、"
+         "先読み・後方参照は使わない形に書き換えてください。",
+         "Write . as [^\\n\\r\\u2028\\u2029], spell \\b out with [A-Za-z0-9_], and rewrite "
+         "look-arounds and back-references without them."),
     Rule("lint.personal-unmarked", "warning",
          "個人情報らしい項目に x-yoshiki-personal がありません", "A field that looks personal is not marked",
          "\"x-yoshiki-personal\": true を付けてください（共通定義の $ref なら付いています）。個人情報でなければ false と明記してください。",
@@ -587,6 +594,7 @@ class _Linter:
             self.add("lint.pattern-browser", ptr,
                      f"Browsers cannot use /{pattern}/ in an input field (the HTML pattern attribute compiles with the v flag), so they will not check it while the resident types.",
                      f"pattern「{pattern}」はブラウザの入力欄（HTML の pattern 属性, v フラグ）では使えず、入力中の確認が働きません。")
+        self.check_engine(pattern, ptr)
         if search:
             try:
                 start, end = regexes.is_anchored(pattern)
@@ -600,6 +608,28 @@ class _Linter:
                          f"pattern「{pattern}」は部分一致で検査されます（"
                          f"{'^ はあるが $ がありません' if start else '$ はあるが ^ がありません' if end else '^ も $ もありません'}）。"
                          "一致する部分の前後に何があっても通ります。")
+
+    def check_engine(self, pattern: str, ptr: str) -> None:
+        """Constructs the server's validator (registry/syntax/validators.py) reads otherwise than
+        ECMA-262 and the resident's browser do."""
+        found = validators.divergences(pattern)
+        en: list[str] = []
+        ja: list[str] = []
+        if "dot" in found:
+            en.append("the server lets . match CR, U+2028 and U+2029; the browser does not")
+            ja.append("サーバーでは . が CR・U+2028・U+2029 にも一致しますが、ブラウザでは一致しません")
+        if "boundary" in found:
+            en.append("the server's \\b counts non-ASCII letters (é, あ) as word characters; the browser's only [A-Za-z0-9_]")
+            ja.append("サーバーの \\b は é・あ なども単語文字とみなしますが、ブラウザは [A-Za-z0-9_] だけです")
+        if "fancy" in found:
+            en.append("the server runs a look-around or back-reference only on fancy-regex, and then runs every "
+                      "pattern of this schema on it, which accepts \"1\" for ^\\d+-?\\d+$")
+            ja.append("先読み・後方参照があるとサーバーはこのスキーマの全 pattern を fancy-regex で照合し、"
+                      "^\\d+-?\\d+$ に \"1\" が通るなどブラウザと食い違います")
+        if en:
+            self.add("lint.pattern-engine-divergence", ptr,
+                     f"The pattern /{pattern}/ is read differently by the server and the browser: {'; '.join(en)}.",
+                     f"pattern「{pattern}」はサーバーとブラウザで解釈が異なります。{'。'.join(ja)}。")
 
     def check_required(self, node: dict[str, Any], ptr: str, base: str, ctx: _Ctx) -> None:
         required = node.get("required")
