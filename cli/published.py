@@ -1,4 +1,10 @@
-"""``yoshiki ci --registry``: a version added here must not already be published with other content.
+"""``yoshiki ci --registry``: what the registry's record says about the versions added here.
+
+A version added here must not already be published with other content, and a fork on the
+registry stays a fork: a version that drops or changes the ``upstream`` of the registry's previous
+version is refused as publish would refuse it (``lineage.upstream-required``) unless the city
+detached on the registry — otherwise a fork could shed its locked fields in its own repository
+and CI would say nothing.
 
 Published versions are immutable: if the registry already holds ``LG/slug@version`` and its
 template.json, schema.json or examples differ from the local folder, publishing would be
@@ -23,9 +29,7 @@ Fetch = Callable[[VersionKey], dict[str, Any] | None]
 
 def registry_fetch(url: str) -> Fetch:
     """``GET /api/v1/templates/{lg}/{slug}/versions/{v}`` on the registry at ``url``."""
-    from cli.client import Client
-
-    client = Client(url, timeout=15.0, follow_redirects=True)
+    client = registry_client(url)
 
     def fetch(key: VersionKey) -> dict[str, Any] | None:
         try:
@@ -35,6 +39,13 @@ def registry_fetch(url: str) -> Fetch:
         return doc if isinstance(doc, dict) else None
 
     return fetch
+
+
+def registry_client(url: str) -> Any:
+    """The one HTTP client, pointed at the registry."""
+    from cli.client import Client
+
+    return Client(url, timeout=15.0, follow_redirects=True)
 
 
 def _local(folder: Path) -> dict[str, Any]:
@@ -90,4 +101,49 @@ def published_issues(keys: Iterable[VersionKey], folder_of: Callable[[VersionKey
     return issues
 
 
-__all__ = ["Fetch", "published_issues", "registry_fetch"]
+def lineage_issues(keys: Iterable[VersionKey], folder_of: Callable[[VersionKey], Path],
+                   url: str) -> list[Issue]:
+    """``lineage.upstream-required`` for each added version that leaves the registry's upstream."""
+    from registry.lineage import lineage_issue
+    from registry.versioning import Version
+
+    client = registry_client(url)
+    issues: list[Issue] = []
+    for key in keys:
+        try:
+            detail = client.get(f"/api/v1/templates/{key.lg}/{key.slug}")
+        except NotFound:
+            continue                      # a new template: nothing on the registry to keep
+        except RegistryError as exc:
+            issues.append(Issue(
+                rule="ci.registry-unreachable", file=folder_of(key).as_posix(),
+                message=f"Could not read {key.lg}/{key.slug}'s lineage on the registry: {exc}",
+                message_ja=f"{key.lg}/{key.slug} の系譜をレジストリで確認できません: {exc.detail_ja}"))
+            continue
+        mine = Version.parse(key.version)
+        earlier = [v["version"] for v in detail.get("versions", [])
+                   if Version.is_valid(v.get("version")) and Version.parse(v["version"]) < mine]
+        if not earlier:
+            continue
+        previous = max(earlier, key=Version.parse)
+        try:
+            doc = client.get(f"/api/v1/templates/{key.lg}/{key.slug}/versions/{previous}")
+        except RegistryError:
+            continue
+        local = _local(folder_of(key))["template"]
+        issue = lineage_issue(previous, doc.get("template"), local, detail.get("detachments") or [])
+        if issue is not None:
+            issues.append(msgspec_replace(issue, file=(folder_of(key) / TEMPLATE_FILE).as_posix(),
+                                          message=f"{key.lg}/{key.slug}@{issue.message}",
+                                          message_ja=f"{key.lg}/{key.slug}@{issue.message_ja}"))
+    return issues
+
+
+def msgspec_replace(issue: Issue, **changes: Any) -> Issue:
+    """A copy of ``issue`` with some fields changed."""
+    import msgspec
+
+    return msgspec.structs.replace(issue, **changes)
+
+
+__all__ = ["Fetch", "lineage_issues", "published_issues", "registry_fetch"]

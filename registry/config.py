@@ -29,6 +29,11 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_schema_depth: int = 32
     max_ref_count: int = 200
+    # Bytes of version documents (JSON + schema) kept in memory per worker (YOSHIKI_DOC_CACHE_BYTES).
+    doc_cache_bytes: int = 64 * 1024 * 1024
+    # Pack loose git objects in the background after this many writes of a process
+    # (YOSHIKI_REPACK_EVERY; docs in registry/storage/maintenance.py).
+    repack_every: int = 100
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
@@ -62,7 +67,8 @@ class Settings:
         for name in ("registry_name", "registry_email", "base_url"):
             if env.get(f"YOSHIKI_{name.upper()}"):
                 overrides[name] = env[f"YOSHIKI_{name.upper()}"]
-        for name in ("max_body_bytes", "max_schema_depth", "max_ref_count"):
+        for name in ("max_body_bytes", "max_schema_depth", "max_ref_count", "doc_cache_bytes",
+                     "repack_every"):
             raw = env.get(f"YOSHIKI_{name.upper()}")
             if raw:
                 overrides[name] = _positive_int(f"YOSHIKI_{name.upper()}", raw)

@@ -8,11 +8,11 @@ from git alone. Pure data (msgspec), next to the domain models (``registry/model
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
-EventKind = Literal["published", "forked", "pulled", "deprecated"]
+EventKind = Literal["published", "forked", "pulled", "deprecated", "detached"]
 
 
 class Author(msgspec.Struct, frozen=True, kw_only=True):
@@ -92,6 +92,7 @@ class TemplateDetail(msgspec.Struct, kw_only=True):
     upstream_chain: list[str] = msgspec.field(default_factory=list)
     forks: list[VersionRecord] = msgspec.field(default_factory=list)
     behind: int | None = None          # upstream releases the fork has not pulled yet
+    detachments: list[dict[str, Any]] = msgspec.field(default_factory=list)  # detached.json's records
 
 
 class ChangeEvent(msgspec.Struct, kw_only=True):
@@ -128,3 +129,4 @@ class AuditEntry(msgspec.Struct, kw_only=True):
     target: str
     detail: str | None = None
     remote_addr: str | None = None
+    commit: str | None = None          # the git commit of the write (None for other actions)

@@ -1,8 +1,9 @@
-"""The registry's use-cases: publish, fork, pull, deprecate, reindex, history, lineage, search.
+"""The registry's use-cases: publish, fork, pull, deprecate, detach, reindex, history, lineage, search.
 
 Sync and framework-free: the web API and the CLI both call ``RegistryService``. Git is the source
 of truth and is written first; the SQL index is a cache written second (a crash in between is
-repaired by ``reindex``). Every write is also recorded in the index's audit log.
+repaired at the next start by the catch-up of registry/recovery.py, from the commit trailers).
+Every write is also recorded in the index's audit log, one entry per commit.
 
 Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 
@@ -22,13 +23,15 @@ Decisions (see also the docstrings of ``fork`` and ``deprecate``):
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 
+from registry import lineage_upkeep, lineage_views, municipalities
 from registry.checks.compatibility import (
     BUMP_JA,
     DEFAULT_MODE,
@@ -37,6 +40,7 @@ from registry.checks.compatibility import (
     mode_of,
     plan,
 )
+from registry.checks.identifiers import upstream_issues
 from registry.checks.locked import locked_field_issues
 from registry.checks.tree import Tree
 from registry.errors import (
@@ -58,8 +62,16 @@ from registry.layout import (
     VersionKey,
     schema_uri,
 )
+from registry.lineage import (
+    DETACHED_FILE,
+    detached_from,
+    lineage_issue,
+    load_detachments,
+    upstream_of,
+)
 from registry.models import Issue, has_errors
 from registry.readmodels import (
+    AuditEntry,
     Author,
     ChangeEvent,
     TemplateDetail,
@@ -71,17 +83,26 @@ from registry.readmodels import (
 from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.syntax.documents import decode_utf8, parse_json_text
 from registry.syntax.refs import SchemaSet
-from registry.versioning import Bump, Version, max_bump
+from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
 
 if TYPE_CHECKING:
     from registry.config import Settings
     from registry.diff import Diff
+    from registry.forktree import (
+        Adoption,
+        ForkStatus,
+        LineageTree,
+        PrefectureDivergence,
+        TemplateUsers,
+    )
+    from registry.notices.models import Delivery, Webhook
 
 class RegistryHealth(msgspec.Struct, kw_only=True):
-    """What the health check reads: git's tip and the index's newest event."""
+    """What the health check reads: git's tip, the index's newest event, the write path's checks."""
 
     tip: str | None
     last_event: int
+    checks: dict[str, str] = msgspec.field(default_factory=dict)   # name -> "ok" | what is wrong
 
 
 class PublishResult(msgspec.Struct, kw_only=True):
@@ -136,6 +157,17 @@ class Lineage(msgspec.Struct, kw_only=True):
     template: str
     upstream_chain: list[str] = msgspec.field(default_factory=list)   # "lg/slug@version"
     forks: list[VersionRecord] = msgspec.field(default_factory=list)
+
+
+class DetachResult(msgspec.Struct, kw_only=True):
+    """A fork detached from its upstream."""
+
+    template: str
+    upstream: str
+    version: str          # the template's latest version when it detached
+    commit: str
+    at: str
+    reason: str | None = None
 
 
 class VersionFiles(msgspec.Struct, kw_only=True):
@@ -196,6 +228,31 @@ class RegistryService:
         self.settings = settings
         self.store: TemplateStore = store
         self.index: TemplateIndex = index
+        self.index_behind = False          # a git write whose index write failed: catch up first
+        self.reindex_skipped: list[str] = []  # what the last reindex could not index, and why
+
+    @contextlib.contextmanager
+    def _indexing(self, info: CommitInfo) -> Iterator[None]:
+        """Around the index writes that follow a git commit: advance the index's git tip.
+
+        If they fail, the commit is in git and not in the index: the next write of this
+        process (and every start) catches up first (registry/recovery.py).
+        """
+        try:
+            yield
+        except BaseException:
+            self.index_behind = True
+            raise
+        from registry.recovery import STATE_TIP
+
+        self.index.set_state(STATE_TIP, info.commit, expect=info.parent)
+
+    def _catch_up_if_behind(self) -> None:
+        if self.index_behind:
+            from registry.recovery import catch_up
+
+            catch_up(self)
+            self.index_behind = False
 
     # -- helpers ------------------------------------------------------------------------------
     def _schemas(self, commit: str | None) -> SchemaSet:
@@ -302,6 +359,12 @@ class RegistryService:
         from registry.checks.validation import validate_version_documents
 
         key = parsed.key
+        VersionKey.parse(str(key))  # every part of the key by its grammar (bounded version)
+        bad_upstream = upstream_issues(parsed.template)
+        if bad_upstream:
+            raise InvalidTemplate(f"{key}: template.json's upstream is not a template version; nothing was published",
+                                  detail_ja=f"{key}: template.json の upstream がテンプレートの版を指していないため公開していません",
+                                  issues=bad_upstream)
         tip, existing = self.store.tip_and_versions(key.template)
         if key.version in existing:
             raise VersionExists(
@@ -349,15 +412,8 @@ class RegistryService:
         warnings = [i for i in issues if i.severity != "error"] + list(extra_warnings or [])
 
         mode = mode_of(template)
-        new_v = Version.parse(key.version)
-        earlier = [v for v in existing if Version.parse(v) < new_v]
-        previous = earlier[-1] if earlier else None
-        declared: Bump | None = None
-        required: Bump | None = None
-        changes: list[Any] = []
-        if previous is not None:
-            declared, required, changes = self._check_change(key, parsed.schema, earlier, mode,
-                                                             schemas, tip)
+        previous, declared, required, changes = self._check_line(
+            key, parsed.schema, template, mode, existing, schemas, tip)
         changelog = template.get("changelog") if isinstance(template.get("changelog"), str) else None
         result = PublishResult(
             template=str(key.template), version=key.version, commit=None, previous=previous,
@@ -368,17 +424,108 @@ class RegistryService:
         if dry_run:
             return result
         extra = f"from {upstream['template']} {upstream['version']}" if upstream and event != "publish" else None
+        checked = {"tip": tip, "versions": existing}
+
+        def recheck(new_tip: str | None) -> None:
+            # Check and write are one step: run again, inside the writers' lock, against the
+            # tip this attempt's compare-and-swap builds on, when the template moved meanwhile.
+            nonlocal previous, declared, required, changes
+            if new_tip == checked["tip"]:
+                return
+            versions = self.store.list_versions(key.template, new_tip)
+            checked["tip"] = new_tip
+            if versions == checked["versions"]:
+                return
+            checked["versions"] = versions
+            previous, declared, required, changes = self._check_line(
+                key, parsed.schema, template, mode, versions, schemas, new_tip)
+
+        self._catch_up_if_behind()
         info = self.store.commit_version(key, parsed.files, author=actor, event=event,
-                                         bump=declared, changelog=changelog, extra=extra)
+                                         bump=declared, changelog=changelog, extra=extra,
+                                         precheck=recheck)
+        if (previous, declared) != (result.previous, result.bump):  # re-checked on a moved tip
+            result.previous, result.bump, result.required_bump = previous, declared, required
+            result.changes = changes
         result.commit = info.commit
         record = self._record(key, template, info, declared, _EVENTS[event])
         if record.upstream_template and record.upstream_version:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
-        self.index.record_version(record)
-        self.index.audit(actor.display, event, str(key),
-                         f"commit {info.commit}" + (f", {declared}" if declared else ""), None)
+        with self._indexing(info):
+            self.index.record_version(record)
+            self.index.audit(actor.display, event, str(key),
+                             f"commit {info.commit}" + (f", {declared}" if declared else ""), None,
+                             commit=info.commit)
+            lineage_upkeep.after_publish(self, key.template)
         return result
+
+    def _check_line(self, key: VersionKey, schema: Any, template: Any, mode: str,
+                    existing: list[str], schemas: SchemaSet, tip: str | None,
+                    ) -> tuple[str | None, Bump | None, Bump | None, list[Any]]:
+        """Lineage, then the compatibility rule against earlier AND later versions of the line.
+
+        Returns (previous, declared, required, changes); raises when the rule refuses.
+        """
+        new_v = Version.parse(key.version)
+        earlier = [v for v in existing if Version.parse(v) < new_v]
+        previous = earlier[-1] if earlier else None
+        if previous is not None:
+            self._check_lineage(key, previous, template, tip)
+        declared: Bump | None = None
+        required: Bump | None = None
+        changes: list[Any] = []
+        if previous is not None:
+            declared, required, changes = self._check_change(key, schema, earlier, mode,
+                                                             schemas, tip)
+        self._check_later(key, schema, existing, schemas, tip)
+        return previous, declared, required, changes
+
+    def _check_lineage(self, key: VersionKey, previous: str, template: Any, tip: str | None) -> None:
+        """A fork keeps its upstream unless its city detached it (registry/lineage.py)."""
+        prev_template = self._doc(VersionKey(key.lg, key.slug, previous), TEMPLATE_FILE, tip)
+        if upstream_of(prev_template) is None:
+            return
+        records = load_detachments(self.store.read_file(f"{key.lg}/{key.slug}/{DETACHED_FILE}", tip))
+        issue = lineage_issue(previous, prev_template, template, records)
+        if issue is not None:
+            raise InvalidTemplate(
+                f"{key} leaves the upstream of {key.template} without a detach; nothing was published",
+                detail_ja=f"{key} は切り離し（detach）をせずにフォーク元を外しているため公開していません",
+                issues=[issue])
+
+    def _check_later(self, key: VersionKey, schema: Any, existing: list[str],
+                     schemas: SchemaSet, tip: str | None) -> None:
+        """The later versions of the line as if published after this one (checks/line_order.py)."""
+        from registry.checks.line_order import later_in_line, later_pairs
+        from registry.diff import check_compat, diff, required_bump
+
+        later = later_in_line(key.version, existing)
+        if not later:
+            return
+        templates = {w: self._doc(VersionKey(key.lg, key.slug, w), TEMPLATE_FILE, tip) for w in later}
+        modes = {w: mode_of(t) for w, t in templates.items()}
+        for w in later_pairs(later, modes):
+            m = modes[w]
+            w_schema = self._doc(VersionKey(key.lg, key.slug, w), SCHEMA_FILE, tip)
+            d = diff(schema, w_schema, mode=m, old_schemas=schemas, new_schemas=schemas)
+            required: Bump = required_bump(d, "BACKWARD" if m == "NONE" else m)
+            declared = Version.parse(key.version).bump_to(Version.parse(w))
+            compat_ok = m == "NONE" or check_compat(w_schema, [schema], m, schemas=schemas).ok
+            if compat_ok and BUMP_ORDER[declared] >= BUMP_ORDER[required]:
+                continue
+            bad = [c for c in d.changes if "breaking" in (c.backward, c.forward)
+                   or "unknown" in (c.backward, c.forward)] or list(d.changes)
+            raise IncompatibleChange(
+                f"{key} cannot come before {w}: published after it in version order, {w} would break its mode {m} "
+                f"against {key.version} (or need a {required} step, not {declared}); publish a version after {later[-1]} or a new major version",
+                detail_ja=f"{key} は公開済みの {w} より前の版になりますが、{w} が {key.version} に対して互換性モード {m} を満たさなくなります"
+                          f"（または{BUMP_JA[required]}の版上げが必要です）。{later[-1]} より後の版か新しいメジャーバージョンで公開してください",
+                issues=[Issue(rule="compat.later-version", pointer=c.pointer, file=SCHEMA_FILE,
+                              message=f"{c.message} (in {w}, against {key.version}: backward {c.backward}, forward {c.forward})",
+                              message_ja=f"{c.message_ja}（{w} の {key.version} に対する変更。後方互換: {c.backward}、前方互換: {c.forward}）")
+                        for c in bad],
+                extra={"mode": m, "later_version": w, "required_bump": required})
 
     def _check_change(self, key: VersionKey, schema: Any, earlier: list[str], mode: str,
                       schemas: SchemaSet, tip: str | None) -> tuple[Bump, Bump, list[Any]]:
@@ -638,11 +785,63 @@ class RegistryService:
         if not self.store.exists(vkey):
             raise NotFound(f"{vkey} does not exist", detail_ja=f"{vkey} はありません")
         at = now_iso()
+        self._catch_up_if_behind()
         info = self.store.flag_deprecated(vkey, {"reason": reason, "by": actor.display, "at": at},
                                           author=actor)
-        self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
-        self.index.audit(actor.display, "deprecate", str(vkey), reason, None)
+        with self._indexing(info):
+            self.index.mark_deprecated(vkey.lg, vkey.slug, vkey.version, reason, actor.display, at)
+            self.index.audit(actor.display, "deprecate", str(vkey), reason, None,
+                             commit=info.commit)
         return info
+
+    # -- detach -------------------------------------------------------------------------------
+    def detach(self, key: TemplateKey | str, actor: Author, reason: str | None = None) -> DetachResult:
+        """End a fork's relation to its upstream on purpose (registry/lineage.py).
+
+        Writes a record to ``<lg>/<slug>/detached.json`` (git is the source of truth; reindex and
+        catch-up restore it), audits it and adds a ``detached`` event to the change feed. From
+        then on the template's next version may leave out ``upstream``.
+        """
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        self._check_actor(actor, tk.lg)
+        versions = self.store.list_versions(tk)
+        if not versions:
+            raise NotFound(f"template {tk} does not exist", detail_ja=f"テンプレート {tk} はありません")
+        latest = VersionKey(tk.lg, tk.slug, versions[-1])
+        upstream = upstream_of(self._doc(latest, TEMPLATE_FILE))
+        if upstream is None:
+            raise UsageError(f"{tk} is not a fork (its latest version {latest.version} names no upstream)",
+                             detail_ja=f"{tk} はフォークではありません（最新版 {latest.version} に upstream がありません）")
+        path = f"{tk.lg}/{tk.slug}/{DETACHED_FILE}"
+        if detached_from(load_detachments(self.store.read_file(path)), upstream, latest.version):
+            raise Conflict(f"{tk} is already detached from {upstream}",
+                           detail_ja=f"{tk} は既に {upstream} から切り離されています")
+        at = now_iso()
+        text = (reason or "").strip() or None
+
+        self._catch_up_if_behind()
+        info = self.store.record_detachment(
+            latest, {"upstream": upstream, "version": latest.version, "by": actor.display,
+                     "at": at, **({"reason": text} if text else {})}, author=actor)
+        with self._indexing(info):
+            self.index.record_detachment(tk.lg, tk.slug, upstream, latest.version, at,
+                                         actor.display, text)
+            self.index.audit(actor.display, "detach", str(latest),
+                             f"from {upstream}" + (f": {text}" if text else ""), None,
+                             commit=info.commit)
+            lineage_upkeep.after_detach(self, tk)
+        return DetachResult(template=str(tk), upstream=upstream, version=latest.version,
+                            commit=info.commit, at=at, reason=text)
+
+    def detachments(self, key: TemplateKey | str) -> list[dict[str, Any]]:
+        """This template's detachments from its upstream, from git."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        return load_detachments(self.store.read_file(f"{tk.lg}/{tk.slug}/{DETACHED_FILE}"))
+
+    def detached_forks(self, key: TemplateKey | str) -> list[dict[str, Any]]:
+        """The forks that detached from this template (from the index)."""
+        tk = TemplateKey.parse(key) if isinstance(key, str) else key
+        return self.index.detachments(tk.lg, tk.slug, as_upstream=True)
 
     # -- reads --------------------------------------------------------------------------------
     def records(self) -> list[VersionRecord]:
@@ -650,11 +849,16 @@ class RegistryService:
         out: list[VersionRecord] = []
         stored: list[StoredVersion] = list(self.store.iter_versions())
         commits = {str(s.key): s.commit.commit for s in stored if s.commit}
+        self.reindex_skipped = list(getattr(self.store, "skipped", []))
         for s in stored:
             try:
                 template = json.loads(s.template)
             except ValueError:
                 template = {}
+            bad = upstream_issues(template)
+            if bad:  # written before upstream was checked: report and skip, never fail
+                self.reindex_skipped.append(f"{s.key}: {bad[0].message}")
+                continue
             rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
                                s.bump, s.event, s.deprecated, s.deprecated_reason)
             if rec.upstream_template and rec.upstream_version:
@@ -664,9 +868,22 @@ class RegistryService:
 
     def reindex(self, *, actor: str = "system") -> int:
         """Rebuild the index (everything but tokens) from git alone; idempotent. Returns count."""
+        from registry.recovery import STATE_TIP
+
+        tip = self.store.tip()
         records = self.records()
         self.index.rebuild(records)
-        self.index.audit(actor, "reindex", "*", f"{len(records)} versions", None)
+        for path, data in sorted(self.store.files_named(DETACHED_FILE, tip).items()):
+            lg, slug, _ = path.split("/")
+            for r in load_detachments(data):
+                self.index.record_detachment(lg, slug, r["upstream"], r["version"],
+                                             str(r.get("at") or now_iso()), str(r.get("by") or ""),
+                                             r.get("reason"))
+        lineage_upkeep.rebuild(self, records)
+        skipped = f", {len(self.reindex_skipped)} skipped" if self.reindex_skipped else ""
+        self.index.audit(actor, "reindex", "*", f"{len(records)} versions{skipped}", None)
+        if tip is not None:
+            self.index.set_state(STATE_TIP, tip)
         return len(records)
 
     def history(self, key: TemplateKey | str) -> list[HistoryEntry]:
@@ -757,7 +974,8 @@ class RegistryService:
             except (NotFound, UsageError):
                 behind = None
         return TemplateDetail(template=summary, versions=self.index.versions(tk.lg, tk.slug),
-                              upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind)
+                              upstream_chain=lineage.upstream_chain, forks=lineage.forks, behind=behind,
+                              detachments=self.detachments(tk))
 
     def forks_of(self, key: TemplateKey) -> list[VersionRecord]:
         """The latest version of each fork of a template (from the index)."""
@@ -773,15 +991,58 @@ class RegistryService:
 
     def health(self) -> RegistryHealth:
         """Both stores answer: git's tip and the index's newest change-feed event."""
-        return RegistryHealth(tip=self.store.tip(), last_event=self.index.last_event_id())
+        from registry.recovery import write_path_checks
+
+        return RegistryHealth(tip=self.store.tip(), last_event=self.index.last_event_id(),
+                              checks=write_path_checks(self))
+
+    def recover(self) -> Any:
+        """What a start does (registry/recovery.py): stale locks, temporary files, catch-up."""
+        from registry.recovery import start
+
+        return start(self)
 
     def is_empty(self) -> bool:
         """True when nothing has ever been published (the repository has no commit)."""
         return self.store.tip() is None
 
-    def changes(self, after: int, limit: int) -> list[ChangeEvent]:
-        """The change feed after an event id, oldest first."""
+    def changes(self, after: int, limit: int, **filters: str | None) -> list[ChangeEvent]:
+        """The change feed after an event id, oldest first; filters: template, upstream,
+        municipality, kind (registry/lineage_views.py)."""
+        if any(filters.values()):
+            return lineage_views.changes(self.index, after, limit, **filters)
         return self.index.changes(after, limit)
+
+    # -- whole lineage and prefecture views (registry/lineage_views.py) -------------------------
+    def lineage_tree(self, key: TemplateKey) -> LineageTree:
+        """Every fork under the template's furthest upstream, with versions and releases behind."""
+        return lineage_views.lineage_tree(self.index, key)
+
+    def template_users(self, key: TemplateKey) -> TemplateUsers:
+        """「このテンプレートを使っている自治体」: whole lineage and the forks' differences counted."""
+        return lineage_views.template_users(self.index, key)
+
+    def adoption(self, prefecture: str, *, template: str | None = None, limit: int = 50,
+                 offset: int = 0) -> Adoption:
+        """A prefecture's adoption of templates."""
+        return lineage_views.adoption(self.index, prefecture, template=template, limit=limit,
+                                      offset=offset)
+
+    def feed_events(self, *, template: TemplateKey | None = None, municipality: str | None = None,
+                    limit: int = 50) -> list[ChangeEvent]:
+        """The newest events for an Atom feed: of a template (and its upstreams) or of a city."""
+        if template is not None:
+            return lineage_views.template_feed(self.index, template, limit)
+        return lineage_views.municipality_feed(self.index, municipality or "", limit)
+
+    def behind_forks(self, municipality: str) -> list[ForkStatus]:
+        """A city's forks with upstream releases waiting."""
+        return lineage_views.behind_forks(self.index, municipality)
+
+    def divergence(self, prefecture: str | None, *, template: str | None = None,
+                   limit: int = 50) -> PrefectureDivergence:
+        """What forks (of a prefecture, of a template) changed from their upstreams."""
+        return lineage_views.divergence(self.index, prefecture, template=template, limit=limit)
 
     # -- accounts -------------------------------------------------------------------------------
     def token_info(self, token: str) -> TokenInfo | None:
@@ -803,6 +1064,38 @@ class RegistryService:
     def tokens(self, municipality: str) -> list[TokenInfo]:
         """The tokens of a municipality (never the secrets)."""
         return self.index.list_tokens(municipality)
+
+    def audit_entries(self, *, since: str | None = None, municipality: str | None = None,
+                      limit: int = 100) -> list[AuditEntry]:
+        """The audit log, newest first: everything (administrators) or one city's own entries."""
+        if municipality:
+            municipalities.check_code(municipality)
+        return self.index.audit_log(limit, since=since, municipality=municipality)
+
+    # -- webhooks (registry/notices/webhooks.py; the outbox in the index) ----------------------
+    def create_webhook(self, municipality: str, url: str, actor: Author) -> Webhook:
+        """Register a webhook for a city's templates and their upstreams (secret shown once)."""
+        from registry.notices.webhooks import WebhookPolicy, check_target
+
+        self._check_actor(actor, municipality)
+        check_target(url, WebhookPolicy.from_env())
+        hook = self.index.outbox.create(municipality, url, actor.display, now_iso())
+        self.index.audit(actor.display, "webhook-create", f"{municipality} webhook {hook.id}", url, None)
+        return hook
+
+    def webhooks(self, municipality: str) -> list[Webhook]:
+        """A city's webhooks (no secrets)."""
+        return self.index.outbox.of(municipality)
+
+    def delete_webhook(self, municipality: str, hook_id: int, actor: Author) -> None:
+        """Remove a city's webhook (pending deliveries are cancelled)."""
+        self._check_actor(actor, municipality)
+        self.index.outbox.delete(municipality, hook_id, now_iso())
+        self.index.audit(actor.display, "webhook-delete", f"{municipality} webhook {hook_id}", None, None)
+
+    def webhook_deliveries(self, municipality: str, hook_id: int, limit: int = 100) -> list[Delivery]:
+        """The delivery log of one of the city's webhooks, newest first."""
+        return self.index.outbox.log(municipality, hook_id, limit)
 
     def record_denied(self, actor: Author, target: str, detail: str, remote_addr: str | None) -> None:
         """Audit a refused write by a valid token (a city's token used against another city)."""

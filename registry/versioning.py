@@ -15,7 +15,14 @@ from registry.errors import UsageError
 Bump = Literal["none", "patch", "minor", "major"]
 BUMP_ORDER: dict[Bump, int] = {"none": 0, "patch": 1, "minor": 2, "major": 3}
 
-SEMVER_RE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+# Each part is at most MAX_PART (nine digits): it fits a 32-bit signed integer, the INTEGER
+# columns of the index on PostgreSQL (SQLite's are 64-bit), and any JSON number exactly. The
+# bound is part of the grammar, so a longer number is not a version anywhere: not in a request,
+# not in a local folder, and reindex skips (and reports) such a folder found in git.
+MAX_PART = 999_999_999
+_PART = r"(0|[1-9][0-9]{0,8})"
+SEMVER_RE = re.compile(rf"{_PART}\.{_PART}\.{_PART}")
+_UNBOUNDED_RE = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 
 
 @total_ordering
@@ -30,7 +37,11 @@ class Version:
     @classmethod
     def parse(cls, text: str) -> Version:
         """Parse ``1.2.3``; raise UsageError with a Japanese message otherwise."""
-        m = SEMVER_RE.fullmatch(text)
+        m = SEMVER_RE.fullmatch(text) if isinstance(text, str) else None
+        if m is None and isinstance(text, str) and _UNBOUNDED_RE.fullmatch(text):
+            raise UsageError(
+                f"{text!r}: each part of a version is at most {MAX_PART:,}",
+                detail_ja=f"{text!r}: 版番号の各部分は {MAX_PART:,} 以下です")
         if m is None:
             raise UsageError(
                 f"{text!r} is not a version of the form MAJOR.MINOR.PATCH (e.g. 1.0.0)",
@@ -39,9 +50,9 @@ class Version:
         return cls(int(m[1]), int(m[2]), int(m[3]))
 
     @staticmethod
-    def is_valid(text: str) -> bool:
+    def is_valid(text: object) -> bool:
         """True when ``text`` is a plain MAJOR.MINOR.PATCH version."""
-        return SEMVER_RE.fullmatch(text) is not None
+        return isinstance(text, str) and SEMVER_RE.fullmatch(text) is not None
 
     def _key(self) -> tuple[int, int, int]:
         return (self.major, self.minor, self.patch)
@@ -63,6 +74,10 @@ class Version:
 
     def bumped(self, bump: Bump) -> Version:
         """The next version for a change of the given size (``none`` returns self)."""
+        part = {"major": self.major, "minor": self.minor, "patch": self.patch}.get(bump, 0)
+        if part >= MAX_PART:
+            raise UsageError(f"{self} has no next {bump} version: each part is at most {MAX_PART:,}",
+                             detail_ja=f"{self} の次の版はありません（各部分は {MAX_PART:,} 以下）")
         if bump == "major":
             return Version(self.major + 1, 0, 0)
         if bump == "minor":

@@ -21,7 +21,8 @@ def git_store(settings: Settings, *, fault: FaultHook | None = None) -> GitTempl
     from registry.storage.git_store import GitTemplateStore
 
     return GitTemplateStore(settings.repo_path, committer_name=settings.registry_name,
-                            committer_email=settings.registry_email, fault=fault)
+                            committer_email=settings.registry_email, fault=fault,
+                            repack_every=settings.repack_every)
 
 
 def open_service(settings: Settings, *, migrate: bool = True,
@@ -34,4 +35,9 @@ def open_service(settings: Settings, *, migrate: bool = True,
     index = SqlIndex(settings.database_url)
     if migrate:
         index.migrate()
-    return RegistryService(settings, store=store or git_store(settings), index=index)
+    service = RegistryService(settings, store=store or git_store(settings), index=index)
+    if migrate:
+        from registry.lineage_upkeep import ensure_built
+
+        ensure_built(service)
+    return service

@@ -94,9 +94,10 @@ def command(base_ref: str | None, repo_dir: Path, fmt: str, lang: str, registry_
     # relative to the top of the work tree.
     issues = [_prefixed([i], prefix)[0] if i.rule.startswith("ci.") else i for i in result.issues]
     if registry_url:
-        from cli.published import published_issues, registry_fetch
+        from cli.published import lineage_issues, published_issues, registry_fetch
 
         issues += published_issues(result.changes.added, folder, registry_fetch(registry_url))
+        issues += lineage_issues(result.changes.added, folder, registry_url)
     errors = sum(1 for i in issues if i.severity == "error")
     warnings = sum(1 for i in issues if i.severity == "warning")
     summary = summary_of(result, errors, warnings, lang)

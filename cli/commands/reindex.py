@@ -44,8 +44,12 @@ def command(data_dir: Path | None, seed_dir: Path | None, fmt: str, lang: str,
         seeded = len(seed(service, seed_dir))
     count = service.reindex(actor="cli")
     seconds = time.perf_counter() - started
+    for line in service.reindex_skipped:  # in git but not indexable: reported, never fatal
+        click.echo(f"索引にできないため飛ばしました: {line}" if lang == "ja" else f"skipped (not indexable): {line}",
+                   err=True)
     if fmt == "json":
         click.echo(msgspec.json.encode({"ok": True, "versions": count, "seeded": seeded,
+                                        "skipped": service.reindex_skipped,
                                         "seconds": round(seconds, 3),
                                         "repository": str(settings.repo_path)}).decode())
     elif lang == "ja":

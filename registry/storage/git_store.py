@@ -44,16 +44,26 @@ from typing import IO, Any
 
 from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
+from registry.lineage import DETACHED_FILE, dump_detachments, load_detachments
 from registry.readmodels import Author
+from registry.storage.maintenance import (
+    TMP_DIR,
+    WRITERS_LOCK,
+    RepackScheduler,
+    clear_stale_lock_from,
+    clear_stale_locks,
+    remove_temporary_files,
+    stale_locks,
+)
 from registry.storage.ports import CommitInfo, StoredVersion, VersionCommit
 from registry.versioning import Version, sort_versions
 
 MAIN_REF = "refs/heads/main"
-WRITERS_LOCK = "yoshiki-writers.lock"
 DEPRECATED_FILE = "deprecated.json"
 TRAILER_VERSION = "Yoshiki-Version"
 TRAILER_BUMP = "Yoshiki-Bump"
 TRAILER_EVENT = "Yoshiki-Event"
+TRAILER_ACTOR = "Yoshiki-Actor"
 _FIELD = "\x00"
 _RECORD = "\x1e"
 _LOG_FORMAT = "%x1e%H%x00%an%x00%ae%x00%aI%x00%B"
@@ -69,8 +79,9 @@ class FaultHook:
     Off by default: only tests build a store with one (``registry.wiring.git_store(settings,
     fault=FaultHook(point, pause_file))``). ``point`` is ``before-update-ref`` (objects written,
     branch not moved) or ``after-update-ref`` (branch moved, index not written: reached in
-    ``commit_version``). On reaching it the process writes its pid to ``pause_file`` and sleeps
-    until killed.
+    ``commit_version``); also ``before-objects`` (nothing written) and ``in-objects`` (blob files
+    in the temporary folder, ``hash-object`` not run). On reaching it the process writes its pid
+    to ``pause_file`` and sleeps until killed.
     """
 
     def __init__(self, point: str | None = None, pause_file: Path | None = None) -> None:
@@ -90,8 +101,13 @@ class FaultHook:
 
 
 def commit_message(event: str, key: VersionKey, bump: str | None, changelog: str | None = None,
-                   extra: str | None = None) -> str:
-    """The message of a commit that adds a version: subject, changelog, trailers."""
+                   extra: str | None = None, actor: str | None = None) -> str:
+    """The message of a commit that adds a version: subject, changelog, trailers.
+
+    ``actor`` (the account's display name) becomes a ``Yoshiki-Actor`` trailer: with the event,
+    the version, the date and the body, the commit holds everything its audit entry says, so the
+    index's catch-up restores a lost entry from git alone (registry/recovery.py).
+    """
     subject = f"{event} {key.lg}/{key.slug} {key.version}" + (f" ({bump})" if bump else "")
     if extra:
         subject += f" {extra}"
@@ -102,12 +118,14 @@ def commit_message(event: str, key: VersionKey, bump: str | None, changelog: str
     if bump:
         body.append(f"{TRAILER_BUMP}: {bump}")
     body.append(f"{TRAILER_EVENT}: {_event_trailer(event)}")
+    if actor:
+        body.append(f"{TRAILER_ACTOR}: {' '.join(actor.split())}")
     return "\n".join(body) + "\n"
 
 
 def _event_trailer(event: str) -> str:
     return {"publish": "published", "fork": "forked", "pull": "pulled",
-            "deprecate": "deprecated"}.get(event, event)
+            "deprecate": "deprecated", "detach": "detached"}.get(event, event)
 
 
 class _CatFile:
@@ -262,14 +280,18 @@ class GitTemplateStore:
 
     def __init__(self, path: Path | str, *, committer_name: str = "Yoshiki Registry",
                  committer_email: str = "registry@yoshiki.invalid", ref: str = MAIN_REF,
-                 fault: FaultHook | None = None, max_retries: int = 200) -> None:
+                 fault: FaultHook | None = None, max_retries: int = 200,
+                 repack_every: int = 0) -> None:
         self.path = Path(path)
         self.committer_name = committer_name
         self.committer_email = committer_email
         self.ref = ref
         self.fault = fault or FaultHook()
+        # Loose objects packed in the background every ``repack_every`` writes (maintenance.py).
+        self.repacker = RepackScheduler(self.path, repack_every)
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
+        self.skipped: list[str] = []  # what the last iter_versions could not index, and why
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -294,12 +316,17 @@ class GitTemplateStore:
         """Write blobs with one ``hash-object`` process (paths of temporary files on stdin)."""
         if not contents:
             return []
-        with tempfile.TemporaryDirectory(prefix="yoshiki-blobs-") as tmp:
+        # Inside the repository (so inside the data folder), named by our pid: a folder left by
+        # a killed writer is removed at start (storage/maintenance.remove_temporary_files).
+        tmp_root = self.path / TMP_DIR
+        tmp_root.mkdir(exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix=f"yoshiki-blobs-{os.getpid()}-", dir=tmp_root) as tmp:
             paths = []
             for i, data in enumerate(contents):
                 p = Path(tmp) / str(i)
                 p.write_bytes(data)
                 paths.append(str(p))
+            self.fault("in-objects")
             out = self._git("hash-object", "-w", "--no-filters", "--stdin-paths",
                             input="\n".join(paths).encode() + b"\n").stdout.decode().split()
         if len(out) != len(contents):
@@ -335,15 +362,21 @@ class GitTemplateStore:
         return _nest({p: (None if d is None else next(blob_ids)) for p, d in changes.items()})
 
     def commit_files(self, changes: Mapping[str, bytes | None] | ChangeBuilder, *, author: Author,
-                     message: str, must_not_exist: VersionKey | None = None) -> CommitInfo:
+                     message: str, must_not_exist: VersionKey | None = None,
+                     precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
         """Write one commit on the tip changing ``changes`` (repo paths; None deletes).
 
         ``changes`` may be a function of a reader (``path -> bytes | None`` at the tip being
         built on): it is called again after every lost race, so a read-modify-write (e.g. the
         deprecation list) never overwrites what another writer just committed.
         ``must_not_exist``: refuse with VersionExists if that version folder exists on the tip
-        (checked again after every lost race). Raises Conflict if the race is lost too often.
+        (checked again after every lost race). ``precheck(tip)`` runs on every attempt, inside
+        the writers' lock, with the tip this attempt builds on; it raises to refuse (the
+        compatibility rule is re-checked there against the tip the compare-and-swap wins on).
+        A ref lock left by a dead writer is cleared (storage/maintenance.py). Raises Conflict if
+        the race is lost too often.
         """
+        self.fault("before-objects")
         nested = None if callable(changes) else self._nested_blobs(changes)
         # The date is set here so the CommitInfo can be returned without reading the commit back.
         when = int(time.time())
@@ -368,7 +401,7 @@ class GitTemplateStore:
                     folder = self._build_tree(cat, mk, None, node[leaf])
                     if folder is not None:
                         node[leaf] = ("040000", folder)
-            with self._writers_lock():
+            with self._writers_lock() as holding:
                 for attempt in range(self.max_retries + 1):
                     if attempt:  # fresh readers after a lost race: nothing cached survives
                         cat.close()
@@ -383,6 +416,8 @@ class GitTemplateStore:
                             detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
                             extra={"version": str(must_not_exist)},
                         )
+                    if precheck is not None:
+                        precheck(old)
                     base_tree = f"{old}^{{tree}}" if old is not None else None
                     if callable(changes):
                         def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
@@ -391,22 +426,40 @@ class GitTemplateStore:
 
                         nested = self._nested_blobs(changes(read))
                     assert nested is not None
-                    tree = self._build_tree(cat, mk, base_tree, nested)
-                    if tree is None:
-                        raise GitError("a commit may not empty the repository")
-                    args = ["commit-tree", "--no-gpg-sign", tree]
-                    if old is not None:
-                        args += ["-p", old]
-                    new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
+                    try:
+                        tree = self._build_tree(cat, mk, base_tree, nested)
+                        if tree is None:
+                            raise GitError("a commit may not empty the repository")
+                        args = ["commit-tree", "--no-gpg-sign", tree]
+                        if old is not None:
+                            args += ["-p", old]
+                        new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
+                    except GitError as exc:
+                        # Races with a background repack (maintenance.py), both transient: a
+                        # long-running mktree does not re-scan packs, so an object just moved
+                        # into a new pack looks "unavailable"; prune-packed removes an emptied
+                        # objects/xx/ folder just as git writes into it ("unable to create
+                        # temporary file"). Write everything again with fresh helpers.
+                        transient = ("unavailable" in str(exc)
+                                     or "unable to create temporary file" in str(exc))
+                        if not transient or attempt == self.max_retries:
+                            raise
+                        self.retries += 1
+                        if not callable(changes):
+                            nested = self._nested_blobs(changes)
+                        continue
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
                     proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
                                      old or zero, check=False)
                     if proc.returncode == 0:
+                        self.repacker.wrote()
                         return CommitInfo(commit=new, author_name=author.display,
                                           author_email=author.email, date=iso,
-                                          message=message.strip("\n"))
+                                          message=message.strip("\n"), parent=old)
                     self.retries += 1
+                    if holding and clear_stale_lock_from(self.path, proc.stderr):
+                        continue  # a dead writer's lock was removed: try again at once
                     # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
                     time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
         finally:
@@ -418,7 +471,7 @@ class GitTemplateStore:
         )
 
     @contextlib.contextmanager
-    def _writers_lock(self) -> Iterator[None]:
+    def _writers_lock(self) -> Iterator[bool]:
         """Queue this host's writers (flock) so they do not spin on lost compare-and-swaps.
 
         Only an optimisation: correctness is update-ref's compare-and-swap, which also guards
@@ -428,11 +481,11 @@ class GitTemplateStore:
         try:
             fd = os.open(self.path / WRITERS_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError:
-            yield
+            yield False
             return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            yield True
         finally:
             os.close(fd)
 
@@ -547,6 +600,47 @@ class GitTemplateStore:
                 found[trailers[TRAILER_VERSION]] = (info, trailers)
         return found
 
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        """True when ``ancestor`` is ``commit`` or one of its ancestors."""
+        return self._git("merge-base", "--is-ancestor", ancestor, commit,
+                         check=False).returncode == 0
+
+    def log_range(self, since: str | None, tip: str) -> list[tuple[CommitInfo, dict[str, str]]]:
+        """Commits after ``since`` up to ``tip`` (all when None), OLDEST first, with trailers."""
+        fmt = ("%x1e%H%x00%an%x00%ae%x00%aI%x00%(trailers:key=Yoshiki-Version,key=Yoshiki-Bump,"
+               "key=Yoshiki-Event,key=Yoshiki-Actor,separator=%x01)")
+        rev = f"{since}..{tip}" if since else tip
+        out = self._git("log", "--reverse", "--first-parent", f"--format={fmt}", rev).stdout.decode()
+        found: list[tuple[CommitInfo, dict[str, str]]] = []
+        for rec in out.split(_RECORD):
+            fields = rec.split(_FIELD)
+            if len(fields) < 5:
+                continue
+            raw = fields[4].strip()
+            trailers = dict(t.partition(": ")[::2] for t in raw.split("\x01")) if raw else {}
+            found.append((CommitInfo(commit=fields[0].strip(), author_name=fields[1],
+                                     author_email=fields[2], date=fields[3]), trailers))
+        return found
+
+    def files_named(self, name: str, commit: str | None = None) -> dict[str, bytes]:
+        """``<lg>/<slug>/<name>`` files at ``commit`` or the tip (e.g. every detached.json)."""
+        rev = commit or self.tip()
+        if rev is None:
+            return {}
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", rev).stdout
+        wanted: dict[str, str] = {}
+        for entry in listing.split(b"\0"):
+            meta, _, raw_path = entry.partition(b"\t")
+            path = raw_path.decode("utf-8", "surrogateescape")
+            parts = path.split("/")
+            if len(parts) == 3 and parts[2] == name and meta:
+                wanted[path] = meta.split()[2].decode()
+        if not wanted:
+            return {}
+        with _CatFile(self.path, buffered=True) as cat:
+            blobs = list(cat.many(list(wanted.values())))
+        return {p: b or b"" for p, b in zip(wanted, blobs, strict=True)}
+
     def _added_by(self) -> dict[str, CommitInfo]:
         """Slow path: the commit adding each ``<lg>/<slug>/<v>/template.json`` (tree diffs)."""
         out = self._git("log", "--diff-filter=A", "--name-only", f"--format={_LOG_FORMAT}%x00",
@@ -569,6 +663,7 @@ class GitTemplateStore:
         ONE ``git ls-tree -r`` lists the tip, ONE ``git cat-file --batch`` reads the
         template.json and deprecated.json blobs, ONE ``git log`` maps versions to commits.
         """
+        self.skipped = []
         tip = self.tip()
         if tip is None:
             return
@@ -590,6 +685,9 @@ class GitTemplateStore:
                 if LG_RE.fullmatch(lg) and is_slug(slug) and Version.is_valid(version):
                     keys.append(VersionKey(lg, slug, version))
                     oids.append(meta.split()[2].decode())
+                else:  # in git, but not a name the registry can index: reported, not fatal
+                    self.skipped.append(f"{'/'.join(parts[:3])}: not <LG code>/<slug>/<version>"
+                                        " (each version part at most 999999999)")
             elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
                 deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
         fallback: dict[str, CommitInfo] | None = None
@@ -629,6 +727,25 @@ class GitTemplateStore:
         data = self.read_file(f"{key.lg}/{key.slug}/{DEPRECATED_FILE}")
         return load_deprecations(data)
 
+    def repair_files(self) -> tuple[list[str], list[str], int]:
+        """At start: (stale locks removed, locks left, temporary files removed); maintenance.py."""
+        if not self.path.is_dir():
+            return [], [], 0
+        removed, left = clear_stale_locks(self.path, wait=True)
+        temporary = remove_temporary_files(self.path, wait=True)
+        return ([str(p.relative_to(self.path)) for p in removed],
+                [str(p.relative_to(self.path)) for p in left], len(temporary))
+
+    def write_problems(self) -> dict[str, str]:
+        """``git_writable`` and ``git_locks``: "ok" or what is wrong (nothing is changed)."""
+        repo = self.path
+        writable = all(os.access(p, os.W_OK) for p in (repo, repo / "objects", repo / "refs" / "heads")
+                       if p.exists())
+        stale = stale_locks(repo)
+        return {"git_writable": "ok" if repo.is_dir() and writable else f"{repo} is not writable",
+                "git_locks": "ok" if not stale else "; ".join(
+                    f"{p.relative_to(repo)} is {age:.0f} s old" for p, age in stale)}
+
     def fsck(self) -> subprocess.CompletedProcess[bytes]:
         """Run ``git fsck --strict`` (for tests and operators)."""
         return self._git("fsck", "--strict", "--no-progress", check=False)
@@ -636,11 +753,16 @@ class GitTemplateStore:
     # -- what the service writes and reads, in the words of the port (commit trailers here) --
     def commit_version(self, key: VersionKey, files: Mapping[str, bytes], *, author: Author,
                        event: str, bump: str | None, changelog: str | None,
-                       extra: str | None = None) -> CommitInfo:
-        """Add one version folder in one commit whose message carries the trailers."""
+                       extra: str | None = None,
+                       precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
+        """Add one version folder in one commit whose message carries the trailers.
+
+        ``precheck(tip)`` runs inside the writers' lock on every attempt (see commit_files).
+        """
         info = self.commit_files({f"{key.relpath}/{p}": d for p, d in files.items()}, author=author,
-                                 message=commit_message(event, key, bump, changelog, extra),
-                                 must_not_exist=key)
+                                 message=commit_message(event, key, bump, changelog, extra,
+                                                        actor=author.display),
+                                 must_not_exist=key, precheck=precheck)
         self.fault("after-update-ref")
         return info
 
@@ -657,7 +779,24 @@ class GitTemplateStore:
             return {path: json.dumps(ordered, ensure_ascii=False, indent=2).encode() + b"\n"}
 
         return self.commit_files(flag, author=author,
-                                 message=commit_message("deprecate", key, None, entry.get("reason")))
+                                 message=commit_message("deprecate", key, None, entry.get("reason"),
+                                                        actor=author.display))
+
+    def record_detachment(self, key: VersionKey, entry: Mapping[str, str], *,
+                          author: Author) -> CommitInfo:
+        """Append ``entry`` (upstream, version, by, at, reason?) to the template's detached.json.
+
+        ``key`` is the template's latest version when it detaches (registry/lineage.py).
+        """
+        path = f"{key.lg}/{key.slug}/{DETACHED_FILE}"
+
+        def add(read: Callable[[str], bytes | None]) -> dict[str, bytes | None]:
+            # Re-read on every attempt, as for deprecated.json.
+            return {path: dump_detachments([*load_detachments(read(path)), dict(entry)])}
+
+        return self.commit_files(add, author=author, message=commit_message(
+            "detach", key, None, entry.get("reason"), extra=f"from {entry.get('upstream')}",
+            actor=author.display))
 
     def version_log(self, key: TemplateKey) -> list[VersionCommit]:
         """The commits that published versions of the template, newest first (from trailers)."""

@@ -6,13 +6,24 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 from registry.layout import TemplateKey, VersionKey
-from registry.readmodels import Author, ChangeEvent, TemplateSummary, TokenInfo, VersionRecord
+from registry.readmodels import (
+    AuditEntry,
+    Author,
+    ChangeEvent,
+    TemplateSummary,
+    TokenInfo,
+    VersionRecord,
+)
+
+if TYPE_CHECKING:
+    from registry.storage.lineage_sql import LineageIndex
+    from registry.storage.outbox_sql import OutboxIndex
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -23,6 +34,7 @@ class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
     author_email: str
     date: str
     message: str = ""
+    parent: str | None = None   # the tip the commit was written on (set by commit_files)
 
 
 class StoredVersion(msgspec.Struct, kw_only=True):
@@ -59,8 +71,8 @@ class TemplateStore(Protocol):
     def list_templates(self) -> list[TemplateKey]:
         """Every template that has at least one version."""
 
-    def list_versions(self, key: TemplateKey) -> list[str]:
-        """The versions of a template in ascending SemVer order."""
+    def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
+        """The versions of a template in ascending SemVer order (at ``commit`` or the tip)."""
 
     def exists(self, key: VersionKey, commit: str | None = None) -> bool:
         """True when the version is published."""
@@ -74,10 +86,12 @@ class TemplateStore(Protocol):
     def commit_files(self, changes: Mapping[str, bytes | None]
                      | Callable[[Callable[[str], bytes | None]], Mapping[str, bytes | None]], *,
                      author: Author, message: str,
-                     must_not_exist: VersionKey | None = None) -> CommitInfo:
+                     must_not_exist: VersionKey | None = None,
+                     precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
         """Write one commit changing ``changes`` (None deletes) on the tip, compare-and-swap.
 
-        ``changes`` may be a function of a reader at the tip, re-run after every lost race.
+        ``changes`` may be a function of a reader at the tip, re-run after every lost race;
+        ``precheck(tip)`` runs on every attempt with the tip it builds on, and may refuse.
         """
 
     def iter_versions(self) -> Iterator[StoredVersion]:
@@ -88,7 +102,8 @@ class TemplateStore(Protocol):
 
     def commit_version(self, key: VersionKey, files: Mapping[str, bytes], *, author: Author,
                        event: str, bump: str | None, changelog: str | None,
-                       extra: str | None = None) -> CommitInfo:
+                       extra: str | None = None,
+                       precheck: Callable[[str | None], None] | None = None) -> CommitInfo:
         """Add one version folder (paths relative to it) in one commit; VersionExists if taken."""
 
     def version_log(self, key: TemplateKey) -> list[VersionCommit]:
@@ -102,8 +117,31 @@ class TemplateStore(Protocol):
         """Record the version deprecated (``entry``: reason, by, at) in one commit."""
 
 
+    def record_detachment(self, key: VersionKey, entry: Mapping[str, str], *,
+                          author: Author) -> CommitInfo:
+        """Append a detachment record (registry/lineage.py) to the template's detached.json."""
+
+    def is_ancestor(self, ancestor: str, commit: str) -> bool:
+        """True when ``ancestor`` is ``commit`` or one of its ancestors."""
+
+    def log_range(self, since: str | None, tip: str) -> list[tuple[CommitInfo, dict[str, str]]]:
+        """Commits after ``since`` up to ``tip``, oldest first, with their Yoshiki trailers."""
+
+    def files_named(self, name: str, commit: str | None = None) -> dict[str, bytes]:
+        """Every ``<lg>/<slug>/<name>`` file (e.g. detached.json) at ``commit`` or the tip."""
+
+    def repair_files(self) -> tuple[list[str], list[str], int]:
+        """Clear stale locks and temporary files: (locks removed, locks left, files removed)."""
+
+    def write_problems(self) -> dict[str, str]:
+        """Checks of the write path (name -> "ok" | what is wrong), changing nothing."""
+
+
 class TemplateIndex(Protocol):
     """The SQL index: a cache of git for search, listings, lineage, change feed, tokens, audit."""
+
+    lineage: LineageIndex  # fork_status, fork_divergence, the filtered change feed
+    outbox: OutboxIndex    # webhooks, the outbox, the delivery log
 
     def migrate(self) -> None:
         """Create or upgrade the tables."""
@@ -137,8 +175,29 @@ class TemplateIndex(Protocol):
         """The id of the newest change-feed event (0 when empty)."""
 
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,
-              remote_addr: str | None = None) -> None:
-        """Append one audit entry."""
+              remote_addr: str | None = None, *, commit: str | None = None,
+              at: str | None = None) -> None:
+        """Append one audit entry (with ``commit``: at most one per commit)."""
+
+    def audited_commits(self, commits: Sequence[str]) -> set[str]:
+        """Which of ``commits`` have an audit entry."""
+
+    def state(self, name: str) -> str | None:
+        """A named value about the index itself (``git_tip``: the last commit caught up with)."""
+
+    def set_state(self, name: str, value: str, *, expect: str | bool | None = True) -> bool:
+        """Set a named value (compare-and-set with ``expect``; True sets unconditionally)."""
+
+    def record_detachment(self, lg: str, slug: str, upstream: str, version: str, at: str,
+                          actor: str, reason: str | None) -> bool:
+        """Record a fork's detachment from its upstream (and its feed event); idempotent."""
+
+    def detachments(self, lg: str, slug: str, *, as_upstream: bool = False) -> list[dict[str, Any]]:
+        """Detachments of this template (or, ``as_upstream``, of its forks)."""
+
+    def audit_log(self, limit: int = 100, *, since: str | None = None,
+                  municipality: str | None = None) -> list[AuditEntry]:
+        """The newest audit entries first, filtered."""
 
     def rebuild(self, records: Iterable[VersionRecord]) -> None:
         """Replace everything but tokens (and audit) with these records; idempotent."""

@@ -64,7 +64,9 @@ from registry.readmodels import (
 )
 from registry.storage.tables import (
     AuditRow,
+    DetachmentRow,
     EventRow,
+    IndexStateRow,
     LineageRow,
     TemplateRow,
     TemplateTagRow,
@@ -88,6 +90,8 @@ T_LINEAGE: Table = LineageRow.__table__  # type: ignore[attr-defined]
 T_EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 T_AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
 T_TOKENS: Table = TokenRow.__table__  # type: ignore[attr-defined]
+T_STATE: Table = IndexStateRow.__table__  # type: ignore[attr-defined]
+T_DETACH: Table = DetachmentRow.__table__  # type: ignore[attr-defined]
 
 _VERSION_FIELDS = tuple(f for f in VersionRecord.__struct_fields__ if f != "event")
 
@@ -245,6 +249,12 @@ class SqlIndex:
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        from registry.storage.lineage_sql import LineageIndex
+
+        self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
+        from registry.storage.outbox_sql import OutboxIndex
+
+        self.outbox = OutboxIndex(self)  # webhooks, their outbox and delivery log
 
     def close(self) -> None:
         """Close every pooled connection."""
@@ -609,18 +619,101 @@ class SqlIndex:
     # -- audit -------------------------------------------------------------------------------
 
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,
-              remote_addr: str | None = None) -> None:
-        """Append one audit entry, timestamped now."""
-        with self._write() as conn:
-            conn.execute(insert(T_AUDIT).values(at=now_text(), actor=actor, action=action,
-                                                target=target, detail=detail,
-                                                remote_addr=remote_addr))
+              remote_addr: str | None = None, *, commit: str | None = None,
+              at: str | None = None) -> None:
+        """Append one audit entry, timestamped now (or ``at``).
 
-    def audit_log(self, limit: int = 100) -> list[AuditEntry]:
-        """The newest audit entries first."""
-        a = T_AUDIT
+        With ``commit``: at most one entry per commit — a second one (the catch-up restoring
+        what a publish in flight is about to write, or the other way round) is dropped.
+        """
+        values = {"at": utc_text(at) if at else now_text(), "actor": actor, "action": action,
+                  "target": target, "detail": detail, "remote_addr": remote_addr,
+                  "commit": commit}
+        with self._write() as conn:
+            if commit is None:
+                conn.execute(insert(T_AUDIT).values(**values))
+                return
+            if self.dialect == "postgresql":
+                from sqlalchemy.dialects import postgresql
+
+                conn.execute(postgresql.insert(T_AUDIT).values(**values).on_conflict_do_nothing())
+            else:
+                from sqlalchemy.dialects import sqlite
+
+                conn.execute(sqlite.insert(T_AUDIT).values(**values).on_conflict_do_nothing())
+
+    def audited_commits(self, commits: Sequence[str]) -> set[str]:
+        """Which of ``commits`` have an audit entry."""
+        found: set[str] = set()
         with self._read() as conn:
-            rows = conn.execute(select(a).order_by(a.c.id.desc()).limit(max(1, limit))).all()
+            for i in range(0, len(commits), 500):
+                chunk = list(commits[i:i + 500])
+                found.update(c for (c,) in conn.execute(
+                    select(T_AUDIT.c.commit).where(T_AUDIT.c.commit.in_(chunk))))
+        return found
+
+    # -- the index's own state ------------------------------------------------------------------
+
+    def state(self, name: str) -> str | None:
+        """A named value about the index (e.g. ``git_tip``), or None."""
+        with self._read() as conn:
+            value = conn.execute(select(T_STATE.c.value).where(T_STATE.c.name == name)).scalar()
+        return None if value is None else str(value)
+
+    def set_state(self, name: str, value: str, *, expect: str | bool | None = True) -> bool:
+        """Set a named value; with ``expect`` (a value or None for absent) only if it holds.
+
+        ``expect=True`` (the default) sets unconditionally. Returns whether it was set.
+        """
+        with self._write() as conn:
+            current = conn.execute(select(T_STATE.c.value).where(T_STATE.c.name == name)).scalar()
+            if expect is not True and current != expect:
+                return False
+            if current is None:
+                conn.execute(insert(T_STATE).values(name=name, value=value))
+            else:
+                conn.execute(update(T_STATE).where(T_STATE.c.name == name).values(value=value))
+        return True
+
+    # -- detachments ----------------------------------------------------------------------------
+
+    def record_detachment(self, lg: str, slug: str, upstream: str, version: str, at: str,
+                          actor: str, reason: str | None) -> bool:
+        """Record that ``lg/slug`` detached from ``upstream`` (with a feed event); idempotent."""
+        key = and_(T_DETACH.c.lg == lg, T_DETACH.c.slug == slug,
+                   T_DETACH.c.upstream_template == upstream, T_DETACH.c.version == version)
+        with self._write() as conn:
+            if conn.execute(select(T_DETACH.c.lg).where(key)).first() is not None:
+                return False
+            conn.execute(insert(T_DETACH).values(lg=lg, slug=slug, upstream_template=upstream,
+                                                 version=version, at=utc_text(at), actor=actor,
+                                                 reason=reason))
+            conn.execute(insert(T_EVENTS).values(kind="detached", lg=lg, slug=slug,
+                                                 version=version, at=utc_text(at), actor=actor,
+                                                 upstream_template=upstream, detail=reason))
+        return True
+
+    def detachments(self, lg: str, slug: str, *, as_upstream: bool = False) -> list[dict[str, Any]]:
+        """Detachments of this template from its upstream (or, ``as_upstream``, of its forks)."""
+        d = T_DETACH
+        where = (d.c.upstream_template == f"{lg}/{slug}") if as_upstream else \
+            and_(d.c.lg == lg, d.c.slug == slug)
+        with self._read() as conn:
+            rows = conn.execute(select(d).where(where).order_by(d.c.at, d.c.lg, d.c.slug)).mappings()
+            return [dict(r) for r in rows]
+
+    def audit_log(self, limit: int = 100, *, since: str | None = None,
+                  municipality: str | None = None) -> list[AuditEntry]:
+        """The newest audit entries first; ``since`` (ISO 8601 UTC) and a city's own entries
+        (its accounts' writes and refusals: the actor ends with ``LGCODE)``) filter them."""
+        a = T_AUDIT
+        stmt = select(a).order_by(a.c.id.desc()).limit(max(1, min(limit, 10_000)))
+        if since:
+            stmt = stmt.where(a.c.at >= utc_text(since))
+        if municipality:
+            stmt = stmt.where(a.c.actor.like(f"% {_like_escape(municipality)})", escape="\\"))
+        with self._read() as conn:
+            rows = conn.execute(stmt).all()
         return [AuditEntry(**dict(r._mapping)) for r in rows]
 
     # -- tokens ------------------------------------------------------------------------------

@@ -134,10 +134,20 @@ class EventRow(SQLModel, table=True):
 
 
 class AuditRow(SQLModel, table=True):
-    """One audited action (kept across rebuilds: git cannot restore it)."""
+    """One audited action (kept across rebuilds).
+
+    A write to git names its commit: at most one entry per commit (a unique index), so the
+    catch-up after a crash (registry/recovery.py) can restore a lost entry from the commit's
+    trailers without ever doubling one.
+    """
 
     __tablename__ = "audit_log"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (
+        Index("uq_audit_log_commit", "commit", unique=True,
+              sqlite_where=text("\"commit\" IS NOT NULL"),
+              postgresql_where=text("\"commit\" IS NOT NULL")),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True,
                                                           autoincrement=True))
@@ -147,6 +157,132 @@ class AuditRow(SQLModel, table=True):
     target: str = Field(sa_type=Text, nullable=False)
     detail: str | None = Field(default=None, sa_type=Text)
     remote_addr: str | None = Field(default=None, sa_type=String)
+    commit: str | None = Field(default=None, sa_type=String)
+
+
+class IndexStateRow(SQLModel, table=True):
+    """Named values about the index itself: ``git_tip`` = the last commit it has caught up with."""
+
+    __tablename__ = "index_state"
+
+    name: str = Field(sa_type=String, primary_key=True)
+    value: str = Field(sa_type=String, nullable=False)
+
+
+class DetachmentRow(SQLModel, table=True):
+    """A city detached its template from its upstream (a cache of ``<lg>/<slug>/detached.json``)."""
+
+    __tablename__ = "detachments"
+    __table_args__ = (Index("ix_detachments_upstream", "upstream_template"),)
+
+    lg: str = Field(sa_type=key_type(), primary_key=True)
+    slug: str = Field(sa_type=key_type(), primary_key=True)
+    upstream_template: str = Field(sa_type=key_type(), primary_key=True)
+    version: str = Field(sa_type=key_type(), primary_key=True)   # the fork's latest at detach
+    at: str = Field(sa_type=String, nullable=False)
+    actor: str = Field(sa_type=Text, nullable=False)
+    reason: str | None = Field(default=None, sa_type=Text)
+
+
+class ForkStatusRow(SQLModel, table=True):
+    """A template as a node of the fork graph: latest version, upstream version taken, behind.
+
+    A cache of git (``registry/forktree.py``); refreshed at publish, rebuilt by reindex.
+    """
+
+    __tablename__ = "fork_status"
+    __table_args__ = (Index("ix_fork_status_upstream", "upstream_template"),
+                      Index("ix_fork_status_prefecture", "prefecture_code", "lg", "slug"),
+                      Index("ix_fork_status_adoption", "prefecture_code", "upstream_template",
+                            "behind", "detached"))
+
+    lg: str = Field(sa_type=key_type(), primary_key=True)
+    slug: str = Field(sa_type=key_type(), primary_key=True)
+    title: str = Field(sa_type=Text, nullable=False)
+    municipality_name: str = Field(sa_type=Text, nullable=False)
+    prefecture_code: str = Field(sa_type=key_type(), nullable=False)
+    latest_version: str = Field(sa_type=key_type(), nullable=False)
+    upstream_template: str | None = Field(default=None, sa_type=key_type())
+    upstream_version: str | None = Field(default=None, sa_type=String)
+    upstream_latest: str | None = Field(default=None, sa_type=String)
+    behind: int = Field(default=0, nullable=False)
+    detached: bool = Field(default=False, nullable=False)
+
+
+class ForkDivergenceRow(SQLModel, table=True):
+    """One field-level difference of a fork's latest version from the upstream version it took."""
+
+    __tablename__ = "fork_divergence"
+    __table_args__ = (
+        # Covering indexes of the aggregations: by prefecture and upstream, or by upstream.
+        Index("ix_fork_divergence_prefecture", "prefecture_code", "upstream_template",
+              "category", "field", "lg", "slug"),
+        Index("ix_fork_divergence_upstream", "upstream_template", "category", "field"),
+    )
+
+    lg: str = Field(sa_type=key_type(), primary_key=True)
+    slug: str = Field(sa_type=key_type(), primary_key=True)
+    category: str = Field(sa_type=key_type(), primary_key=True)
+    field: str = Field(sa_type=key_type(), primary_key=True)
+    # Copied from the fork's status so that counting needs no join.
+    prefecture_code: str = Field(sa_type=key_type(), nullable=False)
+    upstream_template: str = Field(sa_type=key_type(), nullable=False)
+    label: str = Field(sa_type=Text, nullable=False)
+    message: str = Field(sa_type=Text, nullable=False)
+    message_ja: str = Field(sa_type=Text, nullable=False)
+
+
+class WebhookRow(SQLModel, table=True):
+    """A city's webhook: where its notices go and the secret they are signed with.
+
+    Kept across rebuilds (git cannot restore it), like tokens. The secret is kept in clear:
+    the registry must sign with it (HMAC-SHA256); it is shown to the city once.
+    """
+
+    __tablename__ = "webhooks"
+    __table_args__ = (Index("ix_webhooks_municipality", "municipality"),
+                      {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True,
+                                                          autoincrement=True))
+    municipality: str = Field(sa_type=key_type(), nullable=False)
+    url: str = Field(sa_type=Text, nullable=False)
+    secret: str = Field(sa_type=String, nullable=False)
+    created_at: str = Field(sa_type=String, nullable=False)
+    created_by: str = Field(sa_type=Text, nullable=False)
+
+
+class WebhookDeliveryRow(SQLModel, table=True):
+    """The outbox: one delivery of one change-feed event to one webhook (at-least-once)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "event_id", name="uq_webhook_deliveries_event"),
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True,
+                                                          autoincrement=True))
+    webhook_id: int = Field(nullable=False)
+    event_id: int = Field(nullable=False)
+    status: str = Field(sa_type=String, nullable=False)        # pending | delivered | failed
+    attempts: int = Field(default=0, nullable=False)
+    next_attempt_at: str = Field(sa_type=String, nullable=False)
+    claimed_until: str | None = Field(default=None, sa_type=String)
+    last_status: int | None = Field(default=None)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: str = Field(sa_type=String, nullable=False)
+    delivered_at: str | None = Field(default=None, sa_type=String)
+
+
+class NoticeStateRow(SQLModel, table=True):
+    """Named cursors of the notices: ``outbox_cursor`` = the last event put in the outbox."""
+
+    __tablename__ = "notice_state"
+
+    name: str = Field(sa_type=String, primary_key=True)
+    value: int = Field(nullable=False)
 
 
 class TokenRow(SQLModel, table=True):

@@ -75,6 +75,7 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
         from registry.wiring import open_service
 
         service = open_service(settings)
+    service.recover()  # stale git locks, temporary files, the index caught up with git
     install_request_audit(service)
 
     def provide_service() -> RegistryService:
@@ -87,7 +88,20 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     from registry.web.bodies import json_checked_request
 
     handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers(), apidocs.vendor_router()]
+    from registry.notices.webhooks import WebhookPolicy
+    from registry.notices.worker import DeliveryWorker
+
+    # Webhook deliveries from the outbox, in this process (registry/notices/worker.py).
+    worker = DeliveryWorker(service.index, settings.base_url, WebhookPolicy.from_env())
+    def start_worker() -> None:
+        worker.start()
+
+    def stop_worker() -> None:
+        worker.stop()
+
+    lifespan_hooks = ([start_worker], [stop_worker]) if DeliveryWorker.enabled() else ([], [])
     app = Litestar(
+        on_startup=lifespan_hooks[0], on_shutdown=lifespan_hooks[1],
         route_handlers=handlers,
         guards=[security.check_request, account_guard(service)],
         dependencies={"service": Provide(provide_service, sync_to_thread=False),

@@ -124,9 +124,9 @@ class _AuditingIndex:
         return getattr(self._inner, name)
 
     def audit(self, actor: str, action: str, target: str, detail: str | None = None,
-              remote_addr: str | None = None) -> None:
+              remote_addr: str | None = None, **keyed: Any) -> None:
         """Append one audit entry, from where the request came."""
-        self._inner.audit(actor, action, target, detail, remote_addr or REMOTE_ADDR.get())
+        self._inner.audit(actor, action, target, detail, remote_addr or REMOTE_ADDR.get(), **keyed)
 
 
 def install_request_audit(service: RegistryService) -> None:

@@ -90,11 +90,17 @@ class MunicipalityOut(msgspec.Struct, kw_only=True):
 
 
 class Health(msgspec.Struct, kw_only=True):
-    """The service answers: the repository's tip and the index's latest event."""
+    """The service answers: the repository's tip and the index's latest event.
+
+    ``status`` is ``ok`` only when every check of the write path passed; ``checks`` names each
+    (``git_writable``, ``git_locks``, ``data_dir_writable``, ``index_caught_up``) with ``ok`` or
+    what is wrong — the answer is then 503 with status ``degraded``.
+    """
 
     status: str
     tip: str | None
     last_event: int
+    checks: dict[str, str] = msgspec.field(default_factory=dict)
 
 
 class ProblemIssue(msgspec.Struct, kw_only=True):

@@ -31,7 +31,7 @@ from registry.errors import Conflict, RegistryError, Unauthenticated, UsageError
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import all_municipalities, name_of
 from registry.service import RegistryService
-from registry.web import forms, i18n, session
+from registry.web import forms, i18n, lineage_pages, session
 from registry.web.deps import Config, Service
 from registry.web.limits import template_key
 from registry.web.problems import status_for
@@ -199,6 +199,15 @@ def home(request: Request[Any, Any, Any], viewer: PageViewer) -> Template:
         "searched": searched, "results": results, "recent": recent, "forked": forked})
 
 
+@get("/p/{code:str}", sync_to_thread=True)
+def prefecture_page(request: Request[Any, Any, Any], viewer: PageViewer, code: FromPath[str]) -> Template:
+    """都道府県ページ: adoption and divergence across the prefecture's municipalities."""
+    template = request.query_params.get("template") or None
+    page = request.query_params.get("page") or "1"
+    return render(request, "prefecture.html", lineage_pages.prefecture_context(
+        viewer.service, code, template, int(page) if page.isascii() and page.isdigit() and len(page) < 7 else 1))
+
+
 @get("/m/{lg:str}", sync_to_thread=True)
 def municipality_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str]) -> Template:
     """自治体ページ: its templates, its forks of others', others' forks of its own."""
@@ -209,7 +218,7 @@ def municipality_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: F
     own, _ = svc.search(municipality=lg, limit=100)
     originals = [s for s in own if not s.upstream_template]
     forks_of_others = [s for s in own if s.upstream_template]
-    forked_by_others = [(s, f) for s in originals for f in svc.forks_of(TemplateKey(lg, s.slug)) if f.lg != lg]
+    forked_by_others = lineage_pages.used_by_others(svc, lg, own)  # forks of forks included
     return render(request, "municipality.html", {
         "town": town, "originals": originals, "forks_of_others": forks_of_others,
         "forked_by_others": forked_by_others})
@@ -227,7 +236,7 @@ def _template_context(viewer: Viewer, lg: str, slug: str) -> dict[str, Any]:
     fields = forms.widgets(files.schema, svc.schemas())
     user = viewer.user
     upstream = files.template.get("upstream") if isinstance(files.template, dict) else None
-    behind = svc.behind(key) if upstream and user and (user.admin or user.municipality == lg) else 0
+    behind = svc.behind(key) if upstream else 0  # public: every city sees who is behind
     up_summary = _upstream_summary(svc, upstream)
     mine = [f for f in svc.forks_of(key) if user and f.lg == user.municipality] if user and user.municipality != lg else []
     notice = _notice(viewer.request.query_params)
@@ -238,7 +247,8 @@ def _template_context(viewer: Viewer, lg: str, slug: str) -> dict[str, Any]:
             "lineage": lineage, "summary": summary, "fields": fields, "upstream": upstream,
             "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg and not mine),
             "can_pull": bool(upstream and behind and user and (user.admin or user.municipality == lg)),
-            "event_ja": EVENT_JA}
+            "event_ja": EVENT_JA, "detached": svc.detachments(key),
+            "detached_forks": svc.detached_forks(key), **lineage_pages.template_users_context(svc, key)}
 
 
 def _upstream_summary(svc: RegistryService, upstream: Any) -> Any:
@@ -576,7 +586,12 @@ def me(request: Request[Any, Any, Any], viewer: PageViewer) -> Response[Any]:
     if user is None:
         return Redirect("/login", status_code=303)
     tokens = viewer.service.tokens(user.municipality)
-    return render(request, "me.html", {"tokens": tokens})
+    audit = (viewer.service.audit_entries(municipality=user.municipality, limit=50)
+             if user.municipality else [])
+    hooks = viewer.service.webhooks(user.municipality) if user.municipality else []
+    deliveries = {h.id: viewer.service.webhook_deliveries(user.municipality, h.id, 20) for h in hooks}
+    return render(request, "me.html", {"tokens": tokens, "audit": audit, "hooks": hooks,
+                                       "deliveries": deliveries})
 
 
 def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -608,7 +623,7 @@ def _editor_handlers() -> list[Any]:
 from registry.web import sheet_pages  # noqa: E402
 
 route_handlers: list[Any] = [
-    Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
+    Router(path="/", route_handlers=[home, prefecture_page, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
                                      login_form, login, logout, me, favicon, *_editor_handlers(),
                                      *sheet_pages.HANDLERS],

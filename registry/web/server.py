@@ -24,6 +24,7 @@ def prepare(settings: Settings, *, empty: bool = False) -> int:
     from registry.wiring import open_service
 
     service = open_service(settings)
+    service.recover()  # before any worker: stale locks, temporary files, index catch-up
     if empty or not service.is_empty():
         return 0
     return len(seed(service, catalogue_dir()))

@@ -121,3 +121,18 @@ def test_pull_dry_run_then_with_an_edited_schema(registry: Registry, tmp_path: P
     detail = json.loads(r.stdout)
     assert detail["behind"] == 0
     assert detail["upstream_chain"] == ["132241/staff-lunch-survey@1.1.0"]
+
+
+def test_detach_ends_a_fork_on_purpose(registry: Registry) -> None:
+    inagi = {"YOSHIKI_TOKEN": registry.token("132250", "企画課")}
+    tama = {"YOSHIKI_TOKEN": registry.token("132241", "企画課")}
+    r = registry.cli("fork", "132241/staff-lunch-survey", "--to", "132250/detach-me", env=inagi)
+    assert r.returncode == 0, r.stderr
+    assert registry.cli("detach", "132250/detach-me", env=tama).returncode == 5  # not its city
+    assert registry.cli("detach", "132241/staff-lunch-survey", env=tama).returncode == 2  # no fork
+    r = registry.cli("detach", "132250/detach-me", "--reason", "独自に管理します", env=inagi)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("切り離しました: 132250/detach-me ← 132241/staff-lunch-survey（1.")
+    r = registry.cli("detach", "132250/detach-me", "--lang", "en", env=inagi)
+    assert r.returncode == 4  # already detached
+    assert "already detached" in r.stderr

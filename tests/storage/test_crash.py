@@ -114,3 +114,44 @@ def test_killed_between_ref_and_index_is_repaired_by_reindex(service: RegistrySe
     assert rec.author_name == "情報政策課 (多摩市 132241)"
     assert service.reindex() == 2  # idempotent
     assert indexed(service) == ["lunch-menu@1.0.0", "staff-lunch-survey@1.0.0"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["before-objects", "in-objects", "before-update-ref",
+                                   "after-update-ref"])
+def test_killed_at_each_fault_point_then_a_plain_restart_loses_nothing(
+        service: RegistryService, tmp_path: Path, point: str) -> None:
+    """SIGKILL at the point, then start the app as `yoshiki serve` would: no action by anyone."""
+    from litestar.testing import TestClient
+
+    from registry.storage.maintenance import git_lock_files
+    from registry.web.app import create_app
+
+    old_tip = service.store.tip()
+    publish_and_kill(service.settings.data_dir, point, tmp_path)
+    repo = service.settings.repo_path
+    committed = point == "after-update-ref"
+    assert (service.store.tip() != old_tip) == committed
+    if point == "in-objects":
+        assert list((repo / "yoshiki-tmp").glob("yoshiki-blobs-*"))  # what the kill left
+    settings = Settings.for_data_dir(service.settings.data_dir)
+    with TestClient(create_app(settings)) as client:  # a plain restart
+        assert client.get("/healthz").json()["status"] == "ok"
+        r = client.get("/api/v1/templates/132241/lunch-menu")
+        assert r.status_code == (200 if committed else 404)
+        feed = [e["version"] for e in client.get("/api/v1/changes").json()["events"]
+                if e["slug"] == "lunch-menu"]
+        assert feed == (["1.0.0"] if committed else [])
+    assert git_lock_files(repo) == []
+    assert list((repo / "yoshiki-tmp").glob("yoshiki-blobs-*")) == []
+    fsck_ok(service.store)
+    restarted = open_service(settings)
+    assert indexed(restarted) == (["lunch-menu@1.0.0", "staff-lunch-survey@1.0.0"] if committed
+                                  else ["staff-lunch-survey@1.0.0"])
+    actions = [(a.action, a.target) for a in restarted.index.audit_log(10)]  # type: ignore[attr-defined]
+    assert (("publish", str(V2)) in actions) == committed  # the audit entry restored from git
+    # Republishing works: the version (if not written) or the next one (if it was).
+    nxt = V2 if not committed else VersionKey(V2.lg, V2.slug, "1.0.1")
+    restarted.publish(version_files(nxt), actor=TAMA, key=nxt)
+    assert f"lunch-menu@{nxt.version}" in indexed(restarted)
+    fsck_ok(restarted.store)

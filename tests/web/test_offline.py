@@ -27,7 +27,7 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
 SERVER = "http://testserver.local"
 ATTR = re.compile(r"""\b(?:src|href|action|poster|data)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
 CSS_URL = re.compile(r"""url\(\s*["']?([^"')]+)["']?\s*\)|@import\s+["']([^"']+)["']""", re.IGNORECASE)
-SAMPLE = {"lg": "272272", "slug": "library-registration", "version": "1.0.0"}
+SAMPLE = {"lg": "272272", "slug": "library-registration", "version": "1.0.0", "code": "27"}
 
 
 @pytest.fixture(scope="module")

@@ -1,18 +1,23 @@
-"""``GET /healthz``: git and the index answer (cheap: the tip and one feed row)."""
+"""``GET /healthz``: git and the index answer, and the write path can write (cheap: no write)."""
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Response, get
 
 from registry.web.deps import Service
 from registry.web.dto import Health
 
 
 @get("/healthz", sync_to_thread=True, tags=["health"])
-def healthz(service: Service) -> Health:
-    """``{"status": "ok"}`` when the repository and the index can be read."""
+def healthz(service: Service) -> Response[Health]:
+    """200 ``{"status": "ok"}`` when the repository and the index can be read and the write path
+    can write; 503 ``{"status": "degraded", "checks": {…}}`` naming the check that failed (a
+    stale git lock, a read-only folder, an index write that failed after its commit)."""
     state = service.health()
-    return Health(status="ok", tip=state.tip, last_event=state.last_event)
+    ok = all(v == "ok" for v in state.checks.values())
+    body = Health(status="ok" if ok else "degraded", tip=state.tip, last_event=state.last_event,
+                  checks=state.checks)
+    return Response(body, status_code=200 if ok else 503)
 
 
 HANDLERS = [healthz]

@@ -1,7 +1,7 @@
 """Versions: the immutable documents (strong ETag, cached for a year), publish and deprecate.
 
 A published version never changes (the store refuses it), so its document and its schema bytes
-are cached in memory per service and carry a strong ETag derived from the bytes themselves;
+are cached in memory per service (bounded by bytes: ``Settings.doc_cache_bytes``) and carry a strong ETag derived from the bytes themselves;
 ``If-None-Match`` answers 304 without a body. Deprecation does not change them: it is shown in
 the template's detail and history.
 """
@@ -27,6 +27,7 @@ from registry.models import Issue
 from registry.service import PublishResult, RegistryService
 from registry.web.auth import PATH_MUNICIPALITY, remote_addr
 from registry.web.deps import Actor, Config, Service
+from registry.web.doc_cache import ByteBoundedCache
 from registry.web.dto import (
     DeprecateBody,
     Deprecated,
@@ -39,7 +40,6 @@ from registry.web.limits import check_document, template_key, version_key
 BASE = "/api/v1/templates/{lg:str}/{slug:str}"
 IMMUTABLE = "public, max-age=31536000, immutable"
 EXAMPLE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.json")
-_CACHE_MAX = 4096
 
 
 class _Cached(msgspec.Struct):
@@ -49,8 +49,19 @@ class _Cached(msgspec.Struct):
     schema_etag: str
 
 
-_caches: weakref.WeakKeyDictionary[RegistryService, dict[str, _Cached]] = weakref.WeakKeyDictionary()
+_caches: weakref.WeakKeyDictionary[RegistryService, ByteBoundedCache[_Cached]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
+
+
+def _cache_of(service: RegistryService) -> ByteBoundedCache[_Cached]:
+    """The service's document cache, bounded by bytes (registry/web/doc_cache.py)."""
+    with _lock:
+        cache = _caches.get(service)
+        if cache is None:
+            cache = ByteBoundedCache(service.settings.doc_cache_bytes,
+                                     lambda e: len(e.document) + len(e.schema) + 200)
+            _caches[service] = cache
+        return cache
 
 
 def _etag(data: bytes) -> str:
@@ -58,9 +69,8 @@ def _etag(data: bytes) -> str:
 
 
 def _cached(service: RegistryService, key: VersionKey) -> _Cached:
-    with _lock:
-        cache = _caches.setdefault(service, {})
-        hit = cache.get(str(key))
+    cache = _cache_of(service)
+    hit = cache.get(str(key))
     if hit is not None:
         return hit
     files = service.get_version(key)
@@ -73,10 +83,7 @@ def _cached(service: RegistryService, key: VersionKey) -> _Cached:
                                               schema=files.schema, examples=examples))
     schema = files.files[SCHEMA_FILE]
     entry = _Cached(doc, _etag(doc), schema, _etag(schema))
-    with _lock:
-        if len(cache) >= _CACHE_MAX:
-            cache.clear()
-        cache[str(key)] = entry
+    cache.put(str(key), entry)
     return entry
 
 

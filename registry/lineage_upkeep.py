@@ -1,0 +1,149 @@
+"""Keeps the lineage tables (``fork_status``, ``fork_divergence``) in step with git.
+
+When they change:
+- **publish / fork / pull** of ``T`` (``after_publish``): ``T``'s status and divergence are
+  recomputed (its latest version against the upstream version it names, by the diff engine),
+  and the status of every direct fork of ``T`` (one more release to be behind);
+- **detach** (a ``detached`` change-feed event): ``T``'s status (``after_detach``);
+- **reindex** (``rebuild``): both tables are rebuilt from the records read from git, after the
+  rest of the index, in one transaction.
+
+Everything is derivable from git: the tables are caches, like the rest of the index.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from registry.forktree import Divergence, ForkStatus, classify
+from registry.layout import TemplateKey, VersionKey
+from registry.municipalities import lookup, name_of
+from registry.versioning import Version
+
+if TYPE_CHECKING:
+    from registry.readmodels import VersionRecord
+    from registry.service import RegistryService
+
+
+def _prefecture(lg: str) -> str:
+    m = lookup(lg)
+    return m.prefecture_code if m else ""
+
+
+def _detached_versions(service: RegistryService, names: list[str]) -> dict[str, dict[str, str]]:
+    """``{lg/slug: {upstream: fork version at detach}}`` from the change feed's ``detached`` events."""
+    out: dict[str, dict[str, str]] = defaultdict(dict)
+    after = 0
+    while True:
+        events = service.index.lineage.changes(after, 1000, templates=names, kinds=["detached"])
+        for e in events:
+            if e.upstream_template:
+                out[f"{e.lg}/{e.slug}"][e.upstream_template] = e.version
+        if len(events) < 1000:
+            return out
+        after = events[-1].id
+
+
+def status_from(versions: list[VersionRecord], upstream_versions: list[str],
+                detached: dict[str, str]) -> ForkStatus:
+    """A template's status from its versions (ascending), its upstream's and its detachments."""
+    latest = versions[-1]
+    upstream, taken = latest.upstream_template, latest.upstream_version
+    is_detached = False
+    if detached:
+        # Detached from U at fork version D: the latest version is D itself (still naming U) or
+        # a later one that names no upstream. A later version that names U again re-attached.
+        for up, at in detached.items():
+            if upstream is None or (upstream == up and Version.parse(at) >= Version.parse(latest.version)):
+                is_detached = True
+                if upstream is None:
+                    upstream = up
+                    taken = next((v.upstream_version for v in reversed(versions)
+                                  if v.upstream_template == up), None)
+                break
+    behind = 0
+    up_latest = upstream_versions[-1] if upstream_versions else None
+    if upstream and taken and not is_detached:
+        base = Version.parse(taken)
+        behind = sum(1 for v in upstream_versions if Version.parse(v) > base)
+    return ForkStatus(lg=latest.lg, slug=latest.slug, title=latest.title,
+                      municipality_name=name_of(latest.lg),
+                      prefecture_code=_prefecture(latest.lg), latest_version=latest.version,
+                      upstream_template=upstream, upstream_version=taken,
+                      upstream_latest=up_latest, behind=behind, detached=is_detached)
+
+
+def divergence_of(service: RegistryService, status: ForkStatus) -> list[Divergence]:
+    """The fork's latest version against the upstream version it took, classified."""
+    if not status.upstream_template or not status.upstream_version:
+        return []
+    from registry.errors import RegistryError
+
+    up = TemplateKey.parse(status.upstream_template)
+    try:
+        result = service.diff_versions(VersionKey(up.lg, up.slug, status.upstream_version),
+                                       VersionKey(status.lg, status.slug, status.latest_version))
+    except RegistryError:
+        return []  # an upstream the registry does not hold (or unreadable): nothing to compare
+    return classify(result.diff.changes)
+
+
+def _versions_of(service: RegistryService, name: str) -> list[VersionRecord]:
+    key = TemplateKey.parse(name)
+    return service.index.versions(key.lg, key.slug)
+
+
+def refresh(service: RegistryService, name: str, *, with_divergence: bool) -> ForkStatus | None:
+    """Recompute one template's status (and divergence); None when the index has no version."""
+    versions = _versions_of(service, name)
+    if not versions:
+        return None
+    detached = _detached_versions(service, [name]).get(name, {})
+    latest = versions[-1]
+    upstream = latest.upstream_template or next(iter(detached), None)
+    up_versions = [v.version for v in _versions_of(service, upstream)] if upstream else []
+    status = status_from(versions, up_versions, detached)
+    divergences = divergence_of(service, status) if with_divergence else None
+    service.index.lineage.put(status, divergences)
+    return status
+
+
+def after_publish(service: RegistryService, key: TemplateKey) -> None:
+    """After a version of ``key`` was indexed: its status and divergence, its forks' behind."""
+    name = str(key)
+    refresh(service, name, with_divergence=True)
+    for fork in service.index.lineage.direct_forks(name):
+        refresh(service, fork.name, with_divergence=False)
+
+
+def after_detach(service: RegistryService, key: TemplateKey) -> None:
+    """After ``key`` detached from its upstream."""
+    refresh(service, str(key), with_divergence=True)
+
+
+def rebuild(service: RegistryService, records: list[VersionRecord]) -> None:
+    """Both lineage tables from ``records`` (read from git), replacing what was there."""
+    per: dict[str, list[VersionRecord]] = defaultdict(list)
+    for r in records:
+        per[f"{r.lg}/{r.slug}"].append(r)
+    for vs in per.values():
+        vs.sort(key=lambda r: Version.parse(r.version))
+    detached = _detached_versions(service, sorted(per))
+    statuses: list[ForkStatus] = []
+    divergences: dict[str, list[Divergence]] = {}
+    for name, vs in sorted(per.items()):
+        det = detached.get(name, {})
+        upstream = vs[-1].upstream_template or next(iter(det), None)
+        up_versions = [r.version for r in per.get(upstream, [])] if upstream else []
+        status = status_from(vs, up_versions, det)
+        statuses.append(status)
+        if status.upstream_template:
+            divergences[name] = divergence_of(service, status)
+    service.index.lineage.replace_all(statuses, divergences)
+
+
+def ensure_built(service: RegistryService) -> None:
+    """Build the lineage tables from git once, for an index migrated from before them."""
+    if service.index.lineage.needs_build():
+        rebuild(service, service.records())

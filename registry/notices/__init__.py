@@ -1,0 +1,1 @@
+"""Notices: what reaches staff and other systems when templates change (Atom feeds)."""

@@ -1,0 +1,6 @@
+"""Webhook tests: the receiver module is importable by its name."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
