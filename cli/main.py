@@ -8,6 +8,7 @@ the module name with ``_`` turned into ``-``. Nothing heavy is imported before a
 from __future__ import annotations
 
 import importlib
+import keyword
 import sys
 from pathlib import Path
 
@@ -31,13 +32,18 @@ class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         import pkgutil
 
-        names = [m.name.replace("_", "-") for m in pkgutil.iter_modules(cli.commands.__path__)
+        # A module named after a Python keyword ends in "_" (import_.py is ``yoshiki import``).
+        names = [m.name.rstrip("_").replace("_", "-") for m in pkgutil.iter_modules(cli.commands.__path__)
                  if not m.name.startswith("_")]
         return sorted(names)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         # One file check instead of listing the package (and importing pkgutil) on every run.
         name = cmd_name.replace("-", "_")
+        if name.endswith("_"):  # "import_" is the module of ``yoshiki import``, not a command name
+            return None
+        if keyword.iskeyword(name):
+            name += "_"
         if name.startswith("_") or not any((Path(p) / f"{name}.py").is_file() for p in cli.commands.__path__):
             return None
         module = importlib.import_module(f"cli.commands.{name}")

@@ -624,7 +624,7 @@ class RegistryService:
         files = self.store.read_version(src_key)
         template = parse_json_text(decode_utf8(files[TEMPLATE_FILE], TEMPLATE_FILE), TEMPLATE_FILE)
         schema = parse_json_text(decode_utf8(files[SCHEMA_FILE], SCHEMA_FILE), SCHEMA_FILE)
-        for own in ("maintainers", "local", "lint"):
+        for own in ("maintainers", "local", "lint", "migrations"):  # migrations name this template's versions
             template.pop(own, None)
         template["upstream"] = {"template": str(src), "version": chosen}
         template["changelog"] = f"{src} {chosen} をフォーク（{actor.display}）"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime as _dt
 import json
 import re
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import msgspec
 from registry.errors import NotFound, RegistryError, UsageError
 from registry.models import Issue
 from registry.submissions.validator import FormValidator
+from registry.submissions.values import ValueReader
 from registry.syntax.refs import Resolver
 
 CHUNK = 1 << 20
@@ -35,6 +37,8 @@ _FALSE = frozenset({"false", "いいえ", "no", "n", "0", "×", "✕", "無", "�
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _NUM_RE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 _NON_WS = re.compile(r"[^ \t\r\n]")
+# An entry workbook marks required columns "区分 ※必須" (registry/sheets/entry.py).
+REQUIRED_MARK = re.compile(r"\s*(※必須|\*|（必須）|\(必須\))$")
 _LIST_SPLIT = re.compile(r"\s*[,、;；\n]\s*")
 
 
@@ -76,8 +80,10 @@ def _kind_of(path: Path) -> str:
         return "csv"
     if suffix == ".json":
         return "json"
-    raise UsageError(f"{path}: unknown data format (use .json, .jsonl, .ndjson or .csv)",
-                     detail_ja=f"{path}: データの形式がわかりません（.json、.jsonl、.ndjson、.csv のいずれかにしてください）")
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    raise UsageError(f"{path}: unknown data format (use .json, .jsonl, .ndjson, .csv or .xlsx)",
+                     detail_ja=f"{path}: データの形式がわかりません（.json、.jsonl、.ndjson、.csv、.xlsx のいずれかにしてください）")
 
 
 def iter_jsonl(path: Path, source: str) -> Iterator[Record]:
@@ -364,6 +370,9 @@ class CsvColumns:
         """The field a header names; unknown headers stay as given (the schema reports them)."""
         h = header.strip().lstrip("\ufeff")
         found = self._by_name.get(h) or self._by_title.get(h)
+        if found is None and (bare := REQUIRED_MARK.sub("", h)) != h:
+            h = bare
+            found = self._by_name.get(h) or self._by_title.get(h)
         if found is not None:
             return found
         leaf = self._by_leaf_title.get(h)
@@ -482,6 +491,83 @@ def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto
                                                   f"CSV の書式が正しくありません（{exc}）。", source, line=line, record=line))
 
 
+# --------------------------------------------------------------------------- xlsx
+
+
+def _cell_value(cell: Any, conv: Any) -> Any:
+    if isinstance(cell, str):
+        return conv(cell) if conv is not None else cell
+    if isinstance(cell, _dt.datetime):
+        # A date cell is a date (Excel stores no time for a date typed as 2022/6/13).
+        return cell.date().isoformat() if cell.time() == _dt.time() else cell.isoformat()
+    if isinstance(cell, _dt.date | _dt.time):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return int(cell)
+    return cell
+
+
+def iter_xlsx(path: Path, source: str, columns: CsvColumns) -> Iterator[Record]:
+    """One record per data row of the workbook's first visible sheet; row 1 names the fields.
+
+    The zip is checked before parsing (sizes, ratio, macros, merged cells: registry/sheets/safety.py);
+    rows are read in openpyxl's read-only (streaming) mode. A formula is refused (its value may be
+    stale): paste values instead.
+    """
+    from registry.sheets.safety import is_formula, open_workbook
+
+    book = open_workbook(path)
+    try:
+        sheet = next((ws for ws in book.worksheets if ws.sheet_state == "visible"), None)
+        rows = sheet.iter_rows(values_only=True) if sheet is not None else iter(())
+        header = next(rows, None)
+        if header is None or not any(h is not None for h in header):
+            yield Record(1, 1, error=_issue("csv.empty", "The sheet is empty (no header row).",
+                                            "シートが空です（見出し行がありません）。", source,
+                                            hint="The first row names the fields.",
+                                            hint_ja="1行目に項目名を書いてください。"))
+            return
+        cols = [columns.column(str(h)) if h is not None else None for h in header]
+        plan = [(i, c.tokens, _converter(c)) for i, c in enumerate(cols) if c is not None]
+        for number, row in enumerate(rows, 2):
+            if not any(v is not None and v != "" for v in row):
+                continue
+            value: dict[str, Any] = {}
+            bad = None
+            for i, tokens, conv in plan:
+                cell = row[i] if i < len(row) else None
+                if cell is None or cell == "":
+                    continue
+                if is_formula(cell):
+                    bad = _issue("xlsx.formula", f"Cell {_column_letter(i)}{number} holds a formula ({cell}).",
+                                 f"{_column_letter(i)}{number} のセルが数式（{cell}）です。", source,
+                                 line=number, record=number, hint="Paste the values instead of formulas.",
+                                 hint_ja="数式ではなく値を貼り付けてください（形式を選択して貼り付け → 値）。")
+                    break
+                target = value
+                for tok in tokens[:-1]:
+                    nxt = target.get(tok)
+                    if not isinstance(nxt, dict):
+                        nxt = target[tok] = {}
+                    target = nxt
+                target[tokens[-1]] = _cell_value(cell, conv)
+            if bad is not None:
+                yield Record(number, number, error=bad)
+            else:
+                yield Record(number, number, value)
+    finally:
+        book.close()
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
 # --------------------------------------------------------------------------- checking
 
 
@@ -505,19 +591,59 @@ def iter_records(path: Path, *, columns: CsvColumns | None = None, encoding: str
         return iter_jsonl(path, source)
     if kind == "csv":
         return iter_csv(path, source, columns or CsvColumns({}, None), encoding)
+    if kind == "xlsx":
+        return iter_xlsx(path, source, columns or CsvColumns({}, None))
     return iter_json(path, source)
 
 
+class _Readings:
+    """Reads a refused submission's values as people write them and notes each reading once."""
+
+    MAX_NOTED = 1000
+
+    def __init__(self, values: ValueReader, form: FormValidator, source: str) -> None:
+        self._read = values.read
+        self._normalize = form.normalizer
+        self._source = source
+        self._seen: set[tuple[str, str]] = set()
+
+    def retry(self, value: Any, record: int, line: int | None) -> tuple[Any, list[Issue], bool]:
+        """(the value read again, info notes for readings not noted before in this file, changed)."""
+        new, readings = self._read(value)
+        if not readings:
+            return value, [], False
+        if self._normalize is not None:
+            new = self._normalize(new)
+        notes: list[Issue] = []
+        for r in readings:
+            key = (_POINTER_INDEX.sub("/*", r.pointer), repr(r.written))
+            if key in self._seen or len(self._seen) >= self.MAX_NOTED:
+                continue
+            self._seen.add(key)
+            notes.append(r.issue(self._source, record, line))
+        return new, notes, True
+
+
+_POINTER_INDEX = re.compile(r"/[0-9]+(?=/|$)")
+
+
 def check_file(form: FormValidator, path: Path, tally: Tally, *, encoding: str = "auto",
-               source: str | None = None, columns: CsvColumns | None = None) -> Iterator[Issue]:
-    """Check every submission of one file, yielding issues as they are found (bounded memory)."""
+               source: str | None = None, columns: CsvColumns | None = None,
+               values: ValueReader | None = None) -> Iterator[Issue]:
+    """Check every submission of one file, yielding issues as they are found (bounded memory).
+
+    With ``values`` (see registry/submissions/values.py), a submission refused as written is read
+    once more as people write values (labels, Japanese dates, full-width digits); each reading is
+    reported as an info note.
+    """
     source = source or str(path)
-    if columns is None and path.suffix.lower() == ".csv":
+    if columns is None and path.suffix.lower() in (".csv", ".xlsx", ".xlsm"):
         columns = CsvColumns(form.schema, form.resolver)
     records = iter_records(path, columns=columns, encoding=encoding, source=source)
     tally.files += 1
+    readings = _Readings(values, form, source) if values is not None else None
     if path.suffix.lower() in (".jsonl", ".ndjson"):
-        yield from _check_jsonl(form, path, tally, source)
+        yield from _check_jsonl(form, path, tally, source, readings)
         return
     normalize = form.normalizer
     is_valid = form.is_valid
@@ -530,12 +656,19 @@ def check_file(form: FormValidator, path: Path, tally: Tally, *, encoding: str =
         if is_valid(value):
             tally.valid += 1
             continue
+        if readings is not None:
+            value, notes, changed = readings.retry(value, rec.number, rec.line)
+            yield from notes
+            if changed and is_valid(value):
+                tally.valid += 1
+                continue
         tally.invalid += 1
         yield from form.check(value, file=source, record=rec.number, normalized=True,
                               known_invalid=True, line=rec.line)
 
 
-def _check_jsonl(form: FormValidator, path: Path, tally: Tally, source: str) -> Iterator[Issue]:
+def _check_jsonl(form: FormValidator, path: Path, tally: Tally, source: str,
+                 readings: _Readings | None = None) -> Iterator[Issue]:
     """The hot path: decode with msgspec, ``is_valid`` first, explain only the invalid lines."""
     decode = msgspec.json.decode
     normalize = form.normalizer
@@ -557,6 +690,12 @@ def _check_jsonl(form: FormValidator, path: Path, tally: Tally, source: str) -> 
                 if is_valid(value):
                     valid += 1
                     continue
+                if readings is not None:
+                    value, notes, changed = readings.retry(value, number, number)
+                    yield from notes
+                    if changed and is_valid(value):
+                        valid += 1
+                        continue
                 invalid += 1
                 yield from form.check(value, file=source, record=number, line=number,
                                       normalized=True, known_invalid=True)

@@ -619,10 +619,14 @@ def _editor_handlers() -> list[Any]:
     return list(editor.route_handlers)
 
 
+# The Excel upload's controller uses this module's viewer and helpers: imported once they exist.
+from registry.web import sheet_pages  # noqa: E402
+
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, prefecture_page, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
-                                     login_form, login, logout, me, favicon, *_editor_handlers()],
+                                     login_form, login, logout, me, favicon, *_editor_handlers(),
+                                     *sheet_pages.HANDLERS],
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
            dependencies={"viewer": Provide(provide_viewer, sync_to_thread=False)},
            include_in_schema=False),

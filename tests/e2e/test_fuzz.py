@@ -88,6 +88,8 @@ def test_openapi_lists_every_endpoint(served: Registry) -> None:
         "/api/v1/templates/{lg}/{slug}/versions",
         "/api/v1/templates/{lg}/{slug}/versions/{version}",
         "/api/v1/templates/{lg}/{slug}/versions/{version}/deprecate",
+        "/api/v1/templates/{lg}/{slug}/versions/{version}/entry.xlsx",
+        "/api/v1/templates/{lg}/{slug}/versions/{version}/form.xlsx",
         "/api/v1/templates/{lg}/{slug}/versions/{version}/schema.json",
         "/api/v1/whoami", "/healthz"]
 

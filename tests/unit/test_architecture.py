@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # The pure core: domain modules and the checks, diff, merge, syntax, submissions and editing packages.
 PURE = ("registry.diff", "registry.merge", "registry.checks", "registry.syntax",
         "registry.submissions", "registry.editing", "registry.versioning", "registry.models", "registry.readmodels",
-        "registry.layout", "registry.errors", "registry.municipalities")
+        "registry.layout", "registry.errors", "registry.municipalities", "registry.sheets",
+        "registry.migration")
 FRAMEWORKS = ("litestar", "sqlmodel", "sqlalchemy", "alembic", "git", "httpx", "click", "jinja2",
               "uvicorn", "psycopg")
 # What the pure core may not reach inside the project either: adapters, web, use-cases, CLI.

@@ -14,6 +14,7 @@ from registry.web.api import (
     lineage,
     municipalities,
     prefectures,
+    sheets,
     templates,
     versions,
     webhooks,
@@ -24,5 +25,6 @@ ROUTE_HANDLERS: list[Any] = [
     *changes.HANDLERS, *municipalities.HANDLERS, *account.HANDLERS, *health.HANDLERS,
     *detach.HANDLERS,
     *prefectures.HANDLERS, *audit.HANDLERS, *webhooks.HANDLERS,
+    *sheets.HANDLERS,
 ]
 """Added to the app by ``registry.web.app.create_app``."""
