@@ -68,6 +68,7 @@ from registry.readmodels import (
     VersionRecord,
     author_of,
 )
+from registry.search.fields import field_titles
 from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.syntax.documents import decode_utf8, parse_json_text
 from registry.syntax.refs import SchemaSet
@@ -372,6 +373,7 @@ class RegistryService:
                                          bump=declared, changelog=changelog, extra=extra)
         result.commit = info.commit
         record = self._record(key, template, info, declared, _EVENTS[event])
+        record.field_titles = field_titles(parsed.schema)
         if record.upstream_template and record.upstream_version:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
@@ -657,6 +659,10 @@ class RegistryService:
                 template = {}
             rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
                                s.bump, s.event, s.deprecated, s.deprecated_reason)
+            try:
+                rec.field_titles = field_titles(json.loads(s.schema)) if s.schema else []
+            except ValueError:
+                rec.field_titles = []
             if rec.upstream_template and rec.upstream_version:
                 rec.upstream_commit = commits.get(f"{rec.upstream_template}@{rec.upstream_version}")
             out.append(rec)

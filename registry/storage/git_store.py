@@ -580,8 +580,9 @@ class GitTemplateStore:
         keys: list[VersionKey] = []
         oids: list[str] = []
         deprecated_oids: dict[tuple[str, str], str] = {}
+        schema_oids: dict[tuple[str, str, str], str] = {}
         for entry in listing.split(b"\0"):
-            if not entry.endswith((b"/template.json", b"/deprecated.json")):
+            if not entry.endswith((b"/template.json", b"/deprecated.json", b"/schema.json")):
                 continue
             meta, _, raw_path = entry.partition(b"\t")
             parts = raw_path.decode("utf-8", "surrogateescape").split("/")
@@ -590,6 +591,8 @@ class GitTemplateStore:
                 if LG_RE.fullmatch(lg) and is_slug(slug) and Version.is_valid(version):
                     keys.append(VersionKey(lg, slug, version))
                     oids.append(meta.split()[2].decode())
+            elif len(parts) == 4 and parts[3] == "schema.json":
+                schema_oids[(parts[0], parts[1], parts[2])] = meta.split()[2].decode()
             elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
                 deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
         fallback: dict[str, CommitInfo] | None = None
@@ -597,14 +600,18 @@ class GitTemplateStore:
         with _CatFile(self.path, buffered=True) as cat:
             dep_keys = list(deprecated_oids)
             # One pass, deprecation lists first (a buffered cat-file answers at end of input).
-            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids)
+            with_schema = [k for k in keys if (k.lg, k.slug, k.version) in schema_oids]
+            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids
+                             + [schema_oids[(k.lg, k.slug, k.version)] for k in with_schema])
             for tk in dep_keys:
                 deprecations[tk] = load_deprecations(next(blobs))
             log_thread.join()
             if not commits_box:
                 raise GitError("git log failed while reading the repository")
             commits = commits_box[0]
-            for key, data in zip(keys, blobs, strict=True):
+            templates = [next(blobs) for _ in keys]
+            schemas = {str(k): next(blobs) or b"" for k in with_schema}
+            for key, data in zip(keys, templates, strict=True):
                 found = commits.get(str(key))
                 info: CommitInfo | None
                 bump: str | None = None
@@ -620,6 +627,7 @@ class GitTemplateStore:
                 dep = deprecations.get((key.lg, key.slug), {}).get(key.version)
                 yield StoredVersion(
                     key=key, template=data or b"", commit=info, bump=bump, event=event,
+                    schema=schemas.get(str(key), b""),
                     deprecated=dep is not None,
                     deprecated_reason=str(dep.get("reason", "")) if isinstance(dep, dict) else None,
                 )

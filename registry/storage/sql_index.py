@@ -54,6 +54,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from registry import municipalities
+from registry.search import ranking
+from registry.search.analyser import parse_query
+from registry.storage import search_index
 from registry.errors import Conflict, NotFound, UsageError
 from registry.readmodels import (
     AuditEntry,
@@ -89,7 +92,7 @@ T_EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 T_AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
 T_TOKENS: Table = TokenRow.__table__  # type: ignore[attr-defined]
 
-_VERSION_FIELDS = tuple(f for f in VersionRecord.__struct_fields__ if f != "event")
+_VERSION_FIELDS = tuple(f for f in VersionRecord.__struct_fields__ if f not in ("event", "field_titles"))
 
 
 def normalize(value: str) -> str:
@@ -152,19 +155,56 @@ def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
                      detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
 
 
+class _Desc:
+    """A text that sorts in reverse (for descending keys inside an ascending sort)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Desc) -> bool:
+        return self.value > other.value
+
+    def __gt__(self, other: _Desc) -> bool:
+        return self.value < other.value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Desc) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
+    """The (score, updated_at, fork_count, lg, slug) of a ranked search's last result."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)))
+        if (isinstance(data, list) and len(data) == 6 and data[0] == "r"
+                and isinstance(data[1], int) and isinstance(data[3], int)
+                and all(isinstance(x, str) for x in (data[2], data[4], data[5]))):
+            return data[1], data[2], data[3], data[4], data[5]
+    except (ValueError, UnicodeError, binascii.Error):
+        pass
+    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
+                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
+
+
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
     v = Version.parse(rec.version)
     values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
     values.update(tags=json.dumps(rec.tags, ensure_ascii=False), major=v.major, minor=v.minor,
                   patch=v.patch, published_at=utc_text(rec.published_at), event=rec.event,
-                  deprecated=bool(rec.deprecated))
+                  deprecated=bool(rec.deprecated),
+                  field_titles=json.dumps(rec.field_titles, ensure_ascii=False))
     return values
 
 
 def _record_of(row: Row[Any]) -> VersionRecord:
     m: RowMapping = row._mapping
     values = {f: m[f] for f in _VERSION_FIELDS}
-    values.update(tags=json.loads(m["tags"]), deprecated=bool(m["deprecated"]), event=m["event"])
+    values.update(tags=json.loads(m["tags"]), deprecated=bool(m["deprecated"]), event=m["event"],
+                  field_titles=json.loads(m["field_titles"] or "[]"))
     return VersionRecord(**values)
 
 
@@ -183,6 +223,7 @@ def _template_values(lg: str, slug: str, versions: Sequence[dict[str, Any]]) -> 
         "prefecture_code": prefecture_code_of(lg), "title_norm": normalize(latest["title"]),
         # Newline-separated: a term never contains whitespace, so it cannot span two fields.
         "search_text": "\n".join(normalize(s) for s in searchable if s),
+        "field_titles": latest.get("field_titles") or "[]",
     }
 
 
@@ -348,12 +389,17 @@ class SqlIndex:
         ordered = sorted(versions, key=lambda v: (v["published_at"], v["lg"], v["slug"],
                                                   v["major"], v["minor"], v["patch"]))
         with self._write() as conn:
-            for table in (T_TAGS, T_LINEAGE, T_VERSIONS):
+            for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
                 conn.execute(delete(table))
             self._delete_templates(conn)
             for table, rows in ((T_VERSIONS, versions), (T_TEMPLATES, templates),
                                 (T_TAGS, tags), (T_LINEAGE, lineage)):
                 self._bulk_insert(conn, table, rows)
+            ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
+                select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
+            self._bulk_insert(conn, search_index.T_TERMS, [
+                row for t in templates
+                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)])
             seen = {tuple(r) for r in conn.execute(select(
                 T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
             now = now_text()
@@ -370,7 +416,7 @@ class SqlIndex:
             self._bulk_insert(conn, T_EVENTS, events)
             # Fresh statistics after a bulk load: the planners choose between the text index
             # and the updated_at order by them.
-            for table in (T_TEMPLATES, T_TAGS, T_VERSIONS):
+            for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
                 conn.exec_driver_sql(f"ANALYZE {table.name}")
 
     def _delete_templates(self, conn: Connection) -> None:
@@ -444,6 +490,8 @@ class SqlIndex:
         tags = [{"lg": lg, "slug": slug, "tag": t} for t in dict.fromkeys(json.loads(values["tags"]))]
         if tags:
             conn.execute(insert(T_TAGS), tags)
+        tid = conn.execute(select(T_TEMPLATES.c.id).where(here)).scalar_one()
+        search_index.replace_terms(conn, tid, values)
         touched = {f"{lg}/{slug}", values["upstream_template"], before[0] if before else None}
         for name in sorted(t for t in touched if t and "/" in t):
             ulg, _, uslug = name.partition("/")
@@ -476,6 +524,8 @@ class SqlIndex:
         if prefecture:
             conds.append(t.c.prefecture_code == self._prefecture(prefecture))
         terms = query_terms(q)
+        if terms:
+            return self._search_ranked(q or "", terms, conds, cursor, limit)
         conds.extend(self._text_conditions(terms))
         rank: ColumnElement[int]
         if terms:
@@ -504,6 +554,52 @@ class SqlIndex:
             next_cursor = _encode_cursor([last["rank"], last["updated_at"], last["lg"],
                                           last["slug"]])
         return [_summary_of(r._mapping) for r in page], next_cursor
+
+    def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
+                       cursor: str | None, limit: int) -> tuple[list[TemplateSummary], str | None]:
+        """Search by meaning (registry/search): keys from the btree, substrings as before,
+        scored and ordered in Python so that both backends answer alike."""
+        t = T_TEMPLATES
+        query = parse_query(q)
+        head = (t.c.id, t.c.title_norm, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug)
+        with self._read() as conn:
+            by_id = search_index.postings(conn, query.all_keys())
+            substring = {r[0] for r in conn.execute(
+                select(t.c.id).where(*filters, *self._text_conditions(terms)))}
+            candidates: dict[int, Any] = {}
+            ids = sorted(set(by_id) | substring)
+            for i in range(0, len(ids), 500):
+                part = ids[i:i + 500]
+                for row in conn.execute(select(*head).where(t.c.id.in_(part), *filters)):
+                    candidates[row[0]] = row
+        ranked: list[tuple[tuple[Any, ...], int, tuple[str, int] | None]] = []
+        for tid, row in candidates.items():
+            scored = ranking.score(query, row[1], tid in substring, by_id.get(tid, {}))
+            if scored is None:
+                continue
+            # Ascending sort key: score desc, updated_at desc, fork_count desc, lg, slug.
+            key = (-scored.score, _Desc(row[2]), -row[3], row[4], row[5])
+            ranked.append((key, tid, scored.reason))
+        ranked.sort(key=lambda r: r[0])
+        if cursor:
+            score_, updated, forks, lg, slug = _decode_ranked_cursor(cursor)
+            after = (-score_, _Desc(updated), -forks, lg, slug)
+            ranked = [r for r in ranked if r[0] > after]
+        page = ranked[:limit]
+        with self._read() as conn:
+            rows = {r._mapping["id"]: r._mapping for r in conn.execute(
+                select(t).where(t.c.id.in_([p[1] for p in page])))}
+        items = []
+        for _key, tid, reason in page:
+            m = rows[tid]
+            summary = _summary_of(m)
+            summary.match_reason, summary.match_reason_en = ranking.reason_text(reason, m)
+            items.append(summary)
+        next_cursor = None
+        if len(ranked) > limit:
+            k = page[-1][0]
+            next_cursor = _encode_cursor(["r", -k[0], k[1].value, -k[2], k[3], k[4]])
+        return items, next_cursor
 
     def _contains(self, col: Any, term: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":
