@@ -11,7 +11,7 @@ Score, highest first:
 
 A template is a result when, for every query term, the groups it matched cover more than
 half of the term's characters (「欠席届」 finds 欠席・遅刻・早退連絡 through 欠席; 「稲城市」 does not
-find every city through 市), or when it contains every term as a
+find every city through 市); a number or latin code in the query must match, or when it contains every term as a
 substring (the earlier rule, kept so nothing found before is lost).
 """
 
@@ -57,6 +57,8 @@ def score(query: Query, title_norm: str, substring_hit: bool,
         for g in term_groups:
             hits = [postings[k] for k in g.alternatives if k in postings]
             if not hits:
+                if g.text.isascii() and g.text.isalnum():
+                    ok = False  # a number or a code in the query (様式12号) must be there
                 continue
             matched += 1
             covered += len(g.text)
