@@ -184,11 +184,15 @@ def search(pattern: str, text: str) -> bool:
 class Node:
     """A node of the pattern's parse tree."""
 
-    kind: Literal["chars", "seq", "alt", "repeat", "empty", "start", "end"]
+    # "boundary"/"nonboundary" (\b, \B) only in trees from ``parse_exact``.
+    kind: Literal["chars", "seq", "alt", "repeat", "empty", "start", "end", "boundary",
+                  "nonboundary"]
     chars: CharSet | None = None
     children: list[Node] = field(default_factory=list)
     min: int = 0
     max: int | None = None  # None: unbounded
+    lazy: bool = False  # a lazy quantifier (same language; engines may rewrite it differently)
+    text: str = ""  # the pattern text of a quantified atom (kept on the quantifier's child)
 
 
 class PatternSyntaxError(ValueError):
@@ -199,9 +203,13 @@ _CONTROL_ESCAPES = {"t": 9, "n": 10, "v": 11, "f": 12, "r": 13, "0": 0}
 
 
 class _Parser:
-    def __init__(self, pattern: str) -> None:
+    def __init__(self, pattern: str, dot: CharSet = DOT, boundaries: bool = False) -> None:
         self.p = pattern
         self.i = 0
+        self.dot = dot
+        self.boundaries = boundaries  # \b, \B as nodes of their own (else: matching nothing)
+        # What the tree only approximates (look-arounds, back-references, ...): see parse_exact.
+        self.inexact: list[str] = []
         # Look-ahead bodies (and whether only ``^`` precedes them): each is matched on its own.
         self.lookaheads: list[tuple[Node, bool]] = []
         self._at_start = True
@@ -226,8 +234,10 @@ class _Parser:
     def sequence(self) -> Node:
         items: list[Node] = []
         while self.peek() not in ("", "|", ")"):
+            start = self.i
             self._at_start = all(n.kind == "start" for n in items)
             atom = self.atom()
+            atom.text = self.p[start:self.i]
             items.append(self.quantified(atom))
         if not items:
             return Node("empty")
@@ -250,9 +260,10 @@ class _Parser:
             lo, hi = bounds
         else:
             return atom
-        if self.peek() == "?":
+        lazy = self.peek() == "?"
+        if lazy:
             self.i += 1  # lazy: the same choices, explored in another order
-        return Node("repeat", children=[atom], min=lo, max=hi)
+        return Node("repeat", children=[atom], min=lo, max=hi, lazy=lazy)
 
     def braces(self) -> tuple[int, int | None] | None:
         j = self.p.find("}", self.i)
@@ -282,6 +293,11 @@ class _Parser:
                 lookaround = True
             elif self.p.startswith("?<", self.i):
                 self.i = self.p.index(">", self.i) + 1
+            elif self.peek() == "?":
+                self.inexact.append("modifiers")
+                self.i = self.p.index(":", self.i) + 1
+            if lookaround:
+                self.inexact.append("lookaround")
             inner = self.alternation()
             if self.peek() != ")":
                 raise PatternSyntaxError("unbalanced parenthesis")
@@ -290,7 +306,7 @@ class _Parser:
                 self.lookaheads.append((inner, at_start))
             return Node("empty") if lookaround else inner
         if c == ".":
-            return Node("chars", chars=DOT)
+            return Node("chars", chars=self.dot)
         if c == "^":
             return Node("start")
         if c == "$":
@@ -305,13 +321,18 @@ class _Parser:
         c = self.peek()
         if c in ("b", "B"):
             self.i += 1
+            if self.boundaries:
+                return Node("boundary" if c == "b" else "nonboundary")
+            self.inexact.append("word boundary")
             return Node("empty")
         if c.isdigit() and c != "0":
             while self.peek().isdigit():
                 self.i += 1
+            self.inexact.append("back-reference")
             return Node("empty")  # back-reference: not modelled
         if c == "k" and self.peek(1) == "<":
             self.i = self.p.index(">", self.i) + 1
+            self.inexact.append("back-reference")
             return Node("empty")
         return Node("chars", chars=self.escape_set())
 
@@ -329,6 +350,10 @@ class _Parser:
             name = self.p[self.i + 1: j]
             self.i = j + 1
             prop, _, value = name.partition("=")
+            exact = unicode_property(name)
+            if exact is not None:
+                return exact.complement() if c == "P" else exact
+            self.inexact.append(f"\\{c}{{{name}}}")
             chars = _SCRIPTS.get((value or prop).lower(), ANY)
             if prop.lower() in ("scx", "script_extensions") and chars is not ANY:
                 chars = chars.union(_KANA_COMMON)
@@ -351,6 +376,8 @@ class _Parser:
             else:
                 code = int(self.p[self.i: self.i + 4], 16)
                 self.i += 4
+                if 0xD800 <= code <= 0xDFFF:
+                    self.inexact.append("surrogate escape")
             return CharSet([(code, code)])
         return CharSet.of(c)
 
@@ -400,6 +427,37 @@ def parse(pattern: str) -> Node:
         return _Parser(pattern).parse()
     except (ValueError, IndexError) as exc:
         raise PatternSyntaxError(str(exc)) from None
+
+
+class Inexact(PatternSyntaxError):
+    """The pattern uses a construct the tree cannot represent exactly (``parse_exact``)."""
+
+
+def parse_exact(pattern: str, dot: CharSet = DOT, boundaries: bool = False) -> Node:
+    """Parse ``pattern`` into a tree whose language is exactly the pattern's, or raise.
+
+    ``dot`` is the set ``.`` stands for (engines differ on the line terminators it excludes);
+    with ``boundaries``, ``\\b``/``\\B`` become ``boundary``/``nonboundary`` nodes (the caller
+    decides what a word character is), else they are inexact.
+    Raises ``Inexact`` for look-arounds, back-references, ``\\b``/``\\B``, modifiers
+    (``(?i:…)``), surrogate ``\\u`` escapes and ``\\p{…}`` properties without an exact table
+    (see ``unicode_property``); ``PatternSyntaxError`` for what the reader cannot parse.
+    """
+    parser = _Parser(pattern, dot, boundaries)
+    try:
+        tree = parser.parse()
+    except (ValueError, IndexError) as exc:
+        raise PatternSyntaxError(str(exc)) from None
+    if parser.inexact:
+        raise Inexact(", ".join(dict.fromkeys(parser.inexact)))
+    return tree
+
+
+def unicode_property(name: str) -> CharSet | None:
+    """The exact set of a ``\\p{name}`` property, or None when we hold no exact table for it."""
+    from registry.syntax import unicode_tables  # large tables: loaded only when a \p is read
+
+    return unicode_tables.lookup(name)
 
 
 # --- facts about a tree ----------------------------------------------------------------------
