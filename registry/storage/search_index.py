@@ -15,7 +15,16 @@ from typing import Any
 from sqlalchemy import Connection, Table, delete, insert, select
 
 from registry.search.analyser import keys_of
-from registry.search.ranking import CODES, DESCRIPTION, FIELD, MUNICIPALITY, TAG, TITLE, TITLE_EN, Posting
+from registry.search.ranking import (
+    CODES,
+    DESCRIPTION,
+    FIELD,
+    MUNICIPALITY,
+    TAG,
+    TITLE,
+    TITLE_EN,
+    Posting,
+)
 from registry.storage.tables import SearchTermRow
 
 T_TERMS: Table = SearchTermRow.__table__  # type: ignore[attr-defined]

@@ -54,9 +54,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
 
 from registry import municipalities
-from registry.search import ranking
-from registry.search.analyser import parse_query
-from registry.storage import search_index
 from registry.errors import Conflict, NotFound, UsageError
 from registry.readmodels import (
     AuditEntry,
@@ -65,6 +62,9 @@ from registry.readmodels import (
     TokenInfo,
     VersionRecord,
 )
+from registry.search import ranking
+from registry.search.analyser import parse_query
+from registry.storage import search_index
 from registry.storage.tables import (
     AuditRow,
     EventRow,
