@@ -62,10 +62,14 @@ def _witness_line(c: Change, lang: str) -> str | None:
         v = v[:157] + "..."
     found, part = _at_field(c.witness.value, c.field)
     focus = f"{c.field} = {_dump(part)}" if c.field and found else ""
+    filled = c.witness_form_ja if lang == "ja" else c.witness_form_en
+    if filled:  # the witness as a filled form (registry.diff.explain)
+        focus = f"「{filled}」" if lang == "ja" else f'"{filled}"'
     if lang == "ja":
         side, other = ("旧版", "新版") if c.witness.accepted_by == "old" else ("新版", "旧版")
         if focus:
-            return f"    例: {focus} の申請データは{side}で有効、{other}で無効（全体: {v}）"
+            sep = "" if focus.endswith("」") else " "
+            return f"    例: {focus}{sep}の申請データは{side}で有効、{other}で無効（全体: {v}）"
         if c.field and c.kind.startswith("required_"):
             return f"    例: {c.field} のない申請データは{side}で有効、{other}で無効（全体: {v}）"
         return f"    例: {v} は{side}で有効、{other}で無効"

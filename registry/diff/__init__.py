@@ -7,7 +7,7 @@ SQL or git.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from registry.diff.model import (
     MODES,
@@ -17,6 +17,7 @@ from registry.diff.model import (
     Policy,
     Verdict,
     Witness,
+    combine,
 )
 from registry.errors import InvalidTemplate, UsageError
 from registry.models import Issue
@@ -71,8 +72,6 @@ def mode_directions(mode: str) -> tuple[bool, bool]:
 
 def combine_verdicts(verdicts: list[Verdict]) -> Verdict:
     """breaking if any is breaking, else unknown if any is unknown, else compatible."""
-    from registry.diff.engine import combine
-
     return combine(verdicts)
 
 
@@ -122,23 +121,20 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     # Dialects and references (docs/diff.md "Dialects"): from here on both are 2020-12 with
     # references as root pointers or absolute URIs.
     old, new, old_schemas, new_schemas = prepare(old, new, old_schemas, new_schemas)
-    from registry.diff.engine import BR, UNK, Engine, combine
-    from registry.diff.messages import render
     from registry.diff.normalize import Side
+    from registry.diff.walk.core import BR, UNK, Walk
     from registry.diff.witness import WitnessBuilder
 
     policy = policy or Policy()
     mode_directions(mode)
-    _check_schema(old, "old")
-    _check_schema(new, "new")
-    too_deep = _too_deep(old) or _too_deep(new)
+    too_deep = not _admitted(old, "old") or not _admitted(new, "new")
     if too_deep:
         return _too_complex_diff(old, new, mode, policy)
     old_schemas = old_schemas or SchemaSet()
     new_schemas = new_schemas or old_schemas
     o_side = Side("old", old, old_schemas)
     n_side = Side("new", new, new_schemas)
-    pending = Engine(o_side, n_side, policy).run()
+    pending = Walk(o_side, n_side, policy).run()
     builder = WitnessBuilder(o_side, n_side, policy, old_schemas, new_schemas) if witnesses else None
     changes: list[Change] = []
     for p in pending:
@@ -160,8 +156,17 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
                 c.backward = UNK
             if c.forward == BR and (c.witness is None or c.witness.accepted_by != "new"):
                 c.forward = UNK
-        c.message, c.message_ja = render(c)
         changes.append(c)
+    # Changes whose field names the instance place their keyword constrains (not propertyNames,
+    # contains — "some item", not every item — or an undeclared property): only these are
+    # explained field by field.
+    placed = {id(p.change) for p in pending
+              if p.ctx.ipath is not None and all(tok[0] != "x" for tok in p.ctx.ipath)
+              and not p.change.kind.startswith(("contains", "min_contains", "max_contains"))}
+    changes = _semantic(changes, o_side, n_side, policy, builder, placed)
+    required: dict[str, frozenset[str]] = {}
+    for c in changes:
+        c.message, c.message_ja = _message(c, old, new, required, builder)
     changes.sort(key=_rank)
     d = Diff(backward=combine(c.backward for c in changes), forward=combine(c.forward for c in changes),
              bump="none", changes=changes, mode=mode.upper(), policy=policy.name)
@@ -169,22 +174,90 @@ def diff(old: Any, new: Any, policy: Policy | None = None, *, mode: str = "BACKW
     return d
 
 
+def _semantic(changes: list[Change], o_side: Any, n_side: Any, policy: Policy, builder: Any,
+              placed: set[int]) -> list[Change]:
+    """Decide the directions the walk did not prove by inclusion, and explain (explain.py)."""
+    from registry.diff import explain
+    from registry.diff.verdicts import Direction, Fields, decide
+    from registry.diff.witness import WitnessBuilder
+
+    if not any(not c.cosmetic for c in changes):
+        return changes
+    # A direction the walk proved (all compatible) or refuted with a checked value is settled.
+    sem: dict[str, Direction] = {}
+    todo: list[Literal["backward", "forward"]] = []
+    for d, src in (("backward", "old"), ("forward", "new")):
+        if all(getattr(c, d) == "compatible" for c in changes):
+            continue
+        w = next((c.witness for c in changes if getattr(c, d) == "breaking" and c.witness is not None
+                  and c.witness.accepted_by == src), None)
+        if w is not None:
+            sem[d] = Direction(False, w.value)
+        else:
+            todo.append("backward" if d == "backward" else "forward")
+    if todo:
+        checker = builder or WitnessBuilder(o_side, n_side, policy, o_side.schemas, n_side.schemas)
+        sem.update(decide(o_side, n_side, policy, checker.valid, tuple(todo)))
+    out = explain.apply(changes, sem, Fields(o_side, n_side, policy), placed)
+    if builder is None:  # witnesses=False
+        for c in out:
+            c.witness = None
+    return out
+
+
+def _message(c: Change, old: Any, new: Any, required: dict[str, frozenset[str]],
+             builder: Any) -> tuple[str, str]:
+    from registry.diff import explain
+    from registry.diff.messages import render
+
+    forms = explain.witness_forms(c, old, new, required)
+    if forms is not None:
+        c.witness_form_en, c.witness_form_ja = forms
+    said = explain.staff_message(c)
+    if said is None and builder is not None and c.witness is not None:
+        sides = {"old": builder.sides["old"], "new": builder.sides["new"]}
+
+        def sample(side: str, node: Any) -> Any:
+            return builder.sample(sides[side], node, sides[side].root_base)
+
+        said = explain.requirement_message(c, old, new, builder.valid, sample)
+    return said or render(c)
+
+
 MAX_JSON_DEPTH = 128
+_ADMITTED: dict[bytes, None] = {}  # documents already checked (a registry diffs one version many times)
+
+
+def _admitted(schema: Any, which: str) -> bool:
+    """Valid against the meta-schema (else InvalidTemplate) and not deeper than MAX_JSON_DEPTH."""
+    import msgspec
+
+    try:
+        key: bytes | None = msgspec.json.encode(schema)
+    except Exception:  # not JSON data, or nested beyond the encoder's own limit
+        key = None
+    if key is not None and key in _ADMITTED:
+        return True
+    _check_schema(schema, which)
+    if _too_deep(schema):
+        return False
+    if key is not None:
+        if len(_ADMITTED) >= 32:
+            _ADMITTED.pop(next(iter(_ADMITTED)))
+        _ADMITTED[key] = None
+    return True
 
 
 def _too_deep(doc: Any) -> bool:
-    """Deeper than MAX_JSON_DEPTH (checked without recursion: hostile input must not crash)."""
-    if not isinstance(doc, dict | list):
-        return False
-    stack: list[tuple[Any, int]] = [(doc, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_JSON_DEPTH:
-            return True
-        for v in node.values() if isinstance(node, dict) else node:
-            if isinstance(v, dict | list):
-                stack.append((v, depth + 1))
-    return False
+    """Deeper than MAX_JSON_DEPTH (level by level, without recursion: hostile input must not
+    crash)."""
+    level = [doc] if isinstance(doc, dict | list) else []
+    for _ in range(MAX_JSON_DEPTH + 1):
+        if not level:
+            return False
+        level = [v for node in level for v in (node.values() if isinstance(node, dict) else node)
+                 if isinstance(v, dict | list)]
+    return bool(level)
 
 
 def _too_complex_diff(old: Any, new: Any, mode: str, policy: Policy) -> Diff:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 import msgspec
@@ -70,6 +71,10 @@ class Change(msgspec.Struct, kw_only=True):
     behavioural: bool = False
     # The display label of an enum value (x-yoshiki-enum-labels), for messages.
     value_label: str | None = None
+    # The witness shown as a filled form (「区分: 早退、時刻: （空欄）」), Japanese and English;
+    # not part of the JSON contract (``witness`` keeps the raw value).
+    witness_form_ja: str | None = None
+    witness_form_en: str | None = None
 
 
 class Diff(msgspec.Struct, kw_only=True):
@@ -90,3 +95,15 @@ class CompatResult(msgspec.Struct, kw_only=True):
     verdict: Verdict
     mode: str
     diffs: list[Diff]
+
+
+def combine(verdicts: Iterable[Verdict]) -> Verdict:
+    """breaking if any is breaking, else unknown if any is unknown, else compatible."""
+    out: Verdict = "compatible"
+    for v in verdicts:
+        if v == "breaking":
+            return "breaking"
+        if v == "unknown":
+            out = "unknown"
+    return out
+

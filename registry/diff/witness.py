@@ -14,9 +14,9 @@ import math
 from fractions import Fraction
 from typing import Any
 
-from registry.diff.engine import Gen, Pending
 from registry.diff.model import Policy, Witness
 from registry.diff.normalize import Side, canon, finite_values, number, types_of
+from registry.diff.walk.core import Gen, Pending
 from registry.syntax import regexes
 from registry.syntax.refs import SchemaSet
 
@@ -438,13 +438,12 @@ _COMPILED: dict[tuple[str, bool, int], Any] = {}
 def _compiled(schema: Any, formats: bool, schemas: SchemaSet) -> Any:
     """A validator for a whole schema, reused across diffs (a registry diffs one old version
     against many new ones; compiling a 500-field form costs more than comparing it)."""
-    import json
-
     import jsonschema_rs
+    import msgspec
 
     try:
-        text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError):
+        text = msgspec.json.encode(schema, order="sorted").decode()
+    except Exception:  # not JSON data (or nested beyond the encoder's limit)
         return None
     # The schema set only matters to a schema with references (a cached validator keeps its set
     # alive, so its id cannot be reused by another set while cached).

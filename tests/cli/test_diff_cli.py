@@ -107,7 +107,7 @@ def test_text_is_japanese_grouped_by_field_breaking_first(run_cli: RunCli, repo:
         "■ 『区分』（/kubun）",
         "  [後方: 非互換 / 前方: 互換] enum_value_removed /properties/kubun/enum: 『区分』の選択肢「早退」が削除されました。"
         "これまでに受け付けた「早退」の申請データは新しい版では無効になります。",
-        '    例: /kubun = "早退" の申請データは旧版で有効、新版で無効（全体: {"kubun":"早退"}）',
+        '    例: 「区分: 早退」の申請データは旧版で有効、新版で無効（全体: {"kubun":"早退"}）',
         "  [後方: 互換 / 前方: 互換] annotation_changed /properties/kubun/description: 『区分』の説明・表示（description）"
         "が変わりました。受け付けるデータは変わりません。",
         "■ 『欠席連絡』（フォーム全体）",

@@ -234,6 +234,10 @@ def _arrays(flat: list[Located], ctx: Context, depth: int) -> st.SearchStrategy[
 
     def build(h: list[Any]) -> st.SearchStrategy[Any]:
         need = max(0, lo - len(h))
+        if element.is_empty:  # no item can exist (e.g. an item schema that accepts nothing)
+            if need > 0:
+                return st.nothing()
+            return st.just(h)
         tail = st.lists(element, min_size=need, max_size=max(0, min(hi, lo + 4) - len(h)))
         if unique:
             # Deduplicate after drawing: st.lists(unique_by=...) raises InvalidArgument when the

@@ -1,0 +1,1 @@
+"""The keyword walk: where two schemas differ, family by family (core.py is the plumbing)."""
