@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import heapq
 import json
 import secrets
 import unicodedata
@@ -155,25 +156,9 @@ def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
                      detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
 
 
-class _Desc:
-    """A text that sorts in reverse (for descending keys inside an ascending sort)."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str) -> None:
-        self.value = value
-
-    def __lt__(self, other: _Desc) -> bool:
-        return self.value > other.value
-
-    def __gt__(self, other: _Desc) -> bool:
-        return self.value < other.value
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Desc) and self.value == other.value
-
-    def __hash__(self) -> int:
-        return hash(self.value)
+def _time_number(value: str) -> int:
+    """``2026-05-01T09:00:00Z`` as the number 20260501090000 (same order, negatable)."""
+    return int("".join(c for c in value if c.isdigit()) or 0)
 
 
 def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
@@ -573,19 +558,20 @@ class SqlIndex:
                 for row in conn.execute(select(*head).where(t.c.id.in_(part), *filters)):
                     candidates[row[0]] = row
         ranked: list[tuple[tuple[Any, ...], int, tuple[str, int] | None]] = []
+        after: tuple[Any, ...] | None = None
+        if cursor:
+            score_, updated, forks, lg, slug = _decode_ranked_cursor(cursor)
+            after = (-score_, -_time_number(updated), -forks, lg, slug)
         for tid, row in candidates.items():
             scored = ranking.score(query, row[1], tid in substring, by_id.get(tid, {}))
             if scored is None:
                 continue
-            # Ascending sort key: score desc, updated_at desc, fork_count desc, lg, slug.
-            key = (-scored.score, _Desc(row[2]), -row[3], row[4], row[5])
-            ranked.append((key, tid, scored.reason))
-        ranked.sort(key=lambda r: r[0])
-        if cursor:
-            score_, updated, forks, lg, slug = _decode_ranked_cursor(cursor)
-            after = (-score_, _Desc(updated), -forks, lg, slug)
-            ranked = [r for r in ranked if r[0] > after]
-        page = ranked[:limit]
+            # Ascending key: score desc, updated_at desc, fork_count desc, lg, slug (bytewise).
+            key = (-scored.score, -_time_number(row[2]), -row[3], row[4], row[5])
+            if after is None or key > after:
+                ranked.append((key, tid, scored.reason))
+        top = heapq.nsmallest(limit + 1, ranked, key=lambda r: r[0])
+        page = top[:limit]
         with self._read() as conn:
             rows = {r._mapping["id"]: r._mapping for r in conn.execute(
                 select(t).where(t.c.id.in_([p[1] for p in page])))}
@@ -596,9 +582,9 @@ class SqlIndex:
             summary.match_reason, summary.match_reason_en = ranking.reason_text(reason, m)
             items.append(summary)
         next_cursor = None
-        if len(ranked) > limit:
-            k = page[-1][0]
-            next_cursor = _encode_cursor(["r", -k[0], k[1].value, -k[2], k[3], k[4]])
+        if len(top) > limit:
+            k, tid = page[-1][0], page[-1][1]
+            next_cursor = _encode_cursor(["r", -k[0], rows[tid]["updated_at"], -k[2], k[3], k[4]])
         return items, next_cursor
 
     def _contains(self, col: Any, term: str) -> ColumnElement[bool]:
