@@ -80,14 +80,17 @@ def insert_all(conn: Connection, rows: Iterable[dict[str, Any]]) -> None:
         conn.execute(insert(T_TERMS), batch)
 
 
-def postings(conn: Connection, keys: Iterable[str]) -> dict[int, dict[str, Posting]]:
-    """Per template id, the query keys it holds."""
+def postings(conn: Connection, keys: Iterable[str],
+             template_ids: list[int] | None = None) -> dict[int, dict[str, Posting]]:
+    """Per template id (of ``template_ids``, else all), the query keys it holds."""
     out: dict[int, dict[str, Posting]] = {}
     wanted = sorted(set(keys))
     for i in range(0, len(wanted), _CHUNK):
         part = wanted[i:i + _CHUNK]
         stmt = select(T_TERMS.c.template_id, T_TERMS.c.term, T_TERMS.c.code, T_TERMS.c.pos).where(
             T_TERMS.c.term.in_(part))
+        if template_ids is not None:
+            stmt = stmt.where(T_TERMS.c.template_id.in_(template_ids))
         for tid, term, code, pos in conn.execute(stmt):
             out.setdefault(tid, {})[term] = Posting(code, pos)
     return out

@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import heapq
 import json
 import secrets
 import unicodedata
@@ -45,9 +44,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
+    union,
     update,
 )
 from sqlalchemy.engine import RowMapping, make_url
@@ -154,11 +155,6 @@ def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
         pass
     raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
                      detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
-
-
-def _time_number(value: str) -> int:
-    """``2026-05-01T09:00:00Z`` as the number 20260501090000 (same order, negatable)."""
-    return int("".join(c for c in value if c.isdigit()) or 0)
 
 
 def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
@@ -542,49 +538,79 @@ class SqlIndex:
 
     def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
                        cursor: str | None, limit: int) -> tuple[list[TemplateSummary], str | None]:
-        """Search by meaning (registry/search): keys from the btree, substrings as before,
-        scored and ordered in Python so that both backends answer alike."""
-        t = T_TEMPLATES
+        """Search by meaning (registry/search/ranking.py), scored and paged in one SQL statement.
+
+        The query's keys are looked up in ``search_terms`` (btree on term) and aggregated per
+        template into one best-field weight per query group; the same integer arithmetic on
+        both backends gives the same order. Terms of three or more characters also match as
+        substrings (the trigram index), as before.
+        """
+        t, k = T_TEMPLATES, search_index.T_TERMS
         query = parse_query(q)
-        head = (t.c.id, t.c.title_norm, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug)
-        with self._read() as conn:
-            by_id = search_index.postings(conn, query.all_keys())
-            substring = {r[0] for r in conn.execute(
-                select(t.c.id).where(*filters, *self._text_conditions(terms)))}
-            candidates: dict[int, Any] = {}
-            ids = sorted(set(by_id) | substring)
-            for i in range(0, len(ids), 500):
-                part = ids[i:i + 500]
-                for row in conn.execute(select(*head).where(t.c.id.in_(part), *filters)):
-                    candidates[row[0]] = row
-        ranked: list[tuple[tuple[Any, ...], int, tuple[str, int] | None]] = []
-        after: tuple[Any, ...] | None = None
+        weight = literal_column("(search_terms.code / 10)", Integer)
+        cols: list[Any] = [k.c.template_id.label("tid")]
+        groups = [g for term in query.groups for g in term]
+        for i, g in enumerate(groups):
+            cols.append(func.max(case((k.c.term.in_(sorted(g.alternatives)), weight), else_=0)).label(f"g{i}"))
+            cols.append(func.max(case((k.c.term == g.text, weight), else_=0)).label(f"e{i}"))
+        hits = (select(*cols).where(k.c.term.in_(sorted(query.all_keys())))
+                .group_by(k.c.template_id).cte("hits"))
+        conds: list[ColumnElement[bool]] = []
+        n = 0
+        for term_groups in query.groups:
+            total = sum(len(g.text) for g in term_groups)
+            covered: Any = literal(0, Integer)
+            for g in term_groups:
+                gi = hits.c[f"g{n}"]
+                covered = covered + case((gi > 0, len(g.text)), else_=0)
+                if g.text.isascii() and g.text.isalnum():
+                    conds.append(gi > 0)
+                n += 1
+            conds.append(covered * 2 > total)
+        branches = [select(hits.c.tid.label("id")).where(*conds)]
+        if all(len(term) >= 3 for term in terms):
+            branches.append(select(t.c.id.label("id")).where(*self._text_conditions(terms)))
+        cand = (branches[0] if len(branches) == 1 else union(*branches)).subquery("cand")
+        score: Any = (case((t.c.title_norm == " ".join(query.terms), 100_000), else_=0)
+                      + case((and_(*(self._contains(t.c.title_norm, term) for term in terms)), 10_000),
+                             else_=0))
+        for i in range(len(groups)):
+            cg, ce = func.coalesce(hits.c[f"g{i}"], 0), func.coalesce(hits.c[f"e{i}"], 0)
+            score = score + cg * case((and_(ce == cg, cg > 0), 2), else_=1)
+        inner = (select(t.c.id, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug,
+                        score.label("score"))
+                 .select_from(cand.join(t, t.c.id == cand.c.id)
+                              .outerjoin(hits, hits.c.tid == cand.c.id))
+                 .where(*filters).subquery("ranked"))
+        r = inner.c
+        where: list[ColumnElement[bool]] = []
         if cursor:
-            score_, updated, forks, lg, slug = _decode_ranked_cursor(cursor)
-            after = (-score_, -_time_number(updated), -forks, lg, slug)
-        for tid, row in candidates.items():
-            scored = ranking.score(query, row[1], tid in substring, by_id.get(tid, {}))
-            if scored is None:
-                continue
-            # Ascending key: score desc, updated_at desc, fork_count desc, lg, slug (bytewise).
-            key = (-scored.score, -_time_number(row[2]), -row[3], row[4], row[5])
-            if after is None or key > after:
-                ranked.append((key, tid, scored.reason))
-        top = heapq.nsmallest(limit + 1, ranked, key=lambda r: r[0])
-        page = top[:limit]
+            sc, upd, forks, lg, slug = _decode_ranked_cursor(cursor)
+            where.append(or_(r.score < sc, and_(r.score == sc, or_(
+                r.updated_at < upd, and_(r.updated_at == upd, or_(
+                    r.fork_count < forks, and_(r.fork_count == forks, or_(
+                        r.lg > lg, and_(r.lg == lg, r.slug > slug)))))))))
+        stmt = (select(r.id, r.score, r.updated_at, r.fork_count, r.lg, r.slug).where(*where)
+                .order_by(r.score.desc(), r.updated_at.desc(), r.fork_count.desc(), r.lg, r.slug)
+                .limit(limit + 1))
         with self._read() as conn:
-            rows = {r._mapping["id"]: r._mapping for r in conn.execute(
-                select(t).where(t.c.id.in_([p[1] for p in page])))}
+            top = conn.execute(stmt).all()
+            page = top[:limit]
+            ids = [row[0] for row in page]
+            rows = {m["id"]: m for m in conn.execute(select(t).where(t.c.id.in_(ids))).mappings()}
+            postings = search_index.postings(conn, query.all_keys(), ids)
         items = []
-        for _key, tid, reason in page:
-            m = rows[tid]
+        for row in page:
+            m = rows[row[0]]
+            scored = ranking.score(query, m["title_norm"], True, postings.get(row[0], {}))
             summary = _summary_of(m)
-            summary.match_reason, summary.match_reason_en = ranking.reason_text(reason, m)
+            summary.match_reason, summary.match_reason_en = ranking.reason_text(
+                scored.reason if scored else None, m)
             items.append(summary)
         next_cursor = None
         if len(top) > limit:
-            k, tid = page[-1][0], page[-1][1]
-            next_cursor = _encode_cursor(["r", -k[0], rows[tid]["updated_at"], -k[2], k[3], k[4]])
+            last = page[-1]
+            next_cursor = _encode_cursor(["r", last[1], last[2], last[3], last[4], last[5]])
         return items, next_cursor
 
     def _contains(self, col: Any, term: str) -> ColumnElement[bool]:
