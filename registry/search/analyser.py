@@ -85,8 +85,9 @@ def _chunks(text: str) -> Iterator[str]:
             line = line[4000:]
 
 
-def keys_of(text: str) -> set[str]:
-    """Every index key of a text (see the module's docstring)."""
+@lru_cache(maxsize=200_000)
+def keys_of(text: str) -> frozenset[str]:
+    """Every index key of a text (see the module's docstring); cached: field titles repeat."""
     keys: set[str] = set()
     for chunk in _chunks(text):
         for mode in ("C", "A"):
@@ -98,7 +99,7 @@ def keys_of(text: str) -> set[str]:
         folded = hiragana(chunk)
         if _KANA_ONLY.fullmatch(folded.replace(" ", "")):
             keys.add(folded.replace(" ", ""))
-    return keys
+    return frozenset(keys)
 
 
 @dataclass
