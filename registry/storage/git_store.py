@@ -2,10 +2,11 @@
 
 A write is objects first, the branch last (as dulwich does it):
 
-1. blobs: one ``git hash-object -w --no-filters --stdin-paths`` for all files of the commit;
-2. trees: bottom-up for the changed paths only, through one ``git mktree --batch -z``; every
-   untouched subtree is reused by id, read through one ``git cat-file --batch``;
-3. the commit: ``git commit-tree`` authored by the publishing account, committed by the registry;
+1. blobs: loose objects written directly (zlib + SHA-1, ``registry/storage/git_objects.py``);
+2. trees: bottom-up for the changed paths only, written the same way; every untouched subtree
+   is reused by id, read through one ``git cat-file --batch``;
+3. the commit: written the same way, authored by the publishing account, committed by the
+   registry (no ``hash-object``, ``mktree`` or ``commit-tree`` process per publish);
 4. the branch: ``git update-ref refs/heads/main <new> <old>`` — compare-and-swap (git takes
    ``main.lock`` with O_EXCL, checks the old value, renames). GitPython's ``set_reference`` does
    not check the old value, so it is not used.
@@ -34,7 +35,6 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -45,6 +45,7 @@ from typing import IO, Any
 from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
 from registry.readmodels import Author
+from registry.storage.git_objects import LooseObjectWriter
 from registry.storage.ports import CommitInfo, StoredVersion, VersionCommit
 from registry.versioning import Version, sort_versions
 
@@ -291,22 +292,14 @@ class GitTemplateStore:
         return proc.stdout.decode().strip() or None
 
     def _write_blobs(self, contents: list[bytes]) -> list[str]:
-        """Write blobs with one ``hash-object`` process (paths of temporary files on stdin)."""
+        """Write blobs as loose objects (registry/storage/git_objects.py): no process."""
         if not contents:
             return []
-        with tempfile.TemporaryDirectory(prefix="yoshiki-blobs-") as tmp:
-            paths = []
-            for i, data in enumerate(contents):
-                p = Path(tmp) / str(i)
-                p.write_bytes(data)
-                paths.append(str(p))
-            out = self._git("hash-object", "-w", "--no-filters", "--stdin-paths",
-                            input="\n".join(paths).encode() + b"\n").stdout.decode().split()
-        if len(out) != len(contents):
-            raise GitError("git hash-object returned the wrong number of ids")
-        return out
+        writer = LooseObjectWriter(self.path)
+        return [writer.blob(data) for data in contents]
 
-    def _build_tree(self, cat: _CatFile, mk: _MkTree, base: str | None, node: Changes) -> str | None:
+    def _build_tree(self, cat: _CatFile, mk: _MkTree | LooseObjectWriter, base: str | None,
+                    node: Changes) -> str | None:
         """Apply ``node`` onto the tree ``base``; return the new tree id (None when empty)."""
         entries: dict[str, tuple[str, str]] = {}
         if base is not None:
@@ -347,16 +340,10 @@ class GitTemplateStore:
         nested = None if callable(changes) else self._nested_blobs(changes)
         # The date is set here so the CommitInfo can be returned without reading the commit back.
         when = int(time.time())
-        date = f"@{when} +0000"
-        env = {**os.environ,
-               "GIT_AUTHOR_NAME": author.display, "GIT_AUTHOR_EMAIL": author.email,
-               "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
-               "GIT_COMMITTER_NAME": self.committer_name,
-               "GIT_COMMITTER_EMAIL": self.committer_email}
         iso = datetime.fromtimestamp(when, UTC).isoformat()
         # The helpers are started before the writers' lock is taken, so that the critical
         # section (tip → trees → commit → update-ref) spawns only commit-tree and update-ref.
-        cat, mk = _CatFile(self.path), _MkTree(self.path)
+        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
         try:
             if nested is not None and must_not_exist is not None:
                 # A new version folder does not depend on the tip: write its tree before the lock.
@@ -373,7 +360,7 @@ class GitTemplateStore:
                     if attempt:  # fresh readers after a lost race: nothing cached survives
                         cat.close()
                         mk.close()
-                        cat, mk = _CatFile(self.path), _MkTree(self.path)
+                        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
                     head = cat.get(self.ref)
                     old = head[0] if head is not None and head[1] == "commit" else None
                     if must_not_exist is not None and old is not None and \
@@ -394,10 +381,9 @@ class GitTemplateStore:
                     tree = self._build_tree(cat, mk, base_tree, nested)
                     if tree is None:
                         raise GitError("a commit may not empty the repository")
-                    args = ["commit-tree", "--no-gpg-sign", tree]
-                    if old is not None:
-                        args += ["-p", old]
-                    new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
+                    new = mk.commit(tree, old, author=(author.display, author.email),
+                                    committer=(self.committer_name, self.committer_email),
+                                    when=when, message=message)
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
                     proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
