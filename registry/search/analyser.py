@@ -60,20 +60,50 @@ class Morpheme:
     reading: str
 
 
+_BY_WORD: dict[int, Morpheme | None] = {}
+
+
+def _morpheme(m: Any) -> Morpheme | None:
+    """One Sudachi morpheme as a Morpheme (None for symbols, particles…); cached per word id."""
+    wid = m.word_id()
+    known = wid >= 0 and not m.is_oov()
+    if known and wid in _BY_WORD:
+        return _BY_WORD[wid]
+    out: Morpheme | None = None
+    if m.part_of_speech()[0] not in _SKIP_POS:
+        surface = normalize(m.surface())
+        if surface.strip():
+            out = Morpheme(surface, normalize(m.normalized_form()),
+                           hiragana(normalize(m.reading_form())))
+    if known and len(_BY_WORD) < 500_000:
+        _BY_WORD[wid] = out
+    return out
+
+
 @lru_cache(maxsize=65536)
-def _split(text: str, mode: str) -> tuple[Morpheme, ...]:
+def _analyse(text: str) -> tuple[tuple[Morpheme, ...], tuple[Morpheme, ...]]:
+    """(C units, A units) of a text: one tokenisation in C, A units by splitting each C unit."""
     from sudachipy import tokenizer
 
-    split = tokenizer.Tokenizer.SplitMode.A if mode == "A" else tokenizer.Tokenizer.SplitMode.C
-    out: list[Morpheme] = []
-    for m in _tokenizer().tokenize(text, split):
-        if m.part_of_speech()[0] in _SKIP_POS:
+    c_mode, a_mode = tokenizer.Tokenizer.SplitMode.C, tokenizer.Tokenizer.SplitMode.A
+    coarse: list[Morpheme] = []
+    fine: list[Morpheme] = []
+    for m in _tokenizer().tokenize(text, c_mode):
+        c = _morpheme(m)
+        if c is None:
             continue
-        surface = normalize(m.surface())
-        if not surface.strip():
+        coarse.append(c)
+        parts = m.split(a_mode)
+        if len(parts) <= 1:
+            fine.append(c)
             continue
-        out.append(Morpheme(surface, normalize(m.normalized_form()), hiragana(normalize(m.reading_form()))))
-    return tuple(out)
+        fine.extend(a for p in parts if (a := _morpheme(p)) is not None)
+    return tuple(coarse), tuple(fine)
+
+
+def _split(text: str, mode: str) -> tuple[Morpheme, ...]:
+    coarse, fine = _analyse(text)
+    return coarse if mode == "C" else fine
 
 
 def _chunks(text: str) -> Iterator[str]:
