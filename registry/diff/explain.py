@@ -98,7 +98,7 @@ def _attach(changes: list[Change], d: str, src: str, value: Any) -> None:
     if any(getattr(c, d) == BR and c.witness is not None and c.witness.accepted_by == src for c in changes):
         return
     cands = [c for c in changes if not c.cosmetic and getattr(c, d) != OK]
-    cands.sort(key=lambda c: (not _present(value, c.field), getattr(c, d) != BR))
+    cands.sort(key=lambda c: (not _at(value, c.field)[0], getattr(c, d) != BR))
     if cands:
         c = cands[0]
     else:
@@ -108,18 +108,6 @@ def _attach(changes: list[Change], d: str, src: str, value: Any) -> None:
     setattr(c, d, BR)
     if c.witness is None:
         c.witness = w
-
-
-def _present(value: Any, field: str) -> bool:
-    node = value
-    for tok in pointers.split(field) if field else []:
-        if isinstance(node, dict) and tok in node:
-            node = node[tok]
-        elif isinstance(node, list) and node:
-            node = node[0]
-        else:
-            return False
-    return True
 
 
 def _common(parts: list[str]) -> str:

@@ -112,7 +112,7 @@ def _char(cs: regexes.CharSet) -> str | None:
     return None
 
 
-def _from_regex(node: regexes.Node, longer: int, depth: int = 0) -> str | None:
+def regex_sample(node: regexes.Node, longer: int, depth: int = 0) -> str | None:
     """A string the pattern tree matches: first alternatives, repetitions ``longer`` times
     beyond their minimum (within their maximum)."""
     if depth > 100:
@@ -120,15 +120,15 @@ def _from_regex(node: regexes.Node, longer: int, depth: int = 0) -> str | None:
     if node.kind == "chars":
         return _char(node.chars) if node.chars is not None else None
     if node.kind == "seq":
-        parts = [_from_regex(c, longer, depth + 1) for c in node.children]
+        parts = [regex_sample(c, longer, depth + 1) for c in node.children]
         return None if any(p is None for p in parts) else "".join(p for p in parts if p is not None)
     if node.kind == "alt":
-        return _from_regex(node.children[0], longer, depth + 1) if node.children else ""
+        return regex_sample(node.children[0], longer, depth + 1) if node.children else ""
     if node.kind == "repeat":
         if node.min > 200:
             return None
         count = node.min + longer if node.max is None else min(node.max, node.min + longer)
-        one = _from_regex(node.children[0], longer, depth + 1) if node.children else ""
+        one = regex_sample(node.children[0], longer, depth + 1) if node.children else ""
         return None if one is None else one * count
     return ""
 
@@ -148,7 +148,7 @@ def pattern_samples(pattern: str, lo: int = 0, hi: int | None = None) -> list[st
         return []
     out: list[str] = []
     for longer in range(10):
-        s = _from_regex(tree, longer)
+        s = regex_sample(tree, longer)
         if s is None:
             break
         if lo <= len(s) and (hi is None or len(s) <= hi):

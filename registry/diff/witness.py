@@ -16,6 +16,7 @@ from typing import Any
 
 from registry.diff.model import Policy, Witness
 from registry.diff.normalize import Side, canon, finite_values, number, types_of
+from registry.diff.strings import regex_sample
 from registry.diff.walk.core import Gen, Pending
 from registry.syntax import regexes
 from registry.syntax.refs import SchemaSet
@@ -41,44 +42,10 @@ _NOPE = object()
 _HERE = object()  # "a sample of whatever schema is at the instance path"
 
 
-def _char(cs: regexes.CharSet) -> str:
-    for lo, hi in cs.intervals:
-        if hi < 0x21:
-            continue
-        cp = max(lo, 0x21)
-        if 0x2028 <= cp <= 0x2029 or 0xD800 <= cp <= 0xDFFF:
-            continue
-        return chr(cp)
-    for lo, _hi in cs.intervals:
-        if lo >= 0:
-            return chr(lo)
-    raise _Nope
-
-
-def _from_regex(node: regexes.Node, depth: int = 0, longer: int = 0) -> str:
-    """A string the pattern matches: the first alternative, each repetition ``longer`` times
-    beyond its minimum (within its maximum)."""
-    if depth > 100:
-        raise _Nope
-    if node.kind == "chars":
-        assert node.chars is not None
-        return _char(node.chars)
-    if node.kind == "seq":
-        return "".join(_from_regex(c, depth + 1, longer) for c in node.children)
-    if node.kind == "alt":
-        return _from_regex(node.children[0], depth + 1, longer) if node.children else ""
-    if node.kind == "repeat":
-        if node.min > 200:
-            raise _Nope
-        count = node.min + longer if node.max is None else min(node.max, node.min + longer)
-        return "".join(_from_regex(node.children[0], depth + 1, longer) for _ in range(count)) if node.children else ""
-    return ""
-
-
 @functools.lru_cache(maxsize=1024)
 def _pattern_sample_cached(pattern: str, longer: int) -> str | None:
     try:
-        return _from_regex(regexes.parse(pattern), longer=longer)
+        return regex_sample(regexes.parse(pattern), longer)
     except Exception:
         return None
 

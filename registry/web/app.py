@@ -87,7 +87,7 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     from registry.web.bodies import json_checked_request
 
     handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers(), apidocs.vendor_router()]
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         guards=[security.check_request, account_guard(service)],
         dependencies={"service": Provide(provide_service, sync_to_thread=False),
@@ -105,6 +105,10 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
         template_config=template_config(),
         signature_namespace={"RegistryService": RegistryService, "Settings": Settings},
     )
+    from registry.web.head import answer_head
+
+    app.asgi_handler = answer_head(app.asgi_handler)   # HEAD wherever GET is served
+    return app
 
 
 __all__ = ["create_app", "page_exception_handlers", "page_handlers", "template_config"]

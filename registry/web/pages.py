@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any, TypeAlias
 from urllib.parse import urlencode
@@ -55,7 +56,9 @@ BUMP_HELP_JA = {"none": f"{BUMP_JA['none']}（版を上げる必要はありま�
                 "patch": f"{BUMP_JA['patch']}（例: 1.0.0 → 1.0.1）",
                 "minor": f"{BUMP_JA['minor']}（例: 1.0.0 → 1.1.0）",
                 "major": f"{BUMP_JA['major']}（例: 1.0.0 → 2.0.0）"}
-EVENT_JA = {"published": "公開", "fork": "フォーク", "pull": "取り込み", "imported": "登録"}
+EVENT_JA = {"published": "公開", "publish": "公開", "fork": "フォーク", "forked": "フォーク",
+            "pull": "取り込み", "pulled": "取り込み", "imported": "登録", "import": "登録",
+            "deprecated": "非推奨", "deprecate": "非推奨"}
 
 
 # -- plumbing -------------------------------------------------------------------------------
@@ -225,12 +228,41 @@ def _template_context(viewer: Viewer, lg: str, slug: str) -> dict[str, Any]:
     user = viewer.user
     upstream = files.template.get("upstream") if isinstance(files.template, dict) else None
     behind = svc.behind(key) if upstream and user and (user.admin or user.municipality == lg) else 0
+    up_summary = _upstream_summary(svc, upstream)
+    mine = [f for f in svc.forks_of(key) if user and f.lg == user.municipality] if user and user.municipality != lg else []
+    notice = _notice(viewer.request.query_params)
     return {"lg": lg, "slug": slug, "town": name_of(lg), "history": list(reversed(history)),
+            "can_edit": bool(user and (user.admin or user.municipality == lg)),
+            "own_fork": mine[0] if mine else None, "notice": notice, "up_summary": up_summary,
             "latest": latest, "template": files.template, "schema": files.schema,
             "lineage": lineage, "summary": summary, "fields": fields, "upstream": upstream,
-            "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg),
+            "behind": behind, "can_fork": bool(user and user.municipality and user.municipality != lg and not mine),
             "can_pull": bool(upstream and behind and user and (user.admin or user.municipality == lg)),
             "event_ja": EVENT_JA}
+
+
+def _upstream_summary(svc: RegistryService, upstream: Any) -> Any:
+    """The upstream template's summary (its city and title), or None."""
+    if not isinstance(upstream, dict) or not isinstance(upstream.get("template"), str):
+        return None
+    try:
+        return svc.summary(TemplateKey.parse(upstream["template"]))
+    except RegistryError:
+        return None
+
+
+def _notice(query: Any) -> str | None:
+    """The confirmation after an action (?forked=1, ?pulled=1, ?uptodate=1, ?published=1.2.0)."""
+    if query.get("forked"):
+        return "フォークしました。このテンプレートはあなたの自治体のものです。「編集」で自分の自治体に合わせて変えられます。"
+    if query.get("pulled"):
+        return "フォーク元の更新を取り込み、新しい版を公開しました。"
+    if query.get("uptodate"):
+        return "フォーク元の最新の版をすでに取り込んでいます。取り込む更新はありません。"
+    published = query.get("published")
+    if published and re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", published):
+        return f"{published} を公開しました。"
+    return None
 
 
 @get("/t/{lg:str}/{slug:str}", sync_to_thread=True)
@@ -264,7 +296,9 @@ async def pull_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: Fro
     data = await _form(request)
     _check_csrf(request, data)
     user = _require_login(viewer)
-    resolutions = {k[2:]: v for k, v in data.items() if k.startswith("r:") and v in ("ours", "theirs")}
+    resolutions: dict[str, Any] = {k[2:]: v for k, v in data.items()
+                                   if k.startswith("r:") and v in ("ours", "theirs")}
+    resolutions.update(_typed_resolutions(data))
     try:
         result = await to_thread.run_sync(functools.partial(
             viewer.service.pull, TemplateKey(lg, slug), actor=_author(user),
@@ -279,13 +313,57 @@ async def pull_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: Fro
             field = c["pointer"].replace("/properties/", "/")
             conflicts.append({**c, "key": f"{c['file']}#{c['pointer']}",
                               "title": _title_for(titles, field, c["pointer"]),
-                              "show": {side: _pretty(c[side]) if side in c else "（なし）"
-                                       for side in ("base", "ours", "theirs")}})
+                              "show": {side: _in_words(c[side]) if side in c else "（なし）"
+                                       for side in ("base", "ours", "theirs")},
+                              "typed": isinstance(c.get("ours", c.get("theirs")), str)})
         return render(request, "pull.html", {**ctx, "conflicts": conflicts, "info": exc.extra},
                       status=409)
     if result.up_to_date:
         return Redirect(f"/t/{lg}/{slug}?uptodate=1", status_code=303)
     return Redirect(f"/t/{lg}/{slug}?pulled=1", status_code=303)
+
+
+def _typed_resolutions(data: Any) -> dict[str, Any]:
+    """「別の値にする」: ``r:<key>=other`` with the typed text in ``v:<key>`` (a string value)."""
+    from registry.merge import Value
+
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        if k.startswith("r:") and v == "other":
+            typed = str(data.get("v:" + k[2:]) or "").strip()
+            if not typed:
+                raise UsageError("type the value to use", detail_ja="「別の値にする」を選んだ項目に、使う値を入力してください")
+            out[k[2:]] = Value(typed)
+    return out
+
+
+def _in_words(value: Any) -> str:
+    """A conflicting value as staff read it: text as is, lists joined, yes/no, else JSON."""
+    if isinstance(value, str):
+        return value
+    if value is True or value is False:
+        return "はい" if value else "いいえ"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return "、".join(str(v) for v in value) or "（なし）"
+    if isinstance(value, dict) and isinstance(value.get("title"), str):
+        return f"項目「{value['title']}」"
+    return _pretty(value)
+
+
+def _filled(titles: dict[str, str], value: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A witness as a filled form: (field title, value in words) rows."""
+    if not isinstance(value, dict):
+        return [("（値）", _in_words(value))]
+    rows: list[tuple[str, str]] = []
+    for k, v in value.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, dict):
+            rows += _filled(titles, v, name + ".")
+        else:
+            rows.append((titles.get(name) or str(k), _in_words(v)))
+    return rows
 
 
 def _title_for(titles: dict[str, str], field: str, pointer: str) -> str:
@@ -314,7 +392,8 @@ def preview_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPa
     files, _, fields = _form_parts(viewer, lg, slug, version)
     return render(request, "preview.html", {
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
-        "fields": fields, "values": {}, "errors": {}, "checked": False, "general": []})
+        "fields": fields, "values": {}, "errors": {}, "checked": False, "general": [],
+        "current": _current(viewer, lg, slug)})
 
 
 @post("/t/{lg:str}/{slug:str}/{version:str}/preview")
@@ -338,7 +417,8 @@ async def preview_check(request: Request[Any, Any, Any], viewer: PageViewer, lg:
     return render(request, "preview.html", {
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
         "fields": fields, "values": forms.entered(fields, data), "errors": errors,
-        "checked": True, "general": general}, status=200 if not issues else 422)
+        "checked": True, "general": general, "current": _current(viewer, lg, slug),
+        "summary": _error_links(fields, errors)}, status=200 if not issues else 422)
 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/print", sync_to_thread=True)
@@ -346,7 +426,25 @@ def print_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath
     """印刷用: the same form as an A4 paper form."""
     files, _, fields = _form_parts(viewer, lg, slug, version)
     return render(request, "print.html", {"lg": lg, "slug": slug, "version": version,
-                                          "town": name_of(lg), "files": files, "fields": fields})
+                                          "town": name_of(lg), "files": files, "fields": fields,
+                                          "current": _current(viewer, lg, slug)})
+
+
+def _current(viewer: Viewer, lg: str, slug: str) -> str:
+    """The template's newest version (an older version's pages say which one is current)."""
+    return viewer.service.template_versions(TemplateKey(lg, slug))[-1]
+
+
+def _error_links(fields: list[forms.Widget], errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """The error summary: (input id, message) for each failing input, in the form's order."""
+    out: list[tuple[str, str]] = []
+    for top in fields:
+        for w in top.walk():
+            for message in errors.get(w.name, []):
+                leaf = next((c for c in w.walk() if c.kind != "fieldset"), w)
+                target = f"{leaf.id}-1" if leaf.kind in ("radio", "checkboxes") else leaf.id
+                out.append((target, f"{w.title}: {message}"))
+    return out
 
 
 # -- diff ------------------------------------------------------------------------------------
@@ -405,15 +503,24 @@ def diff_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[
     compared = svc.diff_versions(VersionKey(lg, slug, frm), VersionKey(lg, slug, to))
     old, new, d = compared.old, compared.new, compared.diff
     groups: dict[str, list[Any]] = {}
-    for c in d.changes:
+    shown = [c for c in d.changes if not c.pointer.endswith("/$id") and c.pointer != "/$id"]
+    for c in shown:
         label = c.title or c.field or c.pointer or "（フォーム全体）"
         groups.setdefault(label, []).append(c)
-    rows = side_by_side(old.schema, new.schema, {c.pointer for c in d.changes})
+    rows = side_by_side(old.schema, new.schema, {c.pointer for c in shown})
+    titles = {w.name: w.title for top in forms.widgets(new.schema, svc.schemas()) for w in top.walk()}
     return render(request, "diff.html", {
         "lg": lg, "slug": slug, "town": name_of(lg), "versions": versions, "frm": frm, "to": to,
         "diff": d, "groups": groups, "rows": rows, "verdict_ja": VERDICT_JA, "bump_ja": BUMP_HELP_JA,
         "title": new.template.get("title", slug) if isinstance(new.template, dict) else slug,
-        "pretty": _pretty})
+        "pretty": _pretty, "filled": functools.partial(_filled, titles), "shown": shown})
+
+
+@get("/favicon.ico", sync_to_thread=False)
+def favicon() -> Response[bytes]:
+    """The site's icon (browsers ask for /favicon.ico; pages link /static/favicon.svg)."""
+    return Response((STATIC_DIR / "favicon.svg").read_bytes(), media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=86400"})
 
 
 # -- login -----------------------------------------------------------------------------------
@@ -466,10 +573,17 @@ def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 
+def _editor_handlers() -> list[Any]:
+    """The editor's routes (registry/web/editor.py, which builds on this module's helpers)."""
+    from registry.web import editor
+
+    return list(editor.route_handlers)
+
+
 route_handlers: list[Any] = [
     Router(path="/", route_handlers=[home, municipality_page, template_page, fork_page, pull_page,
                                      preview_page, preview_check, print_page, diff_page,
-                                     login_form, login, logout, me],
+                                     login_form, login, logout, me, favicon, *_editor_handlers()],
            exception_handlers={RegistryError: error_page, HTTPException: error_page},
            dependencies={"viewer": Provide(provide_viewer, sync_to_thread=False)},
            include_in_schema=False),

@@ -116,7 +116,8 @@ def test_staff_walk(served: Any, browser: Any, shots: Path) -> None:
         page.goto(served.url + "/t/132241/public-comment")
         page.get_by_role("button", name="このテンプレートを使う").click()
         page.wait_for_url("**/t/132250/public-comment**")
-        assert "132241/public-comment" in page.locator("#up-h + p").inner_text()
+        assert "多摩市『パブリックコメント 意見提出』から" in page.locator("#up-h + p").inner_text()
+        assert "フォークしました" in page.locator("#notice").inner_text()
         page.screenshot(path=str(shots / "09-forked.png"), full_page=True)
 
         # On a phone the search page still fits the screen.

@@ -18,9 +18,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The pure core: domain modules and the checks, diff, merge, syntax and submissions packages.
+# The pure core: domain modules and the checks, diff, merge, syntax, submissions and editing packages.
 PURE = ("registry.diff", "registry.merge", "registry.checks", "registry.syntax",
-        "registry.submissions", "registry.versioning", "registry.models", "registry.readmodels",
+        "registry.submissions", "registry.editing", "registry.versioning", "registry.models", "registry.readmodels",
         "registry.layout", "registry.errors", "registry.municipalities")
 FRAMEWORKS = ("litestar", "sqlmodel", "sqlalchemy", "alembic", "git", "httpx", "click", "jinja2",
               "uvicorn", "psycopg")

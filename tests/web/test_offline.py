@@ -32,11 +32,11 @@ SAMPLE = {"lg": "272272", "slug": "library-registration", "version": "1.0.0"}
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient[Any]]:
-    """A logged-in browser (稲城市) on a seeded registry."""
+    """A logged-in browser of 東大阪市 (the sample's owner, so the editor's pages render too)."""
     settings = Settings.for_data_dir(tmp_path_factory.mktemp("offline"))
     service = open_service(settings)
     seed(service, CATALOGUE)
-    token = service.index.create_token("132250", "総務課")
+    token = service.index.create_token("272272", "総務課")
     with TestClient(create_app(settings, service=service)) as c:
         page = c.get("/login").text
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)

@@ -95,7 +95,7 @@ def test_municipality_page_shows_forks_both_ways(client: TestClient[Any]) -> Non
     assert 'href="/t/132250/staff-lunch-survey"' in r.text
     r = client.get("/m/132250")
     assert "他の自治体のテンプレートをもとにしたもの" in r.text
-    assert "← 132241/staff-lunch-survey" in r.text
+    assert "多摩市の様式から" in r.text   # cards name cities, not codes (issue 13)
 
 
 def test_template_page(client: TestClient[Any]) -> None:
@@ -188,7 +188,8 @@ def test_diff_page_marks_breaking_change(client: TestClient[Any]) -> None:
     assert "これまでに受け付けた申請データの一部は新しい版では無効になります" in r.text
     assert "メジャー" in r.text
     assert '<span class="badge breaking">互換性なし</span>' in r.text
-    assert "古い版では有効で、新しい版では無効になる申請データの例" in r.text
+    assert "古い版では有効で、新しい版では無効になる申請の例" in r.text
+    assert '<dl class="filled">' in r.text   # witnesses as filled forms (issue 13)
     assert '<td class="code del">' in r.text
     assert '<td class="code add">' in r.text
     assert 'class="replace hit"' in r.text or 'class="insert hit"' in r.text
@@ -257,7 +258,7 @@ def test_pull_through_the_page(client: TestClient[Any], registry: Registry) -> N
         r = client.post("/t/132250/staff-lunch-survey/pull", data=data, follow_redirects=False)
     assert r.status_code == 303, r.text
     after = client.get("/t/132250/staff-lunch-survey")
-    assert "132241/staff-lunch-survey</a> の 1.1.0 をもとにしています" in after.text
+    assert "多摩市『職員ランチ実態アンケート』</a>から（1.1.0 をもとにしています）" in after.text
 
 
 def test_pull_needs_login(client: TestClient[Any]) -> None:
@@ -322,10 +323,11 @@ def test_pull_conflicts_resolved_by_field(client: TestClient[Any], registry: Reg
     r = client.post("/t/132250/conflict-survey/pull", data={"csrf_token": csrf_of(page.text)})
     assert r.status_code == 409
     assert "競合があります" in r.text
-    assert ("<legend>稲城市の満足度 <code>schema.json#/properties/satisfaction/title</code></legend>"
-            in r.text)
-    assert "<h3>共通の元（1.0.0）</h3><pre>&#34;満足度&#34;</pre>" in r.text
-    assert "<pre>&#34;多摩市の満足度&#34;</pre>" in r.text
+    # By field title, the three values in words (issue 13), and a third choice.
+    assert "<legend>稲城市の満足度</legend>" in r.text
+    assert '<p class="side-h">もとの値（1.0.0）</p><p class="value">満足度</p>' in r.text
+    assert '<p class="value">多摩市の満足度</p>' in r.text
+    assert "別の値にする" in r.text
     keys = set(re.findall(r'name="(r:[^"]+)"', r.text))
     assert keys == {"r:schema.json#/properties/satisfaction/title"}
     r = client.post("/t/132250/conflict-survey/pull",

@@ -1,6 +1,7 @@
 // Progressive enhancement only: every page works without this file.
 // 1. if/then fields: show a field only while its condition holds (all show without JS).
 // 2. The print page's print button.
+// 3. Focus on the error summary after a failed check.
 (function () {
   "use strict";
   function valuesOf(form, name) {
@@ -24,6 +25,9 @@
     }
   }
   document.addEventListener("DOMContentLoaded", function () {
+    // 3. After a failed check, focus moves to the error summary (its links lead to the inputs).
+    var summary = document.querySelector(".error-summary");
+    if (summary) { summary.focus(); }
     var forms = document.querySelectorAll("form.resident-form");
     for (var i = 0; i < forms.length; i++) {
       (function (f) {
