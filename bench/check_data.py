@@ -169,12 +169,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import jsonschema  # type: ignore[import-untyped]
-    import jsonschema_rs
     import msgspec
 
     from cli.render import issues as reporters
     from registry.submissions.readers import Tally, check_file
     from registry.submissions.validator import compile_form
+    from registry.syntax import validators
     from registry.syntax.refs import SchemaSet
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -198,7 +198,7 @@ def main() -> None:
                 for raw in f:
                     loads(raw)
 
-        rs = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+        rs = validators.compile_schema(schema, validate_formats=True)  # the project's configuration
         invalid = sum(1 for v in values if not rs.is_valid(v))
 
         def rs_validate_only() -> None:

@@ -99,6 +99,13 @@ class Forbidden(RegistryError):
     title = "権限がありません / Forbidden"
 
 
+class Unavailable(RegistryError):
+    """Something this machine lacks (a system package such as the Japanese font for the PDF)."""
+
+    code = "unavailable"
+    title = "利用できません / Unavailable"
+
+
 class LimitExceeded(RegistryError):
     """A request or document exceeds a size, depth or count limit."""
 

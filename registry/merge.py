@@ -61,7 +61,7 @@ _SETS: Final = frozenset({"required", "enum", "type"})
 
 # template.json: the city's own fields never come from upstream (docs/format.md).
 TEMPLATE_OWN_FIELDS: Final = frozenset({
-    "maintainers", "local", "changelog", "upstream", "compatibility", "lint",
+    "maintainers", "local", "changelog", "upstream", "compatibility", "lint", "paper",
 })
 TEMPLATE_SHARED_FIELDS: Final = frozenset({
     "title", "title_en", "description", "category", "tags", "license",

@@ -19,6 +19,7 @@ network; an unresolvable reference is validate's finding and is skipped here.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,13 +39,17 @@ from registry.layout import (
     iter_version_dirs,
 )
 from registry.models import Issue, Severity
-from registry.syntax import pointers, regexes
+from registry.syntax import pointers, regexes, validators
 from registry.syntax.documents import read_json
 from registry.syntax.refs import Resolver, SchemaSet
 
 MAX_DEPTH = 6
 MAX_FIELDS = 200
 MAX_DESCRIPTION = 400
+# Words of a technical note that residents should never read (docs/format.md, x-yoshiki-note).
+TECHNICAL_NOTE = re.compile(
+    r"nfkc|nfc\b|正規化|正規表現|コード順|x-yoshiki|json|maxLength|minLength|\bpattern\b|#/|/properties/"
+    r"|\$ref|\$defs|\btrue\b|\bfalse\b|文字数\s*[0-9０-９]+\s*[〜~-]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,13 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "A pattern does not compile in a browser's input field (HTML pattern attribute, v flag)",
          "文字クラスの中の - ( ) [ ] { } / | はエスケープしてください（[0-9-] → [0-9\\-]）。",
          "Escape - ( ) [ ] { } / | inside character classes ([0-9-] → [0-9\\-])."),
+    Rule("lint.pattern-engine-divergence", "warning",
+         "pattern をサーバーとブラウザで違う意味に読みます（. / \\b / 先読み・後方参照）",
+         "Server and browser read a pattern differently (., \\b, look-arounds, back-references)",
+         ". は [^\\n\\r\\u2028\\u2029] と書き、\\b は [A-Za-z0-9_] の有無を明示した形に、"
+         "先読み・後方参照は使わない形に書き換えてください。",
+         "Write . as [^\\n\\r\\u2028\\u2029], spell \\b out with [A-Za-z0-9_], and rewrite "
+         "look-arounds and back-references without them."),
     Rule("lint.personal-unmarked", "warning",
          "個人情報らしい項目に x-yoshiki-personal がありません", "A field that looks personal is not marked",
          "\"x-yoshiki-personal\": true を付けてください（共通定義の $ref なら付いています）。個人情報でなければ false と明記してください。",
@@ -143,6 +155,11 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          f"description が長すぎます（{MAX_DESCRIPTION} 文字まで）", f"A description is too long (at most {MAX_DESCRIPTION} characters)",
          "説明は短くし、詳しい案内はフォームの外（案内ページ）に書いてください。",
          "Shorten it; put long guidance on a page outside the form."),
+    Rule("lint.description-technical", "warning",
+         "description に技術的な注記があります（住民に表示されます）",
+         "A description holds a technical note (residents see it)",
+         "正規化・コード順・桁数の検査方法など職員・IT 向けの注記は \"x-yoshiki-note\" に移してください。description は住民向けの案内だけにします。",
+         "Move notes for staff and IT (normalisation, code order, how a value is checked) to \"x-yoshiki-note\"; keep description for residents."),
     Rule("lint.additional-properties-open", "info",
          "フォームが定義していない項目も受け付けます", "The form accepts keys it does not define",
          "ルートに \"additionalProperties\": false を書くと、綴りの違う項目名が黙って保存されなくなります。",
@@ -170,7 +187,8 @@ WIDGETS = ("textarea", "radio", "select", "checkboxes", "date", "hidden")
 NORMALIZATIONS = ("nfkc", "trim")
 YOSHIKI_KEYWORDS = ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-enum-labels",
                     "x-yoshiki-widget", "x-yoshiki-normalize", "x-yoshiki-title-en",
-                    "x-yoshiki-placeholder")
+                    "x-yoshiki-placeholder", "x-yoshiki-note", "x-yoshiki-staff-only",
+                    "x-yoshiki-consent-label")
 
 _BRANCHES = ("allOf", "anyOf", "oneOf", "then", "else")
 _CONDITIONS = ("if", "not", "contains", "propertyNames")
@@ -317,7 +335,7 @@ def _array_like(view: dict[str, Any]) -> bool:
 
 def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, str] | None:
     """(English, Japanese) of what is wrong with an ``x-yoshiki-*`` value, or None."""
-    if key in ("x-yoshiki-personal", "x-yoshiki-locked"):
+    if key in ("x-yoshiki-personal", "x-yoshiki-locked", "x-yoshiki-staff-only"):
         if not isinstance(value, bool):
             return "must be true or false", "true か false にしてください"
     elif key == "x-yoshiki-enum-labels":
@@ -335,7 +353,7 @@ def _keyword_problem(key: str, value: Any, node: dict[str, Any]) -> tuple[str, s
         if not isinstance(value, list) or any(v not in NORMALIZATIONS for v in value):
             return (f"must be a list of {', '.join(NORMALIZATIONS)}",
                     f"{', '.join(NORMALIZATIONS)} の配列にしてください")
-    elif not isinstance(value, str):  # title-en, placeholder
+    elif not isinstance(value, str):  # title-en, placeholder, note, consent-label
         return "must be a string", "文字列にしてください"
     return None
 
@@ -498,6 +516,10 @@ class _Linter:
             self.add("lint.description-length", pointers.child(ptr, "description"),
                      f"The description has {len(description)} characters (at most {MAX_DESCRIPTION}).",
                      f"description が {len(description)} 文字あります（{MAX_DESCRIPTION} 文字まで）。")
+        if isinstance(description, str) and (hit := TECHNICAL_NOTE.search(description)):
+            self.add("lint.description-technical", pointers.child(ptr, "description"),
+                     f"The description mentions {hit.group(0)!r}: a note for staff, not residents.",
+                     f"description に「{hit.group(0)}」があります。住民ではなく職員向けの注記です。")
         fmt = node.get("format")
         if isinstance(fmt, str) and fmt not in KNOWN_FORMATS:
             self.add("lint.format-unknown", pointers.child(ptr, "format"),
@@ -572,6 +594,7 @@ class _Linter:
             self.add("lint.pattern-browser", ptr,
                      f"Browsers cannot use /{pattern}/ in an input field (the HTML pattern attribute compiles with the v flag), so they will not check it while the resident types.",
                      f"pattern「{pattern}」はブラウザの入力欄（HTML の pattern 属性, v フラグ）では使えず、入力中の確認が働きません。")
+        self.check_engine(pattern, ptr)
         if search:
             try:
                 start, end = regexes.is_anchored(pattern)
@@ -586,6 +609,28 @@ class _Linter:
                          f"{'^ はあるが $ がありません' if start else '$ はあるが ^ がありません' if end else '^ も $ もありません'}）。"
                          "一致する部分の前後に何があっても通ります。")
 
+    def check_engine(self, pattern: str, ptr: str) -> None:
+        """Constructs the server's validator (registry/syntax/validators.py) reads otherwise than
+        ECMA-262 and the resident's browser do."""
+        found = validators.divergences(pattern)
+        en: list[str] = []
+        ja: list[str] = []
+        if "dot" in found:
+            en.append("the server lets . match CR, U+2028 and U+2029; the browser does not")
+            ja.append("サーバーでは . が CR・U+2028・U+2029 にも一致しますが、ブラウザでは一致しません")
+        if "boundary" in found:
+            en.append("the server's \\b counts non-ASCII letters (é, あ) as word characters; the browser's only [A-Za-z0-9_]")
+            ja.append("サーバーの \\b は é・あ なども単語文字とみなしますが、ブラウザは [A-Za-z0-9_] だけです")
+        if "fancy" in found:
+            en.append("the server runs a look-around or back-reference only on fancy-regex, and then runs every "
+                      "pattern of this schema on it, which accepts \"1\" for ^\\d+-?\\d+$")
+            ja.append("先読み・後方参照があるとサーバーはこのスキーマの全 pattern を fancy-regex で照合し、"
+                      "^\\d+-?\\d+$ に \"1\" が通るなどブラウザと食い違います")
+        if en:
+            self.add("lint.pattern-engine-divergence", ptr,
+                     f"The pattern /{pattern}/ is read differently by the server and the browser: {'; '.join(en)}.",
+                     f"pattern「{pattern}」はサーバーとブラウザで解釈が異なります。{'。'.join(ja)}。")
+
     def check_required(self, node: dict[str, Any], ptr: str, base: str, ctx: _Ctx) -> None:
         required = node.get("required")
         dep = node.get("dependentRequired")
@@ -594,7 +639,8 @@ class _Linter:
         view = self.view(node, base)
         props = view.get("properties")
         known = (set(props) if isinstance(props, dict) else set()) | set(ctx.outer)
-        patterns = [p for p in (view.get("patternProperties") or {}) if isinstance(p, str)]
+        pattern_map = view.get("patternProperties")
+        patterns = [p for p in pattern_map if isinstance(p, str)] if isinstance(pattern_map, dict) else []
         extra = view.get("additionalProperties")
         if isinstance(extra, dict) and extra:
             return  # a map: any key may be supplied by additionalProperties' schema

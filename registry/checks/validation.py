@@ -38,7 +38,7 @@ from registry.submissions.validator import (
     compile_form,
     compile_validator,
 )
-from registry.syntax import pointers
+from registry.syntax import pointers, validators
 from registry.syntax.applicators import (
     in_place_children,
 )
@@ -260,7 +260,7 @@ def _meta_validator() -> jsonschema_rs.Validator:
     """The 2020-12 meta-schema (built into jsonschema-rs; no network)."""
     global _META
     if _META is None:
-        _META = jsonschema_rs.validator_for({"$ref": META_SCHEMA_2020_12})
+        _META = validators.compile_schema({"$ref": META_SCHEMA_2020_12})
     return _META
 
 
@@ -272,8 +272,8 @@ def _template_meta() -> jsonschema_rs.Validator | None:
         if not path.is_file():
             return None
         doc = json.loads(path.read_text(encoding="utf-8"))
-        _TEMPLATE_META[key] = jsonschema_rs.validator_for(doc, validate_formats=True,
-                                                          retriever=SchemaSet().retrieve)
+        _TEMPLATE_META[key] = validators.compile_schema(doc, validate_formats=True,
+                                                        retriever=SchemaSet().retrieve)
     return _TEMPLATE_META[key]
 
 

@@ -6,18 +6,19 @@ a colon. Each pattern becomes a minimal DFA over character classes (``registry.d
 inclusion L(a) ⊆ L(b) is the emptiness of L(a) ∩ ¬L(b), found by a breadth-first search of the
 product that also yields a shortest counterexample.
 
-The languages are those jsonschema-rs, the project's validator, accepts (measured, see
-docs/diff.md "Patterns"; including the one place its engine departs from ECMA-262,
-``regex/fancy.py``): ``\\d`` is [0-9], ``\\w`` [A-Za-z0-9_], ``\\s`` ECMA-262's white space
-and line terminators, ``.`` every character but U+000A, ``^``/``$`` the ends of the string only,
-``\\b``/``\\B`` with Unicode word characters, lengths and characters counted in code points
+The languages are those the project's validator accepts — jsonschema-rs on the regex crate
+(``registry/syntax/validators.py``; measured, see docs/diff.md "Patterns"): ``\\d`` is [0-9],
+``\\w`` [A-Za-z0-9_], ``\\s`` ECMA-262's white space and line terminators, ``.``
+every character but U+000A, ``^``/``$`` the ends of the string only, ``\\b``/``\\B`` with
+Unicode word characters, lengths and characters counted in code points
 (an astral character is one ``.``).
 
 Answers are ``True``/``False`` when proven and ``None`` when unknown: the pattern is not valid
 ECMA-262 (regress rejects it) or not accepted by jsonschema-rs (``[]``, ``\\0``); it uses a
 construct that is not a regular language or that we do not hold exactly (look-arounds,
-back-references, modifiers, ``\\p{…}`` without a table); jsonschema-rs may or may not rewrite
-it (``regex/fancy.py``); or an automaton would pass ``max_states``.
+back-references, modifiers, ``\\p{…}`` without a table — the validator runs look-arounds and
+back-references on fancy-regex, see ``registry/syntax/validators.py``); or an automaton would
+pass ``max_states``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from registry.diff.regex import fancy
 from registry.diff.regex.dfa import Dfa, determinize, literal_set
 from registry.diff.regex.nfa import DOT, TooLarge, searched
 from registry.diff.regex.search import Part, find
@@ -44,9 +44,6 @@ class Automaton:
 
     source: str
     dfa: Dfa
-    # True when jsonschema-rs's engine accepts more than ECMA-262 says (see regex/fancy.py)
-    # and the automaton follows the engine.
-    rewritten: bool = False
 
     @property
     def states(self) -> int:
@@ -73,7 +70,7 @@ def clear_cache() -> None:
 
 @functools.lru_cache(maxsize=1024)
 def _compile(source: str, max_states: int) -> Automaton | None:
-    if regexes.compile_error(source) is not None or not _validator_accepts(source):
+    if regexes.compile_error(source) is not None or not _regex_engine_runs(source):
         return None
     limit = max(8 * max_states, 1000)
     try:
@@ -83,45 +80,23 @@ def _compile(source: str, max_states: int) -> Automaton | None:
             word = unicode_tables.word_characters()
             if word is None:
                 return None
-        dfa = determinize(searched(tree, limit, word), max_states)
-        engine_tree, rewrites = fancy.rewrite(tree)
-        if not (rewrites.certain or rewrites.possible):
-            return Automaton(source, dfa)
-        engine_dfa = determinize(searched(engine_tree, limit, word), max_states)
-        same = _same_language(dfa, engine_dfa, max_states)
+        return Automaton(source, determinize(searched(tree, limit, word), max_states))
     except (regexes.PatternSyntaxError, TooLarge, RecursionError):
         return None
-    if same:
-        return Automaton(source, dfa)
-    if same is None or rewrites.possible:
-        return None  # jsonschema-rs may or may not run the rewritten pattern
-    return Automaton(source, engine_dfa, rewritten=True)
 
 
 def _has_boundary(node: regexes.Node) -> bool:
     return node.kind in ("boundary", "nonboundary") or any(_has_boundary(c) for c in node.children)
 
 
-def _same_language(a: Dfa, b: Dfa, max_states: int) -> bool | None:
-    for x, y in ((a, b), (b, a)):
-        decided, witness = _search([Part(x, True), Part(y, False)], max_states=max_states)
-        if not decided:
-            return None
-        if witness is not None:
-            return False
-    return True
+def _regex_engine_runs(source: str) -> bool:
+    """Whether the project's validator runs ``source`` on the regex crate (registry/syntax/
+    validators.py). It refuses some valid ECMA-262 (``[]``, ``[^]``, ``\\0``, ``[\\b]``: a schema
+    holding one never validates anything) and look-arounds and back-references, which only
+    fancy-regex runs — with its ``X+ M? X+`` rewrite; we hold neither exactly anyway."""
+    from registry.syntax import validators  # imports jsonschema-rs only when a pattern is compiled
 
-
-def _validator_accepts(source: str) -> bool:
-    """Whether jsonschema-rs takes ``source`` as a ``pattern`` (it refuses some valid ECMA-262:
-    ``[]``, ``[^]``, ``\\0``, ``[\\b]``; a schema holding one never validates anything)."""
-    import jsonschema_rs  # the validator itself; imported only when a pattern is compiled
-
-    try:
-        jsonschema_rs.validator_for({"pattern": source})
-    except Exception:  # ValidationError, or anything the binding raises on odd text
-        return False
-    return True
+    return validators.regex_crate_accepts(source)
 
 
 def _search(parts: list[Part], *, min_length: int = 0, max_length: int | None = None,

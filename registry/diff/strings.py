@@ -238,10 +238,10 @@ def included(a: Str, b: Str) -> tuple[bool | None, Any]:
 
 @functools.lru_cache(maxsize=64)
 def _format_validator(fmt: str) -> Any:
-    import jsonschema_rs
+    from registry.syntax import validators
 
     try:
-        return jsonschema_rs.validator_for({"format": fmt}, validate_formats=True)
+        return validators.compile_schema({"format": fmt}, validate_formats=True)
     except Exception:
         return None
 

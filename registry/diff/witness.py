@@ -405,8 +405,9 @@ _COMPILED: dict[tuple[str, bool, int], Any] = {}
 def _compiled(schema: Any, formats: bool, schemas: SchemaSet) -> Any:
     """A validator for a whole schema, reused across diffs (a registry diffs one old version
     against many new ones; compiling a 500-field form costs more than comparing it)."""
-    import jsonschema_rs
     import msgspec
+
+    from registry.syntax import validators
 
     try:
         text = msgspec.json.encode(schema, order="sorted").decode()
@@ -418,8 +419,7 @@ def _compiled(schema: Any, formats: bool, schemas: SchemaSet) -> Any:
     if key in _COMPILED:
         return _COMPILED[key]
     try:
-        v = jsonschema_rs.Draft202012Validator(schema, validate_formats=formats,
-                                               retriever=schemas.retrieve)
+        v = validators.compile_schema(schema, validate_formats=formats, retriever=schemas.retrieve)
     except Exception:
         v = None
     if len(_COMPILED) >= 16:

@@ -19,7 +19,7 @@ import jsonschema_rs
 from registry.errors import InvalidTemplate, RegistryError
 from registry.models import Issue
 from registry.submissions.messages import explain
-from registry.syntax import pointers
+from registry.syntax import pointers, validators
 from registry.syntax.applicators import (
     IN_PLACE_LISTS,
     IN_PLACE_MAPS,
@@ -37,8 +37,8 @@ def compile_validator(schema: Any, schemas: SchemaSet, *, validate_formats: bool
     """A jsonschema-rs validator of ``schema``, resolving references through ``schemas`` only."""
     if isinstance(schema, dict) and isinstance(schema.get("$id"), str):
         schemas.add(schema["$id"], schema)
-    return jsonschema_rs.Draft202012Validator(schema, validate_formats=validate_formats,
-                                              retriever=schemas.retrieve)
+    return validators.compile_schema(schema, validate_formats=validate_formats,
+                                     retriever=schemas.retrieve)
 
 
 _CONSUMING_NAMED = ("properties", "patternProperties", "prefixItems")

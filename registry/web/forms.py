@@ -16,6 +16,7 @@ from registry.errors import RegistryError
 from registry.submissions.readers import coerce
 from registry.syntax.refs import Resolver, SchemaSet
 
+CONSENT_LABEL = "上記に同意します"   # the □ of a ``const: true`` without x-yoshiki-consent-label
 RADIO_MAX = 5              # up to this many options: radio buttons; more: a select
 LONG_TEXT = 100            # maxLength above this: a textarea
 # Where 住所's parts go, whatever order the schema lists them in.
@@ -54,6 +55,16 @@ class Widget:
     max_length: int | None = None
     minimum: float | None = None
     maximum: float | None = None
+    staff_only: bool = False       # x-yoshiki-staff-only, or a hidden widget: filled at the counter
+    note: str | None = None        # x-yoshiki-note: for staff and IT, never shown to residents
+    consent_label: str | None = None   # label of the □ of a boolean / const field
+    default: Any = None
+    has_default: bool = False
+    ref_id: str | None = None      # the $id of the definition the field reuses (common/birth-date)
+    item_fields: list[Widget] = field(default_factory=list)   # an array of objects: its columns
+    max_items: int | None = None
+    pattern: str | None = None
+    format: str | None = None
 
     @property
     def id(self) -> str:
@@ -195,6 +206,17 @@ class _Walker:
                    if isinstance(schema.get("x-yoshiki-placeholder"), str) else None,
                    types=_types(schema))
         hint = schema.get("x-yoshiki-widget")
+        w.staff_only = schema.get("x-yoshiki-staff-only") is True or hint == "hidden"
+        w.note = schema["x-yoshiki-note"] if isinstance(schema.get("x-yoshiki-note"), str) else None
+        w.consent_label = (schema["x-yoshiki-consent-label"]
+                           if isinstance(schema.get("x-yoshiki-consent-label"), str) else None)
+        if "default" in schema:
+            w.default, w.has_default = schema["default"], True
+        w.ref_id = schema["$id"] if isinstance(schema.get("$id"), str) else None
+        if isinstance(schema.get("maxItems"), int):
+            w.max_items = schema["maxItems"]
+        w.pattern = schema["pattern"] if isinstance(schema.get("pattern"), str) else None
+        w.format = schema["format"] if isinstance(schema.get("format"), str) else None
         if isinstance(schema.get("maxLength"), int):
             w.max_length = schema["maxLength"]
         for k in ("minimum", "maximum"):
@@ -202,9 +224,9 @@ class _Walker:
                 setattr(w, k, schema[k])
         labels = _dict(schema.get("x-yoshiki-enum-labels"))
         enum = _enum_of(schema)
-        if hint == "hidden":
-            w.kind = "hidden"
-        elif "object" in w.types or isinstance(schema.get("properties"), dict):
+        # A hidden widget is a staff-only field (docs/format.md): it keeps its real kind, so the
+        # counter entry can show it; the resident's forms leave it out.
+        if "object" in w.types or isinstance(schema.get("properties"), dict):
             w.kind = "fieldset"
             if depth < _MAX_DEPTH:
                 w.children = self.object_fields(schema, base, name + ".", pointer, depth)
@@ -220,6 +242,15 @@ class _Walker:
                 w.kind = "lines"
             else:
                 w.kind = "unsupported"
+                if ("object" in w.item_types or isinstance(items.get("properties"), dict)) \
+                        and depth < _MAX_DEPTH:
+                    w.item_fields = self.object_fields(items, base, name + "[].", pointer + "/-",
+                                                       depth)
+        elif enum is not None and enum and all(isinstance(v, bool) for v in enum):
+            # A consent (``const: true``) or a yes/no: one □ with a label, never 「□ true」.
+            w.kind, w.enum = "checkbox", enum
+            if w.consent_label is None and enum == [True]:
+                w.consent_label = CONSENT_LABEL
         elif enum is not None:
             w.enum = enum
             w.options = [(_text(v), str(labels.get(_text(v), _text(v)))) for v in enum]
@@ -332,23 +363,28 @@ def _leaf(w: Widget, data: Any) -> tuple[bool, Any]:
     return True, coerce(text, w.types) if w.types and "string" not in w.types else text
 
 
-def form_value(fields: list[Widget], data: Mapping[str, Any] | Any) -> dict[str, Any]:
+def form_value(fields: list[Widget], data: Mapping[str, Any] | Any, *,
+               counter: bool = False) -> dict[str, Any]:
     """POST data (a multi-dict or a plain dict) as the JSON value the form describes.
 
     Empty inputs are absent fields (the validator then reports a required one as missing); an
-    object whose inputs are all empty is absent too.
+    object whose inputs are all empty is absent too. On the resident's form (``counter`` false)
+    a staff-only field with a ``default`` takes that default (瑞穂町's 受付方法 = online).
     """
     out: dict[str, Any] = {}
     for w in fields:
         key = w.pointer.rsplit("/", 1)[-1]
         if w.kind == "fieldset":
-            inner = form_value(w.children, data)
+            inner = form_value(w.children, data, counter=counter)
             if inner:
                 out[key] = inner
         elif w.kind != "unsupported":
             present, value = _leaf(w, data)
             if present:
                 out[key] = value
+            elif w.staff_only and w.has_default and not counter:
+                # Not on the resident's form: the value the counter would otherwise set.
+                out[key] = w.default
     return out
 
 

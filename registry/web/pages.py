@@ -393,7 +393,14 @@ def preview_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPa
     return render(request, "preview.html", {
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
         "fields": fields, "values": {}, "errors": {}, "checked": False, "general": [],
-        "current": _current(viewer, lg, slug)})
+        "current": _current(viewer, lg, slug),
+        **_counter_context(fields, request.query_params.get("counter") == "1")})
+
+
+def _counter_context(fields: list[forms.Widget], counter: bool) -> dict[str, Any]:
+    """窓口入力 (counter entry) shows the staff-only fields the resident's form leaves out."""
+    return {"counter": counter,
+            "has_staff_only": any(w.staff_only for top in fields for w in top.walk())}
 
 
 @post("/t/{lg:str}/{slug:str}/{version:str}/preview")
@@ -404,7 +411,8 @@ async def preview_check(request: Request[Any, Any, Any], viewer: PageViewer, lg:
     data = await _form(request)
     _check_csrf(request, data)
     files, schemas, fields = await to_thread.run_sync(_form_parts, viewer, lg, slug, version)
-    value = forms.form_value(fields, data)
+    counter = data.get("counter") == "1"
+    value = forms.form_value(fields, data, counter=counter)
     issues = await to_thread.run_sync(compile_form(files.schema, schemas).check, value)
     errors: dict[str, list[str]] = {}
     general: list[str] = []
@@ -418,16 +426,26 @@ async def preview_check(request: Request[Any, Any, Any], viewer: PageViewer, lg:
         "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
         "fields": fields, "values": forms.entered(fields, data), "errors": errors,
         "checked": True, "general": general, "current": _current(viewer, lg, slug),
-        "summary": _error_links(fields, errors)}, status=200 if not issues else 422)
+        "summary": _error_links(fields, errors), **_counter_context(fields, counter)},
+        status=200 if not issues else 422)
 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/print", sync_to_thread=True)
 def print_page(request: Request[Any, Any, Any], viewer: PageViewer, lg: FromPath[str], slug: FromPath[str], version: FromPath[str]) -> Template:
-    """印刷用: the same form as an A4 paper form."""
-    files, _, fields = _form_parts(viewer, lg, slug, version)
-    return render(request, "print.html", {"lg": lg, "slug": slug, "version": version,
-                                          "town": name_of(lg), "files": files, "fields": fields,
-                                          "current": _current(viewer, lg, slug)})
+    """印刷用: the same form as an A4 paper form (and its PDF), blank or filled (``?data=``)."""
+    from registry.paper import html as paper_html
+    from registry.web import paper
+
+    files = viewer.service.get_version(VersionKey(lg, slug, version))
+    data = paper.query_data(request)
+    sheet = paper.sheet_for(viewer.service, VersionKey(lg, slug, version), data)
+    pdf_url = f"/t/{lg}/{slug}/{version}/print.pdf" + (
+        "?" + urlencode({"data": request.query_params["data"]}) if data is not None else "")
+    return render(request, "print.html", {
+        "lg": lg, "slug": slug, "version": version, "town": name_of(lg), "files": files,
+        "sheet_html": paper_html.body([sheet]), "paper_css": paper_html.css(),
+        "footer_css": paper_html.footer_css(sheet), "pdf_url": pdf_url,
+        "current": _current(viewer, lg, slug)})
 
 
 def _current(viewer: Viewer, lg: str, slug: str) -> str:
@@ -573,6 +591,12 @@ def unmatched_path(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
 
 exception_handlers: dict[Any, Any] = {HTTPException: unmatched_path}
 
+def _paper_handlers() -> list[Any]:
+    from registry.web import paper
+
+    return paper.route_handlers
+
+
 def _editor_handlers() -> list[Any]:
     """The editor's routes (registry/web/editor.py, which builds on this module's helpers)."""
     from registry.web import editor
@@ -588,6 +612,7 @@ route_handlers: list[Any] = [
            dependencies={"viewer": Provide(provide_viewer, sync_to_thread=False)},
            include_in_schema=False),
     create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
+    *_paper_handlers(),
 ]
 
 __all__ = ["error_page", "exception_handlers", "pretty_lines", "render", "route_handlers", "side_by_side", "unmatched_path"]

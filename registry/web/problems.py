@@ -42,6 +42,7 @@ STATUS: list[tuple[type[errors.RegistryError], int]] = [
     (errors.LimitExceeded, HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (errors.InvalidTemplate, HTTP_422_UNPROCESSABLE_ENTITY),
     (errors.IncompatibleChange, HTTP_422_UNPROCESSABLE_ENTITY),
+    (errors.Unavailable, 503),
 ]
 
 

@@ -137,3 +137,22 @@ def test_fifty_megabytes_streamed(tmp_path: Path) -> None:
     assert (body["valid"], body["invalid"]) == (n + 1 - n // 1000, n // 1000)
     peak_mib = int(proc.stderr.split()[-2]) / 1024
     assert peak_mib < 80, proc.stderr
+
+
+def test_pattern_follows_ecma_262_not_fancy_regex(run_cli: RunCli, tmp_path: Path) -> None:
+    """fancy-regex (jsonschema-rs's default) accepts "1" for ^\\d+-?\\d+$; ECMA-262 and the
+    browser reject it, and so must check-data (registry/syntax/validators.py)."""
+    form = tmp_path / "form.schema.json"
+    form.write_text(json.dumps({
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+        "properties": {"code": {"type": "string", "title": "整理番号", "pattern": r"^\d+-?\d+$"},
+                       "ver": {"type": "string", "title": "版", "pattern": r"^[0-9]+\.?[0-9]+$"}}},
+        ensure_ascii=False), encoding="utf-8")
+    data = tmp_path / "d.jsonl"
+    rows = [{"code": "1"}, {"ver": "1"}, {"code": "1-2", "ver": "1.2"}, {"code": "12", "ver": "12"}]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    proc = run_cli("check-data", form, data, "--format", "json", "--lang", "en")
+    body = json.loads(proc.stdout)
+    assert proc.returncode == 1, proc.stderr
+    assert (body["valid"], body["invalid"]) == (2, 2)
+    assert sorted(i["pointer"] for i in body["issues"]) == ["/code", "/ver"]

@@ -169,6 +169,15 @@ def test_template_own_fields_never_come_from_theirs() -> None:
     assert result.merged == {"title": "b", "category": "職員"}
 
 
+def test_paper_settings_are_the_citys_own() -> None:
+    """東京都's 提出先 and addressee never reach 瑞穂町's paper form through a pull."""
+    base = {"title": "a", "category": "職員", "paper": {"addressee": "東京都知事"}}
+    ours = {"title": "a", "category": "職員", "paper": {"addressee": "瑞穂町長"}}
+    theirs = {"title": "a", "category": "職員",
+              "paper": {"addressee": "東京都知事", "submit_to": "都庁第一本庁舎", "years": "western"}}
+    assert merge_template(base, ours, theirs).merged == ours
+
+
 def test_template_must_be_an_object() -> None:
     with pytest.raises(UsageError):
         merge_template({}, [], {})  # type: ignore[arg-type]
