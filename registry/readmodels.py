@@ -65,6 +65,7 @@ class VersionRecord(msgspec.Struct, kw_only=True):
     deprecated: bool = False
     deprecated_reason: str | None = None
     event: EventKind = "published"
+    field_titles: list[str] = msgspec.field(default_factory=list)  # titles of the schema's fields
 
 
 class TemplateSummary(msgspec.Struct, kw_only=True):
@@ -82,6 +83,9 @@ class TemplateSummary(msgspec.Struct, kw_only=True):
     tags: list[str] = msgspec.field(default_factory=list)
     upstream_template: str | None = None
     fork_count: int = 0
+    # Why a search result matched (「項目『郵便番号』に一致」); only in search results with a query.
+    match_reason: str | None = None
+    match_reason_en: str | None = None
 
 
 class TemplateDetail(msgspec.Struct, kw_only=True):

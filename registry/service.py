@@ -80,6 +80,7 @@ from registry.readmodels import (
     VersionRecord,
     author_of,
 )
+from registry.search.fields import field_titles
 from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
 from registry.syntax.documents import decode_utf8, parse_json_text
 from registry.syntax.refs import SchemaSet
@@ -449,6 +450,7 @@ class RegistryService:
             result.changes = changes
         result.commit = info.commit
         record = self._record(key, template, info, declared, _EVENTS[event])
+        record.field_titles = field_titles(parsed.schema)
         if record.upstream_template and record.upstream_version:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
@@ -861,6 +863,10 @@ class RegistryService:
                 continue
             rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
                                s.bump, s.event, s.deprecated, s.deprecated_reason)
+            try:
+                rec.field_titles = field_titles(json.loads(s.schema)) if s.schema else []
+            except ValueError:
+                rec.field_titles = []
             if rec.upstream_template and rec.upstream_version:
                 rec.upstream_commit = commits.get(f"{rec.upstream_template}@{rec.upstream_version}")
             out.append(rec)

@@ -2,10 +2,11 @@
 
 A write is objects first, the branch last (as dulwich does it):
 
-1. blobs: one ``git hash-object -w --no-filters --stdin-paths`` for all files of the commit;
-2. trees: bottom-up for the changed paths only, through one ``git mktree --batch -z``; every
-   untouched subtree is reused by id, read through one ``git cat-file --batch``;
-3. the commit: ``git commit-tree`` authored by the publishing account, committed by the registry;
+1. blobs: loose objects written directly (zlib + SHA-1, ``registry/storage/git_objects.py``);
+2. trees: bottom-up for the changed paths only, written the same way; every untouched subtree
+   is reused by id, read through one ``git cat-file --batch``;
+3. the commit: written the same way, authored by the publishing account, committed by the
+   registry (no ``hash-object``, ``mktree`` or ``commit-tree`` process per publish);
 4. the branch: ``git update-ref refs/heads/main <new> <old>`` — compare-and-swap (git takes
    ``main.lock`` with O_EXCL, checks the old value, renames). GitPython's ``set_reference`` does
    not check the old value, so it is not used.
@@ -34,7 +35,6 @@ import json
 import os
 import random
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -46,8 +46,8 @@ from registry.errors import Conflict, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
 from registry.lineage import DETACHED_FILE, dump_detachments, load_detachments
 from registry.readmodels import Author
+from registry.storage.git_objects import LooseObjectWriter
 from registry.storage.maintenance import (
-    TMP_DIR,
     WRITERS_LOCK,
     RepackScheduler,
     clear_stale_lock_from,
@@ -313,27 +313,19 @@ class GitTemplateStore:
         return proc.stdout.decode().strip() or None
 
     def _write_blobs(self, contents: list[bytes]) -> list[str]:
-        """Write blobs with one ``hash-object`` process (paths of temporary files on stdin)."""
+        """Write blobs as loose objects (registry/storage/git_objects.py): no process."""
         if not contents:
             return []
-        # Inside the repository (so inside the data folder), named by our pid: a folder left by
-        # a killed writer is removed at start (storage/maintenance.remove_temporary_files).
-        tmp_root = self.path / TMP_DIR
-        tmp_root.mkdir(exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix=f"yoshiki-blobs-{os.getpid()}-", dir=tmp_root) as tmp:
-            paths = []
-            for i, data in enumerate(contents):
-                p = Path(tmp) / str(i)
-                p.write_bytes(data)
-                paths.append(str(p))
-            self.fault("in-objects")
-            out = self._git("hash-object", "-w", "--no-filters", "--stdin-paths",
-                            input="\n".join(paths).encode() + b"\n").stdout.decode().split()
-        if len(out) != len(contents):
-            raise GitError("git hash-object returned the wrong number of ids")
+        writer = LooseObjectWriter(self.path)
+        out: list[str] = []
+        for i, data in enumerate(contents):
+            out.append(writer.blob(data))
+            if i == 0:
+                self.fault("in-objects")  # some objects written, not all (crash tests)
         return out
 
-    def _build_tree(self, cat: _CatFile, mk: _MkTree, base: str | None, node: Changes) -> str | None:
+    def _build_tree(self, cat: _CatFile, mk: _MkTree | LooseObjectWriter, base: str | None,
+                    node: Changes) -> str | None:
         """Apply ``node`` onto the tree ``base``; return the new tree id (None when empty)."""
         entries: dict[str, tuple[str, str]] = {}
         if base is not None:
@@ -380,16 +372,10 @@ class GitTemplateStore:
         nested = None if callable(changes) else self._nested_blobs(changes)
         # The date is set here so the CommitInfo can be returned without reading the commit back.
         when = int(time.time())
-        date = f"@{when} +0000"
-        env = {**os.environ,
-               "GIT_AUTHOR_NAME": author.display, "GIT_AUTHOR_EMAIL": author.email,
-               "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date,
-               "GIT_COMMITTER_NAME": self.committer_name,
-               "GIT_COMMITTER_EMAIL": self.committer_email}
         iso = datetime.fromtimestamp(when, UTC).isoformat()
         # The helpers are started before the writers' lock is taken, so that the critical
         # section (tip → trees → commit → update-ref) spawns only commit-tree and update-ref.
-        cat, mk = _CatFile(self.path), _MkTree(self.path)
+        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
         try:
             if nested is not None and must_not_exist is not None:
                 # A new version folder does not depend on the tip: write its tree before the lock.
@@ -406,7 +392,7 @@ class GitTemplateStore:
                     if attempt:  # fresh readers after a lost race: nothing cached survives
                         cat.close()
                         mk.close()
-                        cat, mk = _CatFile(self.path), _MkTree(self.path)
+                        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
                     head = cat.get(self.ref)
                     old = head[0] if head is not None and head[1] == "commit" else None
                     if must_not_exist is not None and old is not None and \
@@ -430,18 +416,15 @@ class GitTemplateStore:
                         tree = self._build_tree(cat, mk, base_tree, nested)
                         if tree is None:
                             raise GitError("a commit may not empty the repository")
-                        args = ["commit-tree", "--no-gpg-sign", tree]
-                        if old is not None:
-                            args += ["-p", old]
-                        new = self._git(*args, input=message.encode(), env=env).stdout.decode().strip()
-                    except GitError as exc:
-                        # Races with a background repack (maintenance.py), both transient: a
-                        # long-running mktree does not re-scan packs, so an object just moved
-                        # into a new pack looks "unavailable"; prune-packed removes an emptied
-                        # objects/xx/ folder just as git writes into it ("unable to create
-                        # temporary file"). Write everything again with fresh helpers.
-                        transient = ("unavailable" in str(exc)
-                                     or "unable to create temporary file" in str(exc))
+                        new = mk.commit(tree, old, author=(author.display, author.email),
+                                        committer=(self.committer_name, self.committer_email),
+                                        when=when, message=message)
+                    except (GitError, FileNotFoundError) as exc:
+                        # A race with the background repack (maintenance.py): prune-packed
+                        # removes an emptied objects/xx/ folder just as an object is written
+                        # into it, or cat-file misses an object just moved into a new pack.
+                        # Both are transient: write everything again with fresh helpers.
+                        transient = isinstance(exc, FileNotFoundError) or "unavailable" in str(exc)
                         if not transient or attempt == self.max_retries:
                             raise
                         self.retries += 1
@@ -675,8 +658,9 @@ class GitTemplateStore:
         keys: list[VersionKey] = []
         oids: list[str] = []
         deprecated_oids: dict[tuple[str, str], str] = {}
+        schema_oids: dict[tuple[str, str, str], str] = {}
         for entry in listing.split(b"\0"):
-            if not entry.endswith((b"/template.json", b"/deprecated.json")):
+            if not entry.endswith((b"/template.json", b"/deprecated.json", b"/schema.json")):
                 continue
             meta, _, raw_path = entry.partition(b"\t")
             parts = raw_path.decode("utf-8", "surrogateescape").split("/")
@@ -688,6 +672,8 @@ class GitTemplateStore:
                 else:  # in git, but not a name the registry can index: reported, not fatal
                     self.skipped.append(f"{'/'.join(parts[:3])}: not <LG code>/<slug>/<version>"
                                         " (each version part at most 999999999)")
+            elif len(parts) == 4 and parts[3] == "schema.json":
+                schema_oids[(parts[0], parts[1], parts[2])] = meta.split()[2].decode()
             elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
                 deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
         fallback: dict[str, CommitInfo] | None = None
@@ -695,14 +681,18 @@ class GitTemplateStore:
         with _CatFile(self.path, buffered=True) as cat:
             dep_keys = list(deprecated_oids)
             # One pass, deprecation lists first (a buffered cat-file answers at end of input).
-            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids)
+            with_schema = [k for k in keys if (k.lg, k.slug, k.version) in schema_oids]
+            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids
+                             + [schema_oids[(k.lg, k.slug, k.version)] for k in with_schema])
             for tk in dep_keys:
                 deprecations[tk] = load_deprecations(next(blobs))
             log_thread.join()
             if not commits_box:
                 raise GitError("git log failed while reading the repository")
             commits = commits_box[0]
-            for key, data in zip(keys, blobs, strict=True):
+            templates = [next(blobs) for _ in keys]
+            schemas = {str(k): next(blobs) or b"" for k in with_schema}
+            for key, data in zip(keys, templates, strict=True):
                 found = commits.get(str(key))
                 info: CommitInfo | None
                 bump: str | None = None
@@ -718,6 +708,7 @@ class GitTemplateStore:
                 dep = deprecations.get((key.lg, key.slug), {}).get(key.version)
                 yield StoredVersion(
                     key=key, template=data or b"", commit=info, bump=bump, event=event,
+                    schema=schemas.get(str(key), b""),
                     deprecated=dep is not None,
                     deprecated_reason=str(dep.get("reason", "")) if isinstance(dep, dict) else None,
                 )

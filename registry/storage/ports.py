@@ -43,6 +43,7 @@ class StoredVersion(msgspec.Struct, kw_only=True):
     key: VersionKey
     template: bytes
     commit: CommitInfo | None = None
+    schema: bytes = b""              # schema.json (for the field titles search indexes)
     bump: str | None = None
     event: str = "published"
     deprecated: bool = False

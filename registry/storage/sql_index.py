@@ -44,9 +44,11 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     text,
+    union,
     update,
 )
 from sqlalchemy.engine import RowMapping, make_url
@@ -62,6 +64,9 @@ from registry.readmodels import (
     TokenInfo,
     VersionRecord,
 )
+from registry.search import ranking
+from registry.search.analyser import parse_query
+from registry.storage import search_index
 from registry.storage.tables import (
     AuditRow,
     DetachmentRow,
@@ -93,7 +98,7 @@ T_TOKENS: Table = TokenRow.__table__  # type: ignore[attr-defined]
 T_STATE: Table = IndexStateRow.__table__  # type: ignore[attr-defined]
 T_DETACH: Table = DetachmentRow.__table__  # type: ignore[attr-defined]
 
-_VERSION_FIELDS = tuple(f for f in VersionRecord.__struct_fields__ if f != "event")
+_VERSION_FIELDS = tuple(f for f in VersionRecord.__struct_fields__ if f not in ("event", "field_titles"))
 
 
 def normalize(value: str) -> str:
@@ -156,19 +161,35 @@ def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
                      detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
 
 
+def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
+    """The (score, updated_at, fork_count, lg, slug) of a ranked search's last result."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)))
+        if (isinstance(data, list) and len(data) == 6 and data[0] == "r"
+                and isinstance(data[1], int) and isinstance(data[3], int)
+                and all(isinstance(x, str) for x in (data[2], data[4], data[5]))):
+            return data[1], data[2], data[3], data[4], data[5]
+    except (ValueError, UnicodeError, binascii.Error):
+        pass
+    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
+                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
+
+
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
     v = Version.parse(rec.version)
     values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
     values.update(tags=json.dumps(rec.tags, ensure_ascii=False), major=v.major, minor=v.minor,
                   patch=v.patch, published_at=utc_text(rec.published_at), event=rec.event,
-                  deprecated=bool(rec.deprecated))
+                  deprecated=bool(rec.deprecated),
+                  field_titles=json.dumps(rec.field_titles, ensure_ascii=False))
     return values
 
 
 def _record_of(row: Row[Any]) -> VersionRecord:
     m: RowMapping = row._mapping
     values = {f: m[f] for f in _VERSION_FIELDS}
-    values.update(tags=json.loads(m["tags"]), deprecated=bool(m["deprecated"]), event=m["event"])
+    values.update(tags=json.loads(m["tags"]), deprecated=bool(m["deprecated"]), event=m["event"],
+                  field_titles=json.loads(m["field_titles"] or "[]"))
     return VersionRecord(**values)
 
 
@@ -187,6 +208,7 @@ def _template_values(lg: str, slug: str, versions: Sequence[dict[str, Any]]) -> 
         "prefecture_code": prefecture_code_of(lg), "title_norm": normalize(latest["title"]),
         # Newline-separated: a term never contains whitespace, so it cannot span two fields.
         "search_text": "\n".join(normalize(s) for s in searchable if s),
+        "field_titles": latest.get("field_titles") or "[]",
     }
 
 
@@ -358,12 +380,17 @@ class SqlIndex:
         ordered = sorted(versions, key=lambda v: (v["published_at"], v["lg"], v["slug"],
                                                   v["major"], v["minor"], v["patch"]))
         with self._write() as conn:
-            for table in (T_TAGS, T_LINEAGE, T_VERSIONS):
+            for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
                 conn.execute(delete(table))
             self._delete_templates(conn)
             for table, rows in ((T_VERSIONS, versions), (T_TEMPLATES, templates),
                                 (T_TAGS, tags), (T_LINEAGE, lineage)):
                 self._bulk_insert(conn, table, rows)
+            ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
+                select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
+            self._bulk_insert(conn, search_index.T_TERMS, [
+                row for t in templates
+                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)])
             seen = {tuple(r) for r in conn.execute(select(
                 T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
             now = now_text()
@@ -380,7 +407,7 @@ class SqlIndex:
             self._bulk_insert(conn, T_EVENTS, events)
             # Fresh statistics after a bulk load: the planners choose between the text index
             # and the updated_at order by them.
-            for table in (T_TEMPLATES, T_TAGS, T_VERSIONS):
+            for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
                 conn.exec_driver_sql(f"ANALYZE {table.name}")
 
     def _delete_templates(self, conn: Connection) -> None:
@@ -454,6 +481,8 @@ class SqlIndex:
         tags = [{"lg": lg, "slug": slug, "tag": t} for t in dict.fromkeys(json.loads(values["tags"]))]
         if tags:
             conn.execute(insert(T_TAGS), tags)
+        tid = conn.execute(select(T_TEMPLATES.c.id).where(here)).scalar_one()
+        search_index.replace_terms(conn, tid, values)
         touched = {f"{lg}/{slug}", values["upstream_template"], before[0] if before else None}
         for name in sorted(t for t in touched if t and "/" in t):
             ulg, _, uslug = name.partition("/")
@@ -486,6 +515,8 @@ class SqlIndex:
         if prefecture:
             conds.append(t.c.prefecture_code == self._prefecture(prefecture))
         terms = query_terms(q)
+        if terms:
+            return self._search_ranked(q or "", terms, conds, cursor, limit)
         conds.extend(self._text_conditions(terms))
         rank: ColumnElement[int]
         if terms:
@@ -514,6 +545,83 @@ class SqlIndex:
             next_cursor = _encode_cursor([last["rank"], last["updated_at"], last["lg"],
                                           last["slug"]])
         return [_summary_of(r._mapping) for r in page], next_cursor
+
+    def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
+                       cursor: str | None, limit: int) -> tuple[list[TemplateSummary], str | None]:
+        """Search by meaning (registry/search/ranking.py), scored and paged in one SQL statement.
+
+        The query's keys are looked up in ``search_terms`` (btree on term) and aggregated per
+        template into one best-field weight per query group; the same integer arithmetic on
+        both backends gives the same order. Terms of three or more characters also match as
+        substrings (the trigram index), as before.
+        """
+        t, k = T_TEMPLATES, search_index.T_TERMS
+        query = parse_query(q)
+        weight = literal_column("(search_terms.code / 10)", Integer)
+        cols: list[Any] = [k.c.template_id.label("tid")]
+        groups = [g for term in query.groups for g in term]
+        for i, g in enumerate(groups):
+            cols.append(func.max(case((k.c.term.in_(sorted(g.alternatives)), weight), else_=0)).label(f"g{i}"))
+            cols.append(func.max(case((k.c.term == g.text, weight), else_=0)).label(f"e{i}"))
+        hits = (select(*cols).where(k.c.term.in_(sorted(query.all_keys())))
+                .group_by(k.c.template_id).cte("hits"))
+        conds: list[ColumnElement[bool]] = []
+        n = 0
+        for term_groups in query.groups:
+            total = sum(len(g.text) for g in term_groups)
+            covered: Any = literal(0, Integer)
+            for g in term_groups:
+                gi = hits.c[f"g{n}"]
+                covered = covered + case((gi > 0, len(g.text)), else_=0)
+                if g.text.isascii() and g.text.isalnum():
+                    conds.append(gi > 0)
+                n += 1
+            conds.append(covered * 2 > total)
+        branches = [select(hits.c.tid.label("id")).where(*conds)]
+        if all(len(term) >= 3 for term in terms):
+            branches.append(select(t.c.id.label("id")).where(*self._text_conditions(terms)))
+        cand = (branches[0] if len(branches) == 1 else union(*branches)).subquery("cand")
+        score: Any = (case((t.c.title_norm == " ".join(query.terms), 100_000), else_=0)
+                      + case((and_(*(self._contains(t.c.title_norm, term) for term in terms)), 10_000),
+                             else_=0))
+        for i in range(len(groups)):
+            cg, ce = func.coalesce(hits.c[f"g{i}"], 0), func.coalesce(hits.c[f"e{i}"], 0)
+            score = score + cg * case((and_(ce == cg, cg > 0), 2), else_=1)
+        inner = (select(t.c.id, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug,
+                        score.label("score"))
+                 .select_from(cand.join(t, t.c.id == cand.c.id)
+                              .outerjoin(hits, hits.c.tid == cand.c.id))
+                 .where(*filters).subquery("ranked"))
+        r = inner.c
+        where: list[ColumnElement[bool]] = []
+        if cursor:
+            sc, upd, forks, lg, slug = _decode_ranked_cursor(cursor)
+            where.append(or_(r.score < sc, and_(r.score == sc, or_(
+                r.updated_at < upd, and_(r.updated_at == upd, or_(
+                    r.fork_count < forks, and_(r.fork_count == forks, or_(
+                        r.lg > lg, and_(r.lg == lg, r.slug > slug)))))))))
+        stmt = (select(r.id, r.score, r.updated_at, r.fork_count, r.lg, r.slug).where(*where)
+                .order_by(r.score.desc(), r.updated_at.desc(), r.fork_count.desc(), r.lg, r.slug)
+                .limit(limit + 1))
+        with self._read() as conn:
+            top = conn.execute(stmt).all()
+            page = top[:limit]
+            ids = [row[0] for row in page]
+            rows = {m["id"]: m for m in conn.execute(select(t).where(t.c.id.in_(ids))).mappings()}
+            postings = search_index.postings(conn, query.all_keys(), ids)
+        items = []
+        for row in page:
+            m = rows[row[0]]
+            scored = ranking.score(query, m["title_norm"], True, postings.get(row[0], {}))
+            summary = _summary_of(m)
+            summary.match_reason, summary.match_reason_en = ranking.reason_text(
+                scored.reason if scored else None, m)
+            items.append(summary)
+        next_cursor = None
+        if len(top) > limit:
+            last = page[-1]
+            next_cursor = _encode_cursor(["r", last[1], last[2], last[3], last[4], last[5]])
+        return items, next_cursor
 
     def _contains(self, col: Any, term: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":

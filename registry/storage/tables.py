@@ -54,6 +54,8 @@ class TemplateRow(SQLModel, table=True):
     # Normalised (NFKC + casefold) text for substring search; see sql_index.normalize.
     title_norm: str = Field(sa_type=Text, nullable=False)
     search_text: str = Field(sa_type=Text, nullable=False)
+    # JSON array of the latest version's field titles (for the reason a result matched).
+    field_titles: str | None = Field(default=None, sa_type=Text)
 
 
 class TemplateTagRow(SQLModel, table=True):
@@ -97,6 +99,7 @@ class VersionRow(SQLModel, table=True):
     deprecated: bool = Field(default=False, nullable=False)
     deprecated_reason: str | None = Field(default=None, sa_type=Text)
     event: str = Field(sa_type=String, nullable=False)         # published | forked | pulled
+    field_titles: str | None = Field(default=None, sa_type=Text)  # JSON array, for search
 
 
 class LineageRow(SQLModel, table=True):
@@ -315,3 +318,19 @@ UNMODELLED = ("templates_fts", "ix_templates_search_trgm")
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Leave the FTS5 table (and its shadow tables) and the trigram index out of comparisons."""
     return not (name and name.startswith(UNMODELLED))
+
+
+class SearchTermRow(SQLModel, table=True):
+    """One index key of a template (registry/search/analyser.py), for search by meaning.
+
+    ``code`` names the field it came from (registry/search/ranking.CODES), ``pos`` the tag or
+    field title. The primary key (term, template_id) is the btree a query's keys look up: it
+    answers one-character queries as fast as long ones.
+    """
+
+    __tablename__ = "search_terms"
+
+    term: str = Field(sa_type=key_type(), primary_key=True)
+    template_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    code: int = Field(sa_column=Column(Integer, nullable=False))
+    pos: int = Field(sa_column=Column(Integer, nullable=False))

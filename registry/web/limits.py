@@ -80,8 +80,15 @@ def check_cursor(cursor: str) -> None:
                          detail_ja="ページカーソルが長すぎます。カーソルなしで最初から検索してください")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rank, updated_at, lg, slug = json.loads(raw)
-        good = (isinstance(rank, int) and not isinstance(rank, bool) and abs(rank) <= _RANK_MAX
+        parts = json.loads(raw)
+        forks = 0
+        if isinstance(parts, list) and len(parts) == 6 and parts[0] == "r":
+            # A ranked search's cursor: ["r", score, updated_at, fork_count, lg, slug].
+            _r, rank, updated_at, forks, lg, slug = parts
+        else:
+            rank, updated_at, lg, slug = parts
+        good = (all(isinstance(n, int) and not isinstance(n, bool) and abs(n) <= _RANK_MAX
+                    for n in (rank, forks))
                 and all(isinstance(v, str) and len(v) <= _CURSOR_PARTS_MAX and "\x00" not in v
                         for v in (updated_at, lg, slug)))
     except (ValueError, TypeError, binascii.Error, RecursionError):

@@ -88,8 +88,11 @@ SEARCH_CASES: list[tuple[dict[str, Any], list[str]]] = [
     ({"q": "遅刻・早退"}, ["272264/absence-notice"]),
     ({"q": "欠席・遅刻"}, ["272264/absence-notice", "133035/absence-notice"]),
     ({"q": "犬"}, ["272094/dog-death"]),
-    ({"q": "届"}, ["272094/dog-death", "092096/moving-in"]),
-    ({"q": "届出"}, ["272094/dog-death", "092096/moving-in"]),  # tags only
+    # 届 and 連絡 are one row of the synonym table (欠席届 = 欠席連絡): the 連絡 forms follow
+    ({"q": "届"}, ["272094/dog-death", "092096/moving-in", "133035/absence-notice",
+                   "130001/absence-notice", "272264/absence-notice"]),
+    ({"q": "届出"}, ["272094/dog-death", "092096/moving-in", "133035/absence-notice",
+                     "130001/absence-notice", "272264/absence-notice"]),  # tags, then synonyms
     # municipality names are searched too (藤井寺市, 稲城市)
     ({"q": "藤井寺"}, ["272264/absence-notice"]),
     ({"q": "稲城市"}, ["132250/staff-lunch-survey", "132250/nursery-application"]),
@@ -197,10 +200,10 @@ def test_migrate_twice_and_models_match_the_migration(index: SqlIndex) -> None:
         diffs = compare_metadata(context, METADATA)
         tables = set(inspect(conn).get_table_names())
         columns = {c["name"] for c in inspect(conn).get_columns("api_tokens")}
-    assert revision == ["0003"]
+    assert revision == ["0004"]
     assert diffs == []
     assert {"templates", "template_tags", "versions", "lineage", "events", "audit_log",
-            "api_tokens", "alembic_version"} <= tables
+            "api_tokens", "alembic_version", "search_terms"} <= tables
     assert columns == {"id", "municipality", "name", "admin", "token_hash", "created_at",
                        "revoked_at", "last_used_at"}
 
@@ -248,7 +251,8 @@ def test_summary_fields(loaded: SqlIndex) -> None:
         "category": "教育", "latest_version": "1.1.0", "updated_at": "2026-05-01T09:00:00Z",
         "municipality_name": "藤井寺市", "title_en": None,
         "description": "保育所・幼稚園・小学校・中学校への欠席等の連絡",
-        "tags": ["学校", "欠席"], "upstream_template": None, "fork_count": 1}
+        "tags": ["学校", "欠席"], "upstream_template": None, "fork_count": 1,
+        "match_reason": "タイトルに一致", "match_reason_en": "matches the title"}
     abc = loaded.get_template("133035", "abc-course")
     assert abc is not None
     assert abc.updated_at == "2025-12-31T15:00:00Z"  # stored as UTC
@@ -382,7 +386,7 @@ def test_rebuild_equals_recording_and_is_idempotent(loaded: SqlIndex, backend_ur
     loaded.record_version(rec("132241/staff-lunch-survey", "2.0.0", "職員ランチ満足度調査",
                               "2026-07-01T00:00:00Z", category="職員"))
     assert names(loaded.search(q="満足度")[0]) == ["132241/staff-lunch-survey"]
-    assert names(loaded.search(q="実態アンケート")[0]) == []
+    assert names(loaded.search(q="実態")[0]) == []  # the old title's word is gone
     check_search_index(loaded)
     assert loaded.verify_token(token) is not None  # tokens survive
     assert [a.action for a in loaded.audit_log(10)] == ["token.create"]  # so does the audit log
@@ -498,7 +502,7 @@ def test_concurrent_migrations_and_writers(backend_url: str) -> None:
         pool.map(_migrate_and_publish, [(backend_url, w) for w in range(1, 5)])
     index = SqlIndex(backend_url)
     with index.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0003"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0004"]
     assert len(index.versions("132241", "shared")) == 40
     summary = index.get_template("132241", "shared")
     assert summary is not None

@@ -1,0 +1,59 @@
+"""The titles of a schema's fields (「郵便番号」, 「氏名」), for search; packaged ``/common/`` schemas are followed."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from registry.resources import schemas_dir
+
+_MAX_FIELDS = 500
+_NESTED = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
+_SUBSCHEMAS = ("items", "additionalProperties", "contains", "if", "then", "else", "not")
+_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def field_titles(schema: Any) -> list[str]:
+    """Distinct ``title`` strings of every subschema below the root, in document order."""
+    out: dict[str, None] = {}
+    stack: list[Any] = [schema]
+    root = True
+    followed: set[str] = set()
+    while stack and len(out) < _MAX_FIELDS:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        title = node.get("title")
+        if not root and isinstance(title, str) and title.strip():
+            out.setdefault(title.strip(), None)
+        root = False
+        children: list[Any] = []
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref not in followed:
+            followed.add(ref)
+            children.append(_common(ref))
+        for k in _NESTED:
+            v = node.get(k)
+            if isinstance(v, dict):
+                children.extend(v.values())
+        for k in _SUBSCHEMAS:
+            children.append(node.get(k))
+        for k in _LISTS:
+            v = node.get(k)
+            if isinstance(v, list):
+                children.extend(v)
+        stack.extend(reversed(children))
+    return list(out)
+
+
+@cache
+def _common(ref: str) -> Any:
+    """A packaged common schema (``/common/address.json``) a field refers to, else None."""
+    name = ref.removeprefix("/common/")
+    if not ref.startswith("/common/") or "/" in name or not name.endswith(".json"):
+        return None
+    try:
+        return json.loads((schemas_dir() / "common" / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
