@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from registry.models import Issue
+from registry.submissions.readers import column_letter
 
 ITEMS_SHEET, CHOICES_SHEET, SETTINGS_SHEET, EXAMPLES_SHEET = "項目", "選択肢", "設定", "記入例"
 ITEM_COLUMNS = ("項目ID", "項目名", "種類", "必須", "説明", "上限・下限", "形式", "個人情報", "表示条件", "固定")
@@ -469,13 +470,6 @@ def _first_difference(a: Any, b: Any, pointer: str) -> str | None:
 # --------------------------------------------------------------------------- import
 
 
-def _col(index: int) -> str:
-    letters = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
 
 
 _CLOSE_KINDS = {"日付け": "日付", "文字": "テキスト", "文字列": "テキスト", "数字": "数値", "真偽": "はい/いいえ",
@@ -501,7 +495,7 @@ class _Importer:
         self.errors: list[Issue] = []
 
     def error(self, sheet: str, row: int, col: int, en: str, ja: str) -> None:
-        cell = f"{_col(col)}{row + 2}"
+        cell = f"{column_letter(col)}{row + 2}"
         self.errors.append(Issue(rule="sheet.invalid", pointer="", file=f"{sheet}!{cell}",
                                  message=f"sheet {sheet} {cell}: {en}", message_ja=f"{sheet} シート {cell}: {ja}"))
 

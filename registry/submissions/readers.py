@@ -13,7 +13,7 @@ import csv
 import datetime as _dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -469,13 +469,7 @@ def iter_csv(path: Path, source: str, columns: CsvColumns, encoding: str = "auto
                     cell = row[i]
                     if cell == "":
                         continue
-                    target = value
-                    for tok in tokens[:-1]:
-                        nxt = target.get(tok)
-                        if not isinstance(nxt, dict):
-                            nxt = target[tok] = {}
-                        target = nxt
-                    target[tokens[-1]] = conv(cell) if conv is not None else cell
+                    set_path(value, tokens, conv(cell) if conv is not None else cell)
                 yield Record(number, number, value)
         except UnicodeDecodeError:
             line = physical
@@ -539,18 +533,12 @@ def iter_xlsx(path: Path, source: str, columns: CsvColumns) -> Iterator[Record]:
                 if cell is None or cell == "":
                     continue
                 if is_formula(cell):
-                    bad = _issue("xlsx.formula", f"Cell {_column_letter(i)}{number} holds a formula ({cell}).",
-                                 f"{_column_letter(i)}{number} のセルが数式（{cell}）です。", source,
+                    bad = _issue("xlsx.formula", f"Cell {column_letter(i)}{number} holds a formula ({cell}).",
+                                 f"{column_letter(i)}{number} のセルが数式（{cell}）です。", source,
                                  line=number, record=number, hint="Paste the values instead of formulas.",
                                  hint_ja="数式ではなく値を貼り付けてください（形式を選択して貼り付け → 値）。")
                     break
-                target = value
-                for tok in tokens[:-1]:
-                    nxt = target.get(tok)
-                    if not isinstance(nxt, dict):
-                        nxt = target[tok] = {}
-                    target = nxt
-                target[tokens[-1]] = _cell_value(cell, conv)
+                set_path(value, tokens, _cell_value(cell, conv))
             if bad is not None:
                 yield Record(number, number, error=bad)
             else:
@@ -559,7 +547,19 @@ def iter_xlsx(path: Path, source: str, columns: CsvColumns) -> Iterator[Record]:
         book.close()
 
 
-def _column_letter(index: int) -> str:
+def set_path(value: dict[str, Any], tokens: Sequence[str], leaf: Any) -> None:
+    """Put ``leaf`` at the dotted header's path in ``value``, creating objects on the way."""
+    target = value
+    for tok in tokens[:-1]:
+        nxt = target.get(tok)
+        if not isinstance(nxt, dict):
+            nxt = target[tok] = {}
+        target = nxt
+    target[tokens[-1]] = leaf
+
+
+def column_letter(index: int) -> str:
+    """The spreadsheet column name of a 0-based index (0 → A, 26 → AA)."""
     letters = ""
     n = index + 1
     while n:

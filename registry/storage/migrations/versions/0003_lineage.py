@@ -6,7 +6,7 @@ behind, detached) and one row per field-level difference of a fork in ``fork_div
 both refreshed at publish (``registry/lineage_upkeep.py``) and rebuilt by reindex.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Search by meaning: the inverted key table and the field titles of versions and templates.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 """
 
 from __future__ import annotations
