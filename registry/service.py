@@ -1055,6 +1055,10 @@ class RegistryService:
         """What a live token stands for, or None (unknown or revoked)."""
         return self.index.verify_token(token)
 
+    def session_token_info(self, digest: str) -> TokenInfo | None:
+        """What the live token with this SHA-256 hex stands for (page sessions keep only the hash)."""
+        return self.index.verify_token_hash(digest)
+
     def account(self, token: str | None) -> Author:
         """The account a bearer token writes as; Unauthenticated without a live token."""
         if token is None:

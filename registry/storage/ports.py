@@ -209,6 +209,9 @@ class TemplateIndex(Protocol):
     def verify_token(self, token: str) -> TokenInfo | None:
         """What a token stands for, or None."""
 
+    def verify_token_hash(self, digest: str) -> TokenInfo | None:
+        """What the live token with this SHA-256 hex stands for, or None."""
+
     def revoke_token(self, municipality: str, name: str) -> None:
         """Revoke a token."""
 

@@ -18,6 +18,7 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 import secrets
 import unicodedata
 from collections import defaultdict
@@ -851,8 +852,13 @@ class SqlIndex:
         """What a live (not revoked) token stands for, or None; notes when it was last used."""
         if not token or len(token) > 256:
             return None
+        return self.verify_token_hash(token_hash(token))
+
+    def verify_token_hash(self, digest: str) -> TokenInfo | None:
+        """What the live token with this SHA-256 hex stands for (a page session keeps the hash)."""
+        if not re.fullmatch(r"[0-9a-f]{64}", digest):
+            return None
         k = T_TOKENS
-        digest = token_hash(token)
         # A lookup by hash: timing reveals nothing about the secret, only about its hash.
         with self._read() as conn:
             row = conn.execute(select(k).where(k.c.token_hash == digest,

@@ -1,11 +1,11 @@
 """Staff sessions for the pages: a token pasted once becomes a signed cookie; CSRF tokens.
 
-The cookie holds the token's municipality, name and admin flag, a random session id, and the
-token itself encrypted under a key derived from the session key (HMAC-SHA256 as a keystream,
-the whole value then signed with HMAC-SHA256); the key is kept in the data folder (created
-once, mode 0600, shared by every worker). Each request re-verifies that token by its hash, so a
-session belongs to one token, not to a name: revoking it ends the session, and a new token
-created under the same name does not revive it.
+The cookie holds the token's municipality, name and admin flag, a random session id and the
+token's SHA-256 (never the token), the whole value signed with HMAC-SHA256 under a key kept in
+the data folder (created once, mode 0600, shared by every worker). Each request looks the
+token up by that hash, the way the index stores tokens, so a session belongs to one token, not
+to a name: revoking it ends the session, and a new token created under the same name does not
+revive it. The hash is no credential: the API wants the token itself.
 
 CSRF: a random nonce in a cookie, and in each form an HMAC of that nonce and the session id
 under the session key. A client cannot pick a pair (it does not know the key), a token of one
@@ -108,30 +108,6 @@ def is_secure(request: Request[Any, Any, Any]) -> bool:
     return request.url.scheme == "https" or proto == "https"
 
 
-def _keystream(key: bytes, nonce: bytes, length: int) -> bytes:
-    out = b""
-    counter = 0
-    while len(out) < length:
-        out += hmac.new(key, b"token|" + nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-        counter += 1
-    return out[:length]
-
-
-def seal(key: bytes, nonce: bytes, token: str) -> str:
-    """``token`` encrypted for the cookie (the cookie's signature authenticates it)."""
-    data = token.encode()
-    return _b64(bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data)), strict=True)))
-
-
-def unseal(key: bytes, nonce: bytes, sealed: str) -> str | None:
-    """The token sealed by ``seal``, or None when malformed."""
-    try:
-        data = _unb64(sealed)
-        return bytes(a ^ b for a, b in zip(data, _keystream(key, nonce, len(data)), strict=True)).decode()
-    except (ValueError, UnicodeDecodeError):
-        return None
-
-
 def login_cookie(request: Request[Any, Any, Any], service: RegistryService, key: bytes,
                  token: str) -> tuple[Session, Cookie] | None:
     """A session cookie for a pasted token, or None when the token is unknown or revoked."""
@@ -139,11 +115,11 @@ def login_cookie(request: Request[Any, Any, Any], service: RegistryService, key:
     info = service.token_info(token)
     if info is None:
         return None
-    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(token.encode()).hexdigest()
     sid = secrets.token_urlsafe(16)
     session = Session(info.municipality, info.name, info.admin, digest, sid)
     value = sign(key, {"m": session.municipality, "n": session.name, "a": session.admin,
-                       "h": digest, "s": sid, "t": seal(key, sid.encode(), token),
+                       "h": digest, "s": sid,
                        "exp": int(time.time()) + MAX_AGE})
     return session, Cookie(key=SESSION_COOKIE, value=value, httponly=True, samesite="lax",
                            secure=is_secure(request), max_age=MAX_AGE, path="/")
@@ -167,13 +143,13 @@ def current(request: Request[Any, Any, Any], service: RegistryService, key: byte
     if payload is None:
         return None
     sid = str(payload.get("s", ""))
-    token = unseal(key, sid.encode(), str(payload.get("t", ""))) if sid else None
-    if not token:
+    digest = str(payload.get("h", ""))
+    if not sid or not digest:
         return None
-    info = service.token_info(token)
+    info = service.session_token_info(digest)
     if info is None or info.municipality != payload.get("m") or info.name != payload.get("n"):
         return None
-    return Session(info.municipality, info.name, info.admin, str(payload.get("h", "")), sid)
+    return Session(info.municipality, info.name, info.admin, digest, sid)
 
 
 def _csrf_for(key: bytes, nonce: str, sid: str) -> str:
@@ -205,5 +181,5 @@ def csrf_ok(request: Request[Any, Any, Any], key: bytes, submitted: str | None) 
 
 
 __all__ = ["CSRF_COOKIE", "CSRF_FIELD", "SESSION_COOKIE", "Session", "csrf_ok", "csrf_token",
-           "current", "is_secure", "login_cookie", "logout_cookie", "new_csrf_cookie", "seal",
-           "secret_key", "session_id", "sign", "unseal", "unsign"]
+           "current", "is_secure", "login_cookie", "logout_cookie", "new_csrf_cookie",
+           "secret_key", "session_id", "sign", "unsign"]

@@ -270,6 +270,34 @@ def test_revoked_token_session_stays_dead_after_a_new_token_of_the_same_name(
     registry.service.index.revoke_token("132250", "子育て支援課")
 
 
+def test_the_session_cookie_never_holds_the_token(client: TestClient[Any], registry: Registry) -> None:
+    """The cookie names the token by its SHA-256, as the index stores it, inside a signed body:
+    no token in it, and swapping in another live token's hash without the key is refused."""
+    import base64
+    import hashlib
+    import json
+
+    def unb64(text: str) -> bytes:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+    token = registry.service.index.create_token("132250", "企画課")
+    other = registry.service.index.create_token("132241", "監査用")
+    login(client, token)
+    value = client.cookies.get(session.SESSION_COOKIE) or ""
+    body, _, mac = value.partition(".")
+    payload = json.loads(unb64(body))
+    assert token not in value
+    assert token not in json.dumps(payload)
+    assert payload["h"] == hashlib.sha256(token.encode()).hexdigest()
+    assert "企画課" in client.get("/me").text
+    payload["h"] = hashlib.sha256(other.encode()).hexdigest()
+    forged = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+    client.cookies.set(session.SESSION_COOKIE, forged + "." + mac)
+    assert client.get("/me", follow_redirects=False).status_code == 303
+    registry.service.index.revoke_token("132250", "企画課")
+    registry.service.index.revoke_token("132241", "監査用")
+
+
 def test_csrf_token_is_bound_to_the_session_and_rotated_at_login(
         client: TestClient[Any], registry: Registry) -> None:
     anonymous = csrf_of(client.get("/login").text)
