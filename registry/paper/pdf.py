@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,8 @@ def _weasyprint() -> Any:
         raise RendererUnavailable(
             f"WeasyPrint cannot load Pango ({exc}): install Debian's {PANGO_PACKAGES}",
             detail_ja=f"PDF の組版に使う Pango を読み込めません。Debian の {PANGO_PACKAGES} を入れてください") from exc
+    # Its progress log says "Step 1…7" at INFO for every PDF: noise in a server's log.
+    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     return weasyprint
 
 
