@@ -20,6 +20,8 @@ import hashlib
 import json
 import re
 import secrets
+import sqlite3
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -249,12 +251,27 @@ def _engine_for(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA busy_timeout = 30000")
         if not memory:
-            cur.execute("PRAGMA journal_mode = WAL")
+            _wal(cur)
             # NORMAL is durable against crashes of the process in WAL mode; the index is a
             # cache of git, and reindex restores what a power loss might take.
             cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.close()
+
+    def _wal(cur: Any) -> None:
+        # WAL is a property of the database file: set once, every later connection finds it.
+        # Switching needs an exclusive lock for which SQLite may answer "database is locked" at
+        # once, without its busy handler, while other processes open the same fresh file.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                    cur.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
