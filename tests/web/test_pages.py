@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from webapp import csrf_of, login
 
 from registry.config import Settings
 from registry.layout import VersionKey
@@ -18,7 +19,6 @@ from registry.web.app import create_app
 from registry.wiring import open_service
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 class Registry:
@@ -46,20 +46,6 @@ def client(registry: Registry) -> Iterator[TestClient[Any]]:
         yield c
 
 
-def csrf_of(html: str) -> str:
-    """The hidden CSRF token of a page's form."""
-    found = CSRF.search(html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def login(client: TestClient[Any], token: str) -> None:
-    """Log in through the login page."""
-    page = client.get("/login")
-    r = client.post("/login", data={"csrf_token": csrf_of(page.text), "token": token},
-                    follow_redirects=False)
-    assert r.status_code == 303, r.text
-    assert r.headers["location"] == "/me"
 
 
 def test_top_page_searches_in_japanese(client: TestClient[Any]) -> None:

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from litestar.testing import TestClient
+from webapp import csrf_of, login
 
 from registry.config import Settings
 from registry.seeding import seed
@@ -29,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "storage"))
 from pg import fresh_database
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "templates_repo"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 DEEP = b'{"version":"1.0.0","template":{},"schema":' + b"[" * 990 + b"]" * 990 + b"}"
 
 
@@ -63,19 +63,6 @@ def client(registry: Registry) -> Iterator[TestClient[Any]]:
         yield c
 
 
-def csrf_of(html: str) -> str:
-    """The hidden CSRF token of a page's form."""
-    found = CSRF.search(html)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def login(client: TestClient[Any], token: str) -> None:
-    """Log in through the login page."""
-    page = client.get("/login")
-    r = client.post("/login", data={"csrf_token": csrf_of(page.text), "token": token},
-                    follow_redirects=False)
-    assert r.status_code == 303, r.text
 
 
 # -- point 8: headers ------------------------------------------------------------------------

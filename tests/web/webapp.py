@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,25 @@ from registry.wiring import open_service
 
 FORMS = Path(__file__).resolve().parent.parent / "data" / "web"
 SURVEY = FORMS / "132241" / "event-survey"
+
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    """The hidden CSRF token of a page's form."""
+    found = CSRF.search(html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def login(client: TestClient[Any], token: str) -> None:
+    """Log in through the login page."""
+    page = client.get("/login")
+    r = client.post("/login", data={"csrf_token": csrf_of(page.text), "token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/me"
 
 
 def publish_body(version: str, folder: Path = SURVEY) -> dict[str, Any]:
