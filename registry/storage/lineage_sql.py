@@ -109,13 +109,6 @@ class LineageIndex:
             has_templates = conn.execute(select(T_TEMPLATES.c.lg).limit(1)).first() is not None
         return has_templates and not has_status
 
-    def status(self, lg: str, slug: str) -> ForkStatus | None:
-        """One template's status, or None."""
-        s = T_STATUS
-        with self.index._read() as conn:
-            row = conn.execute(select(s).where(s.c.lg == lg, s.c.slug == slug)).one_or_none()
-        return _status_of(row._mapping) if row else None
-
     def of_municipality(self, lg: str) -> list[ForkStatus]:
         """A municipality's templates."""
         s = T_STATUS
