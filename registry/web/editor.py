@@ -29,9 +29,10 @@ from litestar.response import Redirect, Template
 from registry.checks.compatibility import BUMP_JA, mode_of
 from registry.editing import model as M  # noqa: N812 - the model namespace, read as M.Field
 from registry.errors import Forbidden, NotFound, RegistryError, UsageError
-from registry.layout import TemplateKey, VersionKey
+from registry.layout import TemplateKey, VersionKey, is_slug
 from registry.municipalities import name_of
 from registry.service import schema_id_of
+from registry.sheets.folders import dumps
 from registry.versioning import Version
 from registry.web import drafts, forms
 from registry.web.pages import (
@@ -46,7 +47,6 @@ from registry.web.pages import (
     render,
 )
 
-SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 BUMP_WHY_JA = {
     "major": "これまでに受け付けた申請データの一部が新しい版では無効になる（互換性のない）変更があるため",
     "minor": "これまでのデータはそのまま有効で、受け付けられる内容が増える変更（互換性のある追加）があるため",
@@ -353,10 +353,7 @@ def _files(viewer: Viewer, lg: str, slug: str, base: str | None, schema: Any, te
     """The version's files: schema, template and the base's examples that still behave as filed."""
     from registry.submissions.validator import compile_form
 
-    def dump(v: Any) -> bytes:
-        return json.dumps(v, ensure_ascii=False, indent=2).encode() + b"\n"
-
-    out = {"schema.json": dump(schema), "template.json": dump(template)}
+    out = {"schema.json": dumps(schema), "template.json": dumps(template)}
     if base is None:
         return out
     old = viewer.service.get_version(VersionKey(lg, slug, base)).files
@@ -461,7 +458,7 @@ async def new_post(request: Request[Any, Any, Any], viewer: PageViewer) -> Respo
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = "様式の名前を入力してください"
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         errors["slug"] = "アドレスに使う名前は英小文字・数字・ハイフンで入力してください（例: dog-registration）"
     if category not in categories():
         errors["category"] = "分類を選んでください"

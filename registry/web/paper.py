@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import weakref
-from typing import Any, cast
+from typing import Any
 
-from litestar import Request, Response, Router, get, head
+from litestar import Request, Response, Router, get
 from litestar.params import FromPath
 
 from registry.layout import VersionKey
@@ -67,7 +67,7 @@ def blank_pdf(service: RegistryService, key: VersionKey) -> tuple[bytes, str]:
 
 
 def _pdf_response(request: Request[Any, Any, Any], service: RegistryService, lg: str, slug: str,
-                  version: str, *, body_wanted: bool) -> Response[bytes]:
+                  version: str) -> Response[bytes]:
     key = version_key(lg, slug, version)
     data = query_data(request)
     name = f"{key.lg}-{key.slug}-{key.version}{'-filled' if data is not None else ''}.pdf"
@@ -82,7 +82,7 @@ def _pdf_response(request: Request[Any, Any, Any], service: RegistryService, lg:
         headers = {"ETag": _etag(body), "Cache-Control": "private, no-store"}
     headers["Content-Disposition"] = f'inline; filename="{name}"'
     headers["Content-Length"] = str(len(body))
-    return Response(body if body_wanted else b"", media_type=PDF, headers=headers)
+    return Response(body, media_type=PDF, headers=headers)
 
 
 @get("/t/{lg:str}/{slug:str}/{version:str}/print.pdf", sync_to_thread=True,
@@ -90,23 +90,12 @@ def _pdf_response(request: Request[Any, Any, Any], service: RegistryService, lg:
 def print_pdf(request: Request[Any, Any, Any], service: Service, lg: FromPath[str],
               slug: FromPath[str], version: FromPath[str]) -> Response[bytes]:
     """The paper form as an A4 PDF (blank, or filled with ``?data=``)."""
-    return _pdf_response(request, service, lg, slug, version, body_wanted=True)
-
-
-@head("/t/{lg:str}/{slug:str}/{version:str}/print.pdf", sync_to_thread=True,
-      include_in_schema=False)
-def print_pdf_head(request: Request[Any, Any, Any], service: Service, lg: FromPath[str],
-                   slug: FromPath[str], version: FromPath[str]) -> Response[None]:
-    """HEAD of the PDF: its ETag, type and length without the body."""
-    full = _pdf_response(request, service, lg, slug, version, body_wanted=False)
-    # Litestar insists HEAD handlers are typed bodiless; empty bytes render as no body at all.
-    return cast("Response[None]", Response(b"", status_code=full.status_code, media_type=PDF,
-                                           headers=full.headers))
+    return _pdf_response(request, service, lg, slug, version)
 
 
 # In a Router of their own (as the pages are): a handler registered on an app directly is
 # changed by it, and tests build several apps. No HTML error handlers: errors are problem+json.
-route_handlers: list[Any] = [Router(path="/", route_handlers=[print_pdf, print_pdf_head],
+route_handlers: list[Any] = [Router(path="/", route_handlers=[print_pdf],
                                     include_in_schema=False)]
 
 __all__ = ["blank_pdf", "query_data", "route_handlers", "sheet_for"]
