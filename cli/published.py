@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from registry.errors import NotFound, RegistryError
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.models import Issue
@@ -133,17 +135,10 @@ def lineage_issues(keys: Iterable[VersionKey], folder_of: Callable[[VersionKey],
         local = _local(folder_of(key))["template"]
         issue = lineage_issue(previous, doc.get("template"), local, detail.get("detachments") or [])
         if issue is not None:
-            issues.append(msgspec_replace(issue, file=(folder_of(key) / TEMPLATE_FILE).as_posix(),
+            issues.append(msgspec.structs.replace(issue, file=(folder_of(key) / TEMPLATE_FILE).as_posix(),
                                           message=f"{key.lg}/{key.slug}@{issue.message}",
                                           message_ja=f"{key.lg}/{key.slug}@{issue.message_ja}"))
     return issues
-
-
-def msgspec_replace(issue: Issue, **changes: Any) -> Issue:
-    """A copy of ``issue`` with some fields changed."""
-    import msgspec
-
-    return msgspec.structs.replace(issue, **changes)
 
 
 __all__ = ["Fetch", "lineage_issues", "published_issues", "registry_fetch"]

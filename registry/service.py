@@ -82,7 +82,7 @@ from registry.readmodels import (
 )
 from registry.search.fields import field_titles
 from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
-from registry.syntax.documents import decode_utf8, parse_json_text
+from registry.syntax.documents import decode_utf8, dumps, parse_json_text
 from registry.syntax.refs import SchemaSet
 from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
 
@@ -194,10 +194,6 @@ class VersionDiff(msgspec.Struct, kw_only=True):
 def now_iso() -> str:
     """Now, ISO 8601 UTC (seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=2).encode() + b"\n"
 
 
 def _split_files(files: Mapping[str, bytes], key: VersionKey | None) -> tuple[VersionKey, dict[str, bytes]]:
@@ -632,7 +628,7 @@ class RegistryService:
         template["changelog"] = f"{src} {chosen} をフォーク（{actor.display}）"
         if isinstance(schema, dict):
             schema["$id"] = target.schema_id
-        files = {**files, TEMPLATE_FILE: _dump(template), SCHEMA_FILE: _dump(schema)}
+        files = {**files, TEMPLATE_FILE: dumps(template), SCHEMA_FILE: dumps(schema)}
         return self._publish(self._parse(target, files), actor=actor, dry_run=dry_run, event="fork")
 
     # -- pull ---------------------------------------------------------------------------------
@@ -711,7 +707,7 @@ class RegistryService:
                 merged_schema.pop("$schema")
         examples, dropped = self._pull_examples(ours_files, theirs_files, merged_schema, schemas)
         result.dropped_examples = dropped
-        files = {TEMPLATE_FILE: _dump(merged_template), SCHEMA_FILE: _dump(merged_schema), **examples}
+        files = {TEMPLATE_FILE: dumps(merged_template), SCHEMA_FILE: dumps(merged_schema), **examples}
         warnings = [Issue(rule="pull.example-dropped", severity="warning", file=name,
                           message=f"{name} no longer fits the merged form and was left out.",
                           message_ja=f"{name} は取り込み後のフォームに合わないため除きました。")

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from registry.errors import NotFound, UsageError
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE
-from registry.syntax.documents import read_json
+from registry.syntax.documents import dumps, read_json
 
 MAX_EXAMPLES = 200
 
 
-def dumps(value: Any) -> bytes:
-    """JSON as the repository writes it (two-space indent, UTF-8, final newline)."""
-    return json.dumps(value, ensure_ascii=False, indent=2).encode() + b"\n"
 
 
 def read_version(folder: Path) -> tuple[dict[str, Any], Any, dict[str, Any]]:

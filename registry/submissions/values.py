@@ -290,8 +290,3 @@ def _escape(token: str) -> str:
 
 
 Reader = Callable[[Any], tuple[Any, list[Reading]]]
-
-
-def reader_for(schema: Any, resolver: Resolver) -> ValueReader:
-    """The value reader of a form."""
-    return ValueReader(schema, resolver)

@@ -114,3 +114,8 @@ def read_json(path: Path, max_bytes: int = MAX_DOCUMENT_BYTES) -> Any:
                            hint_ja="フォームのスキーマは通常数 KB です。正しいファイルか確認してください。")],
         )
     return parse_json_text(decode_utf8(path.read_bytes(), source), source)
+
+
+def dumps(value: Any) -> bytes:
+    """JSON as the repository writes it (two-space indent, UTF-8, final newline)."""
+    return json.dumps(value, ensure_ascii=False, indent=2).encode() + b"\n"

@@ -32,7 +32,7 @@ from registry.errors import Forbidden, NotFound, RegistryError, UsageError
 from registry.layout import TemplateKey, VersionKey, is_slug
 from registry.municipalities import name_of
 from registry.service import schema_id_of
-from registry.sheets.folders import dumps
+from registry.syntax.documents import dumps
 from registry.versioning import Version
 from registry.web import drafts, forms
 from registry.web.pages import (

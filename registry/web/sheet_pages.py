@@ -23,7 +23,7 @@ from litestar.response import Redirect
 from registry.errors import Forbidden, UsageError
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.sheets.exports import read_form_workbook
-from registry.sheets.folders import dumps
+from registry.syntax.documents import dumps
 from registry.web import pages
 from registry.web.pages import PageViewer
 

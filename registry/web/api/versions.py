@@ -25,6 +25,7 @@ from registry.errors import InvalidTemplate
 from registry.layout import EXAMPLES_DIR, SCHEMA_FILE, TEMPLATE_FILE, VersionKey
 from registry.models import Issue
 from registry.service import PublishResult, RegistryService
+from registry.syntax.documents import dumps
 from registry.web.auth import PATH_MUNICIPALITY, remote_addr
 from registry.web.deps import Actor, Config, Service
 from registry.web.doc_cache import ByteBoundedCache
@@ -116,13 +117,9 @@ def get_schema(request: Request[Any, Any, Any], service: Service, lg: FromPath[s
     return _immutable(request, entry.schema, entry.schema_etag, "application/schema+json")
 
 
-def _dump(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, indent=2).encode() + b"\n"
-
-
 def version_files(body: PublishBody) -> dict[str, bytes]:
     """The files of a version folder from a publish body (example names checked first)."""
-    files = {TEMPLATE_FILE: _dump(body.template), SCHEMA_FILE: _dump(body.schema)}
+    files = {TEMPLATE_FILE: dumps(body.template), SCHEMA_FILE: dumps(body.schema)}
     issues: list[Issue] = []
     for kind, named in body.examples.items():
         if kind not in ("valid", "invalid"):
@@ -136,7 +133,7 @@ def version_files(body: PublishBody) -> dict[str, bytes]:
                                     message=f"{name!r} is not an example file name (letters, digits, '.', '_', '-', ending in .json).",
                                     message_ja=f"{name!r} は例のファイル名に使えません（英数字・. _ - で .json で終わる名前）。"))
                 continue
-            files[f"{EXAMPLES_DIR}/{kind}/{name}"] = _dump(value)
+            files[f"{EXAMPLES_DIR}/{kind}/{name}"] = dumps(value)
     if issues:
         raise InvalidTemplate("the examples' names cannot be used; nothing was published",
                               detail_ja="例のファイル名が使えないため公開していません", issues=issues)
