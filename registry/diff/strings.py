@@ -134,7 +134,7 @@ def regex_sample(node: regexes.Node, longer: int, depth: int = 0) -> str | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def _tree(pattern: str) -> regexes.Node | None:
+def pattern_tree(pattern: str) -> regexes.Node | None:
     try:
         return regexes.parse(pattern)
     except Exception:
@@ -143,7 +143,7 @@ def _tree(pattern: str) -> regexes.Node | None:
 
 def pattern_samples(pattern: str, lo: int = 0, hi: int | None = None) -> list[str]:
     """Strings matching a pattern, the first ones fitting the length bounds."""
-    tree = _tree(pattern)
+    tree = pattern_tree(pattern)
     if tree is None:
         return []
     out: list[str] = []
@@ -264,8 +264,3 @@ def empty(a: Str) -> bool:
     if a.patterns or a.neg:
         return string_set(a).is_empty() is True
     return False
-
-
-def opaque_reason(a: Str) -> str | None:
-    """Why an atom's inclusion may stay unknown."""
-    return "format" if a.formats else None

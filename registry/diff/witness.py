@@ -16,9 +16,8 @@ from typing import Any
 
 from registry.diff.model import Policy, Witness
 from registry.diff.normalize import Side, canon, finite_values, number, types_of
-from registry.diff.strings import regex_sample
+from registry.diff.strings import pattern_tree, regex_sample
 from registry.diff.walk.core import Gen, Pending
-from registry.syntax import regexes
 from registry.syntax.refs import SchemaSet
 
 MAX_SAMPLE_DEPTH = 12
@@ -44,10 +43,8 @@ _HERE = object()  # "a sample of whatever schema is at the instance path"
 
 @functools.lru_cache(maxsize=1024)
 def _pattern_sample_cached(pattern: str, longer: int) -> str | None:
-    try:
-        return regex_sample(regexes.parse(pattern), longer)
-    except Exception:
-        return None
+    tree = pattern_tree(pattern)
+    return None if tree is None else regex_sample(tree, longer)
 
 
 def _pattern_sample(pattern: str, min_len: int = 0, max_len: int | None = None) -> str:

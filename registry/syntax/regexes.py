@@ -57,7 +57,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import regress
 
@@ -172,9 +172,14 @@ def compile_error(pattern: str, flags: str = "u") -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> Any:
+    return regress.Regex(pattern, "u")
+
+
 def search(pattern: str, text: str) -> bool:
     """True when the ECMA-262 ``pattern`` (``u`` flag) matches somewhere in ``text``."""
-    return regress.Regex(pattern, "u").find(text) is not None
+    return _compiled(pattern).find(text) is not None
 
 
 # --- the parse tree ------------------------------------------------------------------------
