@@ -64,6 +64,12 @@ def staff_redirect(settings: Settings, method: str, path: str, query: str) -> st
     return settings.primary_url + path
 
 
+def _raw_path(scope: Any) -> str:
+    """The path as the client sent it (percent-encoded), without the query some servers leave on."""
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    return raw.split(b"?", 1)[0].decode("latin-1")
+
+
 async def _send_problem(send: Send, status: int, code: str, title: str, detail: str,
                         detail_ja: str, instance: str, **extra: Any) -> None:
     body = msgspec.json.encode({"type": TYPE_BASE + code, "title": title, "status": status,
@@ -115,9 +121,8 @@ def follow_primary(app: Litestar, inner: ASGIApp, settings: Settings, follower: 
     async def forward(scope: Any, receive: Receive, send: Send) -> None:
         method = scope["method"]
         path = scope["path"]
-        raw_path = scope.get("raw_path") or path.encode()
         query = scope.get("query_string", b"")
-        url = primary + raw_path.decode("latin-1") + ("?" + query.decode("latin-1") if query else "")
+        url = primary + _raw_path(scope) + ("?" + query.decode("latin-1") if query else "")
         body = await _read_body(receive, settings.max_body_bytes)
         if body is None:
             await _send_problem(send, 413, "too-large", "大きすぎます / Limit exceeded",
@@ -161,8 +166,7 @@ def follow_primary(app: Litestar, inner: ASGIApp, settings: Settings, follower: 
 
     async def redirect(scope: Any, send: Send) -> None:
         query = scope.get("query_string", b"").decode("latin-1")
-        raw_path = (scope.get("raw_path") or scope["path"].encode()).decode("latin-1")
-        location = staff_redirect(settings, scope["method"], raw_path, query)
+        location = staff_redirect(settings, scope["method"], _raw_path(scope), query)
         await send({"type": "http.response.start", "status": 303,
                     "headers": [(b"location", location.encode("latin-1")),
                                 (b"content-length", b"0")]})
