@@ -84,7 +84,8 @@ def test_a_primary_that_is_not_a_fast_forward_is_refused(primary: RegistryServic
                                  "-m", "rewritten"], capture_output=True, text=True, check=True).stdout.strip()
     subprocess.run(["git", f"--git-dir={repo}", "update-ref", "refs/heads/main", parentless], check=True)
     state = follower.sync()
-    assert state["diverged"] and "not a fast-forward" in state["diverged"]
+    assert state["diverged"]
+    assert "not a fast-forward" in state["diverged"]
     assert follower.service.store.tip() == kept  # main did not move
     _, checks = replica.health(follower.settings)
     assert checks["replica_fast_forward"] != "ok"
