@@ -51,6 +51,9 @@ def command(host: str, port: int, data_dir: Path | None, empty: bool, workers: i
 
     def announce(url: str) -> None:
         token_cmd = f"yoshiki admin token create --municipality 132241 --name 情報政策課 --data-dir {where}"
+        if settings.primary_url:  # tokens live in the primary's index (not in git)
+            token_cmd = (f"{settings.primary_url} のマシンで / on the primary's machine: "
+                         "yoshiki admin token create --municipality 132241 --name 情報政策課")
         if lang == "ja":
             if settings.primary_url:
                 click.echo(f"読み取り専用レプリカ: 主ノード {settings.primary_url} に追従します"

@@ -152,3 +152,10 @@ def test_a_replica_that_never_fetched_is_degraded(lonely_replica: TestClient[Any
     assert body["replication"]["role"] == "replica"
     assert body["replication"]["primary"] == "http://127.0.0.1:9"
     assert body["checks"]["replica_fetch"] != "ok"
+
+
+def test_a_replica_page_says_where_to_sign_in(lonely_replica: TestClient[Any]) -> None:
+    page = lonely_replica.get("/")
+    assert page.status_code == 200
+    assert "読み取り専用の複製（レプリカ）" in page.text
+    assert 'href="http://127.0.0.1:9/login"' in page.text
