@@ -67,8 +67,12 @@ class StartReport(msgspec.Struct, kw_only=True):
     catch_up: CatchUp | None = None
 
 
-def catch_up(service: RegistryService) -> CatchUp:
-    """Bring the index up to the git tip (see the module docstring)."""
+def catch_up(service: RegistryService, *, level: int = logging.WARNING) -> CatchUp:
+    """Bring the index up to the git tip (see the module docstring).
+
+    What it did is logged at ``level``: a warning after a crash; a replica following its
+    primary (registry/replica.py) catches up all the time and logs at INFO.
+    """
     store, index = service.store, service.index
     tip = store.tip()
     last = index.state(STATE_TIP)
@@ -91,7 +95,7 @@ def catch_up(service: RegistryService) -> CatchUp:
     _restore_audit(service, commits, tip, report)
     index.set_state(STATE_TIP, tip, expect=last)
     if report.commits:
-        log.warning("index caught up with git: %s", msgspec.json.encode(report).decode())
+        log.log(level, "index caught up with git: %s", msgspec.json.encode(report).decode())
     return report
 
 

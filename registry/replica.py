@@ -16,9 +16,12 @@ registry/web/git_http.py). One sync:
    (registry/recovery.py: ``git log <index tip>..<tip>`` applied from its trailers) — there is
    no second indexer, so a replica's index is what a reindex of its own repository would give.
 
-Syncs run every ``replica_poll_seconds`` (1 s by default) in one thread of one worker (an
-exclusive ``flock`` on ``replica-follow.lock`` elects it), and right after a write this replica
-forwarded to the primary (registry/web/replica_web.py) so that its writer reads what it wrote.
+Syncs run in one thread of one worker (an exclusive ``flock`` on ``replica-follow.lock`` elects
+it): the thread **long-polls** the primary's ``/git/tip?after=<our tip>`` (answered within
+~20 ms of a publish, or after 10 s unchanged) and syncs after each answer; when the primary
+does not answer that (unreachable, or an older registry), it syncs every
+``replica_poll_seconds`` (1 s by default) instead. A replica also syncs right after a write it
+forwarded to the primary (registry/web/replica_web.py), so that its writer reads what it wrote.
 Every sync holds ``replica-sync.lock`` (flock): workers never fetch or catch up at once. A
 replica killed at any point (SIGKILL) is consistent at restart: a fetch only adds objects and
 moves a private ref; ``main`` moves by compare-and-swap after the objects are in; the index
@@ -57,6 +60,7 @@ STATE_FILE = "replica.json"
 SYNC_LOCK = "replica-sync.lock"
 FOLLOW_LOCK = "replica-follow.lock"
 FETCH_TIMEOUT = 120.0
+LONG_POLL_SECONDS = 10.0
 log = logging.getLogger("yoshiki.replica")
 
 
@@ -151,7 +155,7 @@ class Follower:
                                      f"replica's main ({local[:12]}): not a fast-forward, refused")
                 log.error("REPLICA DIVERGED from %s: %s; serving the old history until an "
                           "operator rebuilds this replica", self.url, state["diverged"])
-        report = catch_up(self.service)
+        report = catch_up(self.service, level=logging.INFO)
         index_tip = self.service.index.state(STATE_TIP)
         state.update(last_fetch_at=_now(), last_fetch_epoch=time.time(), last_error=None,
                      primary_tip=fetched, tip=self._rev(MAIN_REF), index_tip=index_tip,
@@ -197,7 +201,7 @@ class Follower:
         """Stop polling (waits for the current sync)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(timeout=FETCH_TIMEOUT)
+            self._thread.join(timeout=2.0)  # a daemon: a long poll or a fetch may be cut short
             self._thread = None
 
     def _run(self) -> None:
@@ -211,7 +215,21 @@ class Follower:
                         self.sync_since(time.monotonic())
                     except Exception:  # the thread must outlive any one failure
                         log.exception("replica sync failed")
-                    self._stop.wait(self.settings.replica_poll_seconds)
+                    if not self._wait_for_primary():
+                        self._stop.wait(self.settings.replica_poll_seconds)
+
+    def _wait_for_primary(self) -> bool:
+        """Long-poll the primary's ``/git/tip`` until its tip differs from ours (True), or give
+        up (False: an older primary, or unreachable — the caller falls back to polling)."""
+        import httpx
+
+        ours = self._rev(MAIN_REF) or ""
+        try:
+            r = httpx.get(self.url + "/tip", params={"after": ours, "wait": LONG_POLL_SECONDS},
+                          timeout=LONG_POLL_SECONDS + 10, trust_env=False)
+            return r.status_code == 200 and isinstance(r.json(), dict)
+        except (httpx.HTTPError, ValueError):
+            return False
 
 
 # -- the state file, and what /healthz says --------------------------------------------------

@@ -15,6 +15,8 @@ client's gzip is inflated by git), then handed to git; the response (a pack can 
 streamed as git writes it. What git refuses (junk, a bad gzip stream) is a 4xx, never a 500:
 git's ``Status: 5xx`` for a request it could not parse is answered as 400. At most
 ``MAX_PROCESSES`` git programs run at once per worker; more requests wait their turn.
+``GET /git/tip?after=<commit>&wait=<seconds>`` is a long poll for replicas (JSON ``{"tip"}``):
+it answers as soon as ``main`` is not ``after``, reading the ref files, no git process.
 Only objects reachable from the branch are served (upload-pack's default), so the unreferenced
 objects a lost write race leaves behind never leave the machine.
 """
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from litestar import asgi
@@ -53,6 +57,59 @@ def _refuse_push() -> Forbidden:
     return Forbidden(
         "the registry's git repository is read-only: publish through the API (yoshiki publish)",
         detail_ja="レジストリの git リポジトリは読み取り専用です。公開は API（yoshiki publish）で行ってください")
+
+
+WAIT_MAX_SECONDS = 25.0
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+
+
+def read_tip(repo: Path) -> str | None:
+    """``refs/heads/main`` read from the files (no process): the loose ref, else packed-refs."""
+    try:
+        loose = (repo / "refs" / "heads" / "main").read_text().strip()
+    except OSError:
+        loose = ""
+    if _HEX40.match(loose):
+        return loose
+    try:
+        packed = (repo / "packed-refs").read_text()
+    except OSError:
+        return None
+    for line in packed.splitlines():
+        sha, _, name = line.partition(" ")
+        if name.strip() == "refs/heads/main" and _HEX40.match(sha):
+            return sha
+    return None
+
+
+async def _wait_for_tip(repo: Path, query: str, send: Send) -> None:
+    """``GET /git/tip?after=<commit>&wait=<s>``: the tip as soon as it is not ``after`` (long poll).
+
+    Replicas wait here instead of fetching on a timer: the answer comes within ~20 ms of a
+    publish, and a replica with nothing to fetch costs the primary no git process at all.
+    """
+    from urllib.parse import parse_qs
+
+    params = parse_qs(query, max_num_fields=4)
+    after = (params.get("after") or [""])[0]
+    try:
+        wait = min(max(float((params.get("wait") or ["0"])[0]), 0.0), WAIT_MAX_SECONDS)
+    except ValueError:
+        wait = -1.0
+    if (after and not _HEX40.match(after)) or not wait >= 0:
+        raise UsageError("tip takes after=<40 hex digits> and wait=<seconds, at most 25>",
+                         detail_ja="tip には after=<16進40桁> と wait=<秒、25 まで> を指定してください")
+    deadline = asyncio.get_running_loop().time() + wait
+    tip = read_tip(repo)
+    while tip == (after or None) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.02)
+        tip = read_tip(repo)
+    body = json.dumps({"tip": tip}).encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"cache-control", b"no-store"),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def _route(method: str, path: str, query: str) -> str:
@@ -134,6 +191,9 @@ def handler(settings: Settings) -> Any:
         """Smart HTTP, read-only (see the module docstring)."""
         path = scope["path"].rstrip("/") or "/"
         query = scope.get("query_string", b"").decode("latin-1")
+        if path == "/tip" and scope["method"] == "GET":
+            await _wait_for_tip(Path(settings.repo_path), query, send)
+            return
         path_info = _route(scope["method"], path, query)
         body = await _read_body(receive, MAX_BODY_BYTES) if scope["method"] == "POST" else b""
         env = _environment(settings, scope, path_info, query)

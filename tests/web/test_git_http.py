@@ -159,3 +159,17 @@ def test_a_replica_page_says_where_to_sign_in(lonely_replica: TestClient[Any]) -
     assert page.status_code == 200
     assert "読み取り専用の複製（レプリカ）" in page.text
     assert 'href="http://127.0.0.1:9/login"' in page.text
+
+
+def test_tip_long_poll(seeded: TestClient[Any], service: RegistryService) -> None:
+    tip = service.store.tip()
+    assert seeded.get("/git/tip").json() == {"tip": tip}
+    assert seeded.get("/git/tip", params={"after": "0" * 40, "wait": "5"}).json() == {"tip": tip}
+    import time
+
+    began = time.monotonic()
+    assert seeded.get("/git/tip", params={"after": tip, "wait": "0.3"}).json() == {"tip": tip}
+    assert time.monotonic() - began >= 0.25  # waited for a change that did not come
+    for bad in ({"after": "zz"}, {"wait": "nan"}, {"wait": "x"}, {"after": "A" * 40}):
+        r = seeded.get("/git/tip", params=bad)
+        assert r.status_code == 400, (bad, r.text)
