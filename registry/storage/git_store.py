@@ -190,11 +190,12 @@ class _CatFile:
         return parse_tree(got[2])
 
     def close(self) -> None:
-        """Stop the process."""
+        """Stop the process (also when a streamed read was left half-way: its output is closed
+        first, so a git blocked writing to a full pipe ends instead of waiting forever)."""
+        self._out.close()
         with contextlib.suppress(BrokenPipeError):
             self._in.close()
         self._proc.wait()
-        self._out.close()
 
     def __enter__(self) -> _CatFile:
         return self
@@ -680,19 +681,26 @@ class GitTemplateStore:
         deprecations: dict[tuple[str, str], dict[str, Any]] = {}
         with _CatFile(self.path, buffered=True) as cat:
             dep_keys = list(deprecated_oids)
-            # One pass, deprecation lists first (a buffered cat-file answers at end of input).
-            with_schema = [k for k in keys if (k.lg, k.slug, k.version) in schema_oids]
-            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids
-                             + [schema_oids[(k.lg, k.slug, k.version)] for k in with_schema])
+            # One pass, deprecation lists first (a buffered cat-file answers at end of input),
+            # then each version's template.json and schema.json side by side: streamed, so
+            # no more than one version's blobs are held at a time.
+            wanted = [deprecated_oids[k] for k in dep_keys]
+            for k, oid in zip(keys, oids, strict=True):
+                wanted.append(oid)
+                if (schema_oid := schema_oids.get((k.lg, k.slug, k.version))) is not None:
+                    wanted.append(schema_oid)
+            del listing
+            blobs = cat.many(wanted)
+            del wanted
             for tk in dep_keys:
                 deprecations[tk] = load_deprecations(next(blobs))
             log_thread.join()
             if not commits_box:
                 raise GitError("git log failed while reading the repository")
             commits = commits_box[0]
-            templates = [next(blobs) for _ in keys]
-            schemas = {str(k): next(blobs) or b"" for k in with_schema}
-            for key, data in zip(keys, templates, strict=True):
+            for key in keys:
+                data = next(blobs)
+                schema = next(blobs) or b"" if (key.lg, key.slug, key.version) in schema_oids else b""
                 found = commits.get(str(key))
                 info: CommitInfo | None
                 bump: str | None = None
@@ -708,7 +716,7 @@ class GitTemplateStore:
                 dep = deprecations.get((key.lg, key.slug), {}).get(key.version)
                 yield StoredVersion(
                     key=key, template=data or b"", commit=info, bump=bump, event=event,
-                    schema=schemas.get(str(key), b""),
+                    schema=schema,
                     deprecated=dep is not None,
                     deprecated_reason=str(dep.get("reason", "")) if isinstance(dep, dict) else None,
                 )

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gc
 import hashlib
+import itertools
 import json
 import re
 import secrets
@@ -176,6 +178,18 @@ def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
         pass
     raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
                      detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection for a bulk load (its rows hold no cycles); as it was after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
@@ -377,15 +391,28 @@ class SqlIndex:
         Tokens and the audit log are kept (git cannot restore them). The change feed is
         append-only and keeps its ids: a version or deprecation without an event gets one, in
         publication order, so consumers' cursors stay valid and a second rebuild adds nothing.
+
+        A bulk load (bench/store.py measures it): the cyclic garbage collector is paused (it
+        would walk every row built so far, again and again), rows go to the database as they
+        are made (search keys template by template, never all at once), and on SQLite through
+        the driver's own executemany with a bigger page cache and the FTS index built once at
+        the end instead of by a trigger per row. Still one transaction: readers see the old
+        index or the new one.
         """
+        with gc_paused():
+            self._rebuild(records)
+
+    def _rebuild(self, records: Iterable[VersionRecord]) -> None:
         by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
         for rec in records:
             by_key[(rec.lg, rec.slug, rec.version)] = _version_values(rec)
         versions = list(by_key.values())
+        del by_key
         per_template: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for v in versions:
             per_template[(v["lg"], v["slug"])].append(v)
         templates = [_template_values(lg, slug, vs) for (lg, slug), vs in per_template.items()]
+        del per_template
         fork_counts: dict[str, int] = defaultdict(int)
         for t in templates:
             if t["upstream_template"]:
@@ -395,9 +422,9 @@ class SqlIndex:
         tags = [{"lg": t["lg"], "slug": t["slug"], "tag": tag}
                 for t in templates for tag in dict.fromkeys(json.loads(t["tags"]))]
         lineage = [edge for v in versions if (edge := self._lineage_values(v))]
-        ordered = sorted(versions, key=lambda v: (v["published_at"], v["lg"], v["slug"],
-                                                  v["major"], v["minor"], v["patch"]))
-        with self._write() as conn:
+        versions.sort(key=lambda v: (v["published_at"], v["lg"], v["slug"],
+                                     v["major"], v["minor"], v["patch"]))
+        with self._write() as conn, self._bulk_load(conn):
             for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
                 conn.execute(delete(table))
             self._delete_templates(conn)
@@ -406,17 +433,17 @@ class SqlIndex:
                 self._bulk_insert(conn, table, rows)
             ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
                 select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
-            self._bulk_insert(conn, search_index.T_TERMS, [
+            self._bulk_insert(conn, search_index.T_TERMS, (
                 row for t in templates
-                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)])
+                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)))
             seen = {tuple(r) for r in conn.execute(select(
                 T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
             now = now_text()
             events = []
-            for v in ordered:
+            for v in versions:  # in publication order
                 if (v["lg"], v["slug"], v["version"], v["event"]) not in seen:
                     events.append(self._event_values(v))
-            for v in ordered:
+            for v in versions:
                 if v["deprecated"] and (v["lg"], v["slug"], v["version"], "deprecated") not in seen:
                     # Git records that a version is deprecated, not when the feed learnt it.
                     events.append({"kind": "deprecated", "lg": v["lg"], "slug": v["slug"],
@@ -427,6 +454,27 @@ class SqlIndex:
             # and the updated_at order by them.
             for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
                 conn.exec_driver_sql(f"ANALYZE {table.name}")
+
+    @contextmanager
+    def _bulk_load(self, conn: Connection) -> Iterator[None]:
+        """SQLite, inside the rebuild's transaction: a page cache that holds the new b-trees
+        (256 MiB at most, given back afterwards) and no FTS insert trigger — the FTS index is
+        built from the templates table in one pass at the end."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")
+        try:
+            trigger = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'templates_fts_ai'"
+            ).scalar_one()
+            conn.exec_driver_sql("DROP TRIGGER templates_fts_ai")
+            yield
+            conn.exec_driver_sql("INSERT INTO templates_fts(templates_fts) VALUES ('rebuild')")
+            conn.exec_driver_sql(trigger)
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
     def _delete_templates(self, conn: Connection) -> None:
         if self.dialect != "sqlite":
@@ -444,26 +492,38 @@ class SqlIndex:
         conn.execute(delete(T_TEMPLATES))
         conn.exec_driver_sql(trigger)
 
-    def _bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert many rows: COPY on PostgreSQL (~10× a multi-row INSERT), executemany on SQLite."""
-        if not rows:
-            return
+    def _bulk_insert(self, conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+        """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
+        driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
+        row). A row's keys name its columns; a row with other keys starts another statement."""
         if self.dialect != "postgresql":
-            conn.execute(insert(table), rows)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for names, group in itertools.groupby(rows, key=tuple):
+                    columns = ", ".join(f'"{n}"' for n in names)
+                    marks = ", ".join("?" * len(names))
+                    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+                    try:
+                        cursor.executemany(sql, (tuple(r.values()) for r in group))
+                    except sqlite3.IntegrityError as exc:
+                        # The same exception type as any SQLAlchemy statement (and PostgreSQL).
+                        raise IntegrityError(sql, None, exc) from exc
+            finally:
+                cursor.close()
             return
         import psycopg
 
-        names = list(rows[0])
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        columns = ", ".join(f'"{n}"' for n in names)
-        sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
-        try:
-            with cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row([row[n] for n in names])
-        except psycopg.IntegrityError as exc:
-            # The same exception type as the SQLite path (and as any SQLAlchemy statement).
-            raise IntegrityError(sql, None, exc) from exc
+        for names, group in itertools.groupby(rows, key=tuple):
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            columns = ", ".join(f'"{n}"' for n in names)
+            sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
+            try:
+                with cursor.copy(sql) as copy:
+                    for row in group:
+                        copy.write_row(tuple(row.values()))
+            except psycopg.IntegrityError as exc:
+                # The same exception type as the SQLite path (and as any SQLAlchemy statement).
+                raise IntegrityError(sql, None, exc) from exc
 
     @staticmethod
     def _version_key(table: Table, lg: str, slug: str, version: str) -> ColumnElement[bool]:
