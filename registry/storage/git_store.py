@@ -37,12 +37,13 @@ import random
 import subprocess
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from registry.errors import Conflict, VersionExists
+from registry.errors import Conflict, RegistryError, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
 from registry.lineage import DETACHED_FILE, dump_detachments, load_detachments
 from registry.readmodels import Author
@@ -204,6 +205,10 @@ class _CatFile:
         self.close()
 
 
+def _is_oid(raw: bytes) -> bool:
+    return len(raw) in (40, 64) and all(c in b"0123456789abcdef" for c in raw)
+
+
 def parse_tree(raw: bytes) -> dict[str, tuple[str, str]]:
     """Parse a raw tree object into ``name -> (mode, hex oid)``."""
     entries: dict[str, tuple[str, str]] = {}
@@ -293,6 +298,11 @@ class GitTemplateStore:
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
+        # The long-lived reader (see _reader): started on first use, per process.
+        self._reader_lock = threading.RLock()
+        self._cat: _CatFile | None = None
+        self._cat_pid = 0
+        self._cat_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -310,8 +320,80 @@ class GitTemplateStore:
 
     def tip(self) -> str | None:
         """The commit ``refs/heads/main`` points at, or None for an empty store."""
+        found = self._ref_file()
+        if found is not None:
+            return found or None
         proc = self._git("rev-parse", "-q", "--verify", f"{self.ref}^{{commit}}", check=False)
         return proc.stdout.decode().strip() or None
+
+    def _ref_file(self) -> str | None:
+        """The branch read as git reads it, without a process: the loose ref file (update-ref
+        renames it into place, so it is read whole, old or new), else ``packed-refs``.
+        "" when neither names the branch; None when unsure (a symbolic ref, reftable…):
+        the caller asks git."""
+        try:
+            raw = (self.path / self.ref).read_bytes().strip()
+        except FileNotFoundError:
+            raw = b""
+        except OSError:
+            return None
+        if raw:
+            return raw.decode() if _is_oid(raw) else None
+        if not (self.path / "refs").is_dir() or (self.path / "reftable").exists():
+            return None
+        try:
+            packed = (self.path / "packed-refs").read_bytes()
+        except FileNotFoundError:
+            return ""
+        except OSError:
+            return None
+        name = self.ref.encode()
+        for line in packed.splitlines():
+            oid, _, ref = line.partition(b" ")
+            if ref == name:
+                return oid.decode() if _is_oid(oid) else None
+        return ""
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[_CatFile]:
+        """One ``git cat-file --batch`` kept for the life of the store, not one per read.
+
+        What it reads is named by commit or object id, and objects never change; git looks
+        for a loose object on disk on every request and rescans the packs when an object is
+        missing, so what other processes write later is found. One user at a time (an RLock:
+        a precheck reads inside a write); a forked child starts its own; a helper that failed
+        is replaced on the next use; it stops with the store (or at exit).
+        """
+        with self._reader_lock:
+            cat = self._cat
+            if cat is None or self._cat_pid != os.getpid():
+                cat = self._cat = _CatFile(self.path)
+                self._cat_pid = os.getpid()
+                self._cat_finalizer = weakref.finalize(self, cat.close)
+            try:
+                yield cat
+            except RegistryError:  # a refusal (VersionExists…): the helper is fine
+                raise
+            except BaseException:
+                self._drop_reader()  # it may be half-way through an answer
+                raise
+
+    def _tip_with(self, cat: _CatFile) -> str | None:
+        found = self._ref_file()
+        if found is not None:
+            return found or None
+        head = cat.get(self.ref)
+        return head[0] if head is not None and head[1] == "commit" else None
+
+    def _drop_reader(self) -> None:
+        with self._reader_lock:
+            if self._cat_finalizer is not None:
+                self._cat_finalizer()  # closes the helper, once
+            self._cat, self._cat_finalizer = None, None
+
+    def close(self) -> None:
+        """Stop the long-lived reader (a later read starts another)."""
+        self._drop_reader()
 
     def _write_blobs(self, contents: list[bytes]) -> list[str]:
         """Write blobs as loose objects (registry/storage/git_objects.py): no process."""
@@ -376,8 +458,17 @@ class GitTemplateStore:
         iso = datetime.fromtimestamp(when, UTC).isoformat()
         # The helpers are started before the writers' lock is taken, so that the critical
         # section (tip → trees → commit → update-ref) spawns only commit-tree and update-ref.
-        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
-        try:
+        mk = LooseObjectWriter(self.path)
+        with self._reader() as cat:
+            return self._commit_with(cat, mk, changes, nested, when, iso, author=author,
+                                     message=message, must_not_exist=must_not_exist,
+                                     precheck=precheck)
+
+    def _commit_with(self, cat: _CatFile, mk: LooseObjectWriter, changes: Mapping[str, bytes | None] | ChangeBuilder,
+                     nested: Changes | None, when: int, iso: str, *, author: Author, message: str,
+                     must_not_exist: VersionKey | None,
+                     precheck: Callable[[str | None], None] | None) -> CommitInfo:
+        if True:
             if nested is not None and must_not_exist is not None:
                 # A new version folder does not depend on the tip: write its tree before the lock.
                 node: Any = nested
@@ -390,12 +481,7 @@ class GitTemplateStore:
                         node[leaf] = ("040000", folder)
             with self._writers_lock() as holding:
                 for attempt in range(self.max_retries + 1):
-                    if attempt:  # fresh readers after a lost race: nothing cached survives
-                        cat.close()
-                        mk.close()
-                        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
-                    head = cat.get(self.ref)
-                    old = head[0] if head is not None and head[1] == "commit" else None
+                    old = self._tip_with(cat)
                     if must_not_exist is not None and old is not None and \
                             cat.get(f"{old}:{must_not_exist.relpath}") is not None:
                         raise VersionExists(
@@ -429,6 +515,10 @@ class GitTemplateStore:
                         if not transient or attempt == self.max_retries:
                             raise
                         self.retries += 1
+                        with self._reader_lock:  # a fresh reader: nothing cached survives
+                            self._drop_reader()
+                            with self._reader() as fresh:
+                                cat = fresh
                         if not callable(changes):
                             nested = self._nested_blobs(changes)
                         continue
@@ -446,9 +536,6 @@ class GitTemplateStore:
                         continue  # a dead writer's lock was removed: try again at once
                     # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
                     time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
-        finally:
-            cat.close()
-            mk.close()
         raise Conflict(
             f"the repository kept changing; gave up after {self.max_retries} attempts — try again",
             detail_ja=f"リポジトリへの書き込みが {self.max_retries} 回競合しました。もう一度お試しください",
@@ -488,7 +575,7 @@ class GitTemplateStore:
         if tip is None:
             return []
         keys: list[TemplateKey] = []
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
             root = cat.tree(f"{tip}^{{tree}}") or {}
             for lg, (mode, oid) in sorted(root.items()):
                 if not LG_RE.fullmatch(lg) or mode != "40000":
@@ -502,19 +589,19 @@ class GitTemplateStore:
 
     def tip_and_versions(self, key: TemplateKey) -> tuple[str | None, list[str]]:
         """The tip and the template's versions at that tip, read by one process."""
-        with _CatFile(self.path) as cat:
-            head = cat.get(self.ref)
-            if head is None or head[1] != "commit":
+        with self._reader() as cat:
+            tip = self._tip_with(cat)
+            if tip is None:
                 return None, []
-            entries = cat.tree(f"{head[0]}:{key.lg}/{key.slug}") or {}
-        return head[0], sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
+            entries = cat.tree(f"{tip}:{key.lg}/{key.slug}") or {}
+        return tip, sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
 
     def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
         """Versions of a template in ascending SemVer order (at ``commit`` or the tip)."""
         rev = commit or self.tip()
         if rev is None:
             return []
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
             entries = cat.tree(f"{rev}:{key.lg}/{key.slug}") or {}
         return sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
 
@@ -523,7 +610,8 @@ class GitTemplateStore:
         rev = commit or self.tip()
         if rev is None:
             return False
-        return self._git("cat-file", "-e", f"{rev}:{key.relpath}", check=False).returncode == 0
+        with self._reader() as cat:
+            return cat.get(f"{rev}:{key.relpath}") is not None
 
     def read_version(self, key: VersionKey, commit: str | None = None) -> dict[str, bytes]:
         """Files of a version folder (``template.json``, ``examples/valid/a.json``…); {} if absent."""
@@ -531,7 +619,7 @@ class GitTemplateStore:
         if rev is None:
             return {}
         files: dict[str, bytes] = {}
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
 
             def walk(name: str, prefix: str) -> None:
                 for entry, (mode, oid) in (cat.tree(name) or {}).items():
@@ -550,7 +638,7 @@ class GitTemplateStore:
         rev = commit or self.tip()
         if rev is None:
             return None
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
             got = cat.get(f"{rev}:{path}")
         return got[2] if got is not None and got[1] == "blob" else None
 
