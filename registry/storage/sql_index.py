@@ -20,6 +20,7 @@ import gc
 import hashlib
 import itertools
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -195,11 +196,15 @@ def gc_paused() -> Iterator[None]:
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
     v = Version.parse(rec.version)
     values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
-    values.update(tags=json.dumps(rec.tags, ensure_ascii=False), major=v.major, minor=v.minor,
+    values.update(tags=_json_text(rec.tags), major=v.major, minor=v.minor,
                   patch=v.patch, published_at=utc_text(rec.published_at), event=rec.event,
                   deprecated=bool(rec.deprecated),
-                  field_titles=json.dumps(rec.field_titles, ensure_ascii=False))
+                  field_titles=_json_text(rec.field_titles))
     return values
+
+
+# json.dumps(value, ensure_ascii=False), without building an encoder per call.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _record_of(row: Row[Any]) -> VersionRecord:
@@ -403,53 +408,85 @@ class SqlIndex:
             self._rebuild(records)
 
     def _rebuild(self, records: Iterable[VersionRecord]) -> None:
-        by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for rec in records:
-            by_key[(rec.lg, rec.slug, rec.version)] = _version_values(rec)
-        versions = list(by_key.values())
-        del by_key
-        per_template: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for v in versions:
-            per_template[(v["lg"], v["slug"])].append(v)
-        templates = [_template_values(lg, slug, vs) for (lg, slug), vs in per_template.items()]
-        del per_template
+        recs = list(records)
+        last = {(r.lg, r.slug, r.version): i for i, r in enumerate(recs)}  # the last one wins
+        if len(last) != len(recs):
+            recs = [recs[i] for i in sorted(last.values())]
+        del last
+        # Version rows are made as they are inserted (never all held): here only their order
+        # (publication order, for the feed) and each template's highest version.
+        published = [utc_text(r.published_at) for r in recs]
+        semver = [Version.parse(r.version) for r in recs]
+        order = sorted(range(len(recs)), key=lambda i: (published[i], recs[i].lg, recs[i].slug,
+                                                        semver[i].major, semver[i].minor,
+                                                        semver[i].patch))
+        top: dict[tuple[str, str], int] = {}
+        updated: dict[tuple[str, str], str] = {}
+        for i, r in enumerate(recs):
+            tk = (r.lg, r.slug)
+            j = top.get(tk)
+            if j is None or semver[i] > semver[j]:
+                top[tk] = i
+            if tk not in updated or published[i] > updated[tk]:
+                updated[tk] = published[i]
+        templates = []
+        for tk, i in top.items():
+            row = _template_values(tk[0], tk[1], [_version_values(recs[i])])
+            row["updated_at"] = updated[tk]
+            templates.append(row)
+        del top, updated
         fork_counts: dict[str, int] = defaultdict(int)
         for t in templates:
             if t["upstream_template"]:
                 fork_counts[t["upstream_template"]] += 1
         for t in templates:
             t["fork_count"] = fork_counts.get(f"{t['lg']}/{t['slug']}", 0)
+        if self.dialect == "sqlite":
+            # The ids SQLite would give an emptied table (max(rowid) + 1 onwards): known before
+            # the insert, so the search keys can be made meanwhile (_term_rows).
+            for n, t in enumerate(templates, start=1):
+                t["id"] = n
         tags = [{"lg": t["lg"], "slug": t["slug"], "tag": tag}
                 for t in templates for tag in dict.fromkeys(json.loads(t["tags"]))]
-        lineage = [edge for v in versions if (edge := self._lineage_values(v))]
-        versions.sort(key=lambda v: (v["published_at"], v["lg"], v["slug"],
-                                     v["major"], v["minor"], v["patch"]))
-        with self._write() as conn, self._bulk_load(conn):
+        lineage = [edge for r in recs if r.upstream_template
+                   and (edge := self._lineage_values(_version_values(r)))]
+        with self._write() as conn, self._bulk_load(conn), _TermRows(templates) as terms:
+            if self.dialect == "sqlite":
+                terms.start()
+            seen = {tuple(r) for r in conn.execute(select(
+                T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
             for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
                 conn.execute(delete(table))
             self._delete_templates(conn)
-            for table, rows in ((T_VERSIONS, versions), (T_TEMPLATES, templates),
-                                (T_TAGS, tags), (T_LINEAGE, lineage)):
+            self._bulk_insert(conn, T_VERSIONS, (_version_values(recs[i]) for i in order))
+            for table, rows in ((T_TEMPLATES, templates), (T_TAGS, tags), (T_LINEAGE, lineage)):
                 self._bulk_insert(conn, table, rows)
-            ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
-                select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
-            self._bulk_insert(conn, search_index.T_TERMS, (
-                row for t in templates
-                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)))
-            seen = {tuple(r) for r in conn.execute(select(
-                T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
+            if self.dialect != "sqlite":
+                ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
+                    select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
+                for t in templates:
+                    t["id"] = ids[(t["lg"], t["slug"])]
+                del ids
+                terms.start()
+            self._bulk_insert(conn, search_index.T_TERMS, terms)
             now = now_text()
-            events = []
-            for v in versions:  # in publication order
-                if (v["lg"], v["slug"], v["version"], v["event"]) not in seen:
-                    events.append(self._event_values(v))
-            for v in versions:
-                if v["deprecated"] and (v["lg"], v["slug"], v["version"], "deprecated") not in seen:
-                    # Git records that a version is deprecated, not when the feed learnt it.
-                    events.append({"kind": "deprecated", "lg": v["lg"], "slug": v["slug"],
-                                   "version": v["version"], "at": now, "actor": "reindex",
-                                   "upstream_template": None, "detail": v["deprecated_reason"]})
-            self._bulk_insert(conn, T_EVENTS, events)
+
+            def events() -> Iterator[dict[str, Any]]:
+                for i in order:  # in publication order
+                    r = recs[i]
+                    if (r.lg, r.slug, r.version, r.event) not in seen:
+                        yield {"kind": r.event, "lg": r.lg, "slug": r.slug, "version": r.version,
+                               "at": published[i], "actor": r.author_name,
+                               "upstream_template": r.upstream_template, "detail": r.changelog}
+                for i in order:
+                    r = recs[i]
+                    if r.deprecated and (r.lg, r.slug, r.version, "deprecated") not in seen:
+                        # Git records that a version is deprecated, not when the feed learnt it.
+                        yield {"kind": "deprecated", "lg": r.lg, "slug": r.slug,
+                               "version": r.version, "at": now, "actor": "reindex",
+                               "upstream_template": None, "detail": r.deprecated_reason}
+
+            self._bulk_insert(conn, T_EVENTS, events())
             # Fresh statistics after a bulk load: the planners choose between the text index
             # and the updated_at order by them.
             for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
@@ -492,19 +529,21 @@ class SqlIndex:
         conn.execute(delete(T_TEMPLATES))
         conn.exec_driver_sql(trigger)
 
-    def _bulk_insert(self, conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+    def _bulk_insert(self, conn: Connection, table: Table,
+                     rows: Iterable[dict[str, Any]] | _TermRows) -> None:
         """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
         driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
         row). A row's keys name its columns; a row with other keys starts another statement."""
+        runs = rows.runs() if isinstance(rows, _TermRows) else _runs(rows)
         if self.dialect != "postgresql":
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                for names, group in itertools.groupby(rows, key=tuple):
+                for names, values in runs:
                     columns = ", ".join(f'"{n}"' for n in names)
                     marks = ", ".join("?" * len(names))
                     sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
                     try:
-                        cursor.executemany(sql, (tuple(r.values()) for r in group))
+                        cursor.executemany(sql, values)
                     except sqlite3.IntegrityError as exc:
                         # The same exception type as any SQLAlchemy statement (and PostgreSQL).
                         raise IntegrityError(sql, None, exc) from exc
@@ -513,14 +552,14 @@ class SqlIndex:
             return
         import psycopg
 
-        for names, group in itertools.groupby(rows, key=tuple):
+        for names, values in runs:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             columns = ", ".join(f'"{n}"' for n in names)
             sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
             try:
                 with cursor.copy(sql) as copy:
-                    for row in group:
-                        copy.write_row(tuple(row.values()))
+                    for row in values:
+                        copy.write_row(row)
             except psycopg.IntegrityError as exc:
                 # The same exception type as the SQLite path (and as any SQLAlchemy statement).
                 raise IntegrityError(sql, None, exc) from exc
@@ -971,6 +1010,67 @@ class SqlIndex:
                                 .order_by(k.c.name)).all()
         return [TokenInfo(municipality=r.municipality, name=r.name, admin=bool(r.admin),
                           created_at=r.created_at, last_used_at=r.last_used_at) for r in rows]
+
+
+Run = tuple[tuple[str, ...], Iterable[tuple[Any, ...]]]
+
+
+def _runs(rows: Iterable[dict[str, Any]]) -> Iterator[Run]:
+    """Rows as runs of (column names, value tuples): consecutive rows with the same keys."""
+    for names, group in itertools.groupby(rows, key=tuple):
+        yield names, (tuple(r.values()) for r in group)
+
+
+def _term_runs(templates: list[dict[str, Any]]) -> list[Run]:
+    """In the helper process: the search_terms rows of some templates, as runs of tuples."""
+    rows = (row for t in templates for row in search_index.rows_of(t["id"], t))
+    return [(names, list(values)) for names, values in _runs(rows)]
+
+
+class _TermRows:
+    """The ``search_terms`` rows of a rebuild's templates (each with its ``id``), made by
+    ``search_index.rows_of``.
+
+    From TERMS_POOL_FROM templates on, and with a second core, they are made in a helper
+    process (the morphological analysis is most of a rebuild's CPU time), started by
+    ``start`` as soon as the ids are known: on SQLite before the first insert, so the analysis
+    runs while versions and templates are written. Rows come back in order, chunk by chunk.
+    """
+
+    TERMS_POOL_FROM = 20_000
+    CHUNK = 2_000
+
+    def __init__(self, templates: list[dict[str, Any]]) -> None:
+        self.templates = templates
+        self._pool: Any = None
+        self._results: Iterator[list[Run]] | None = None
+
+    def start(self) -> None:
+        if len(self.templates) < self.TERMS_POOL_FROM or (os.cpu_count() or 1) < 2:
+            return
+        import multiprocessing
+
+        # spawn: safe in a threaded server; the helper loads its own analyser.
+        self._pool = multiprocessing.get_context("spawn").Pool(1)
+        chunks = [self.templates[i:i + self.CHUNK]
+                  for i in range(0, len(self.templates), self.CHUNK)]
+        self._results = self._pool.imap(_term_runs, chunks)
+
+    def runs(self) -> Iterator[Run]:
+        if self._results is None:
+            yield from _runs(row for t in self.templates
+                             for row in search_index.rows_of(t["id"], t))
+            return
+        for chunk in self._results:
+            yield from chunk
+
+    def __enter__(self) -> _TermRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
 def _like_escape(term: str) -> str:
