@@ -196,7 +196,15 @@ def bench_reindex(work: Path, n: int) -> tuple[float, float, float]:
     return git_s, index_s, total
 
 
-def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str], float]:
+def _cpu() -> float:
+    """CPU seconds of this process and of the children it waited for (git)."""
+    import resource
+
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str], float, float]:
     data_dir, writer, count, shared, barrier = args
     from registry.errors import RegistryError
     from registry.wiring import open_service
@@ -205,6 +213,7 @@ def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str],
     lgs = ["132241", "132250", "272264", "271403", "272272", "272094"]
     ok, refused = [], []
     barrier.wait()
+    cpu0 = _cpu()
     for i in range(count):
         lg = lgs[(writer + i) % len(lgs)]
         key = VersionKey(lg, f"w{shared}-{writer}-{i}", "1.0.0")
@@ -217,7 +226,7 @@ def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str],
             refused.append(f"{key}: {exc}")
     import resource
 
-    return ok, refused, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return ok, refused, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _cpu() - cpu0
 
 
 def bench_publish(work: Path, writers: int, per_writer: int) -> float:
@@ -238,15 +247,16 @@ def bench_publish(work: Path, writers: int, per_writer: int) -> float:
             t0 = time.perf_counter()
             outcomes = result.get()
             elapsed = time.perf_counter() - t0
-    ok = [k for o, _, _ in outcomes for k in o]
-    refused = [r for _, rs, _ in outcomes for r in rs]
-    rss = max(m for _, _, m in outcomes)
+    ok = [k for o, _, _, _ in outcomes for k in o]
+    refused = [r for _, rs, _, _ in outcomes for r in rs]
+    rss = max(m for _, _, m, _ in outcomes)
+    cpu_ms = 1000 * sum(c for _, _, _, c in outcomes) / max(len(ok), 1)
     in_git = {str(v.key) for v in service.store.iter_versions()}
     in_index = sum(1 for k in ok if service.index.versions(*k.split("@")[0].split("/")))
     lost = [k for k in ok if k not in in_git]
     rate = len(ok) / elapsed
     print(f"  {writers} writer(s) x {per_writer}: {len(ok)} published in {elapsed:5.2f} s = "
-          f"{rate:6.1f} publishes/s | refused {len(refused)} | lost {len(lost)} | "
+          f"{rate:6.1f} publishes/s ({cpu_ms:4.1f} CPU ms each, git included) | refused {len(refused)} | lost {len(lost)} | "
           f"in index {in_index}/{len(ok)} | fsck rc {service.store.fsck().returncode} | "
           f"largest writer's peak RSS {rss:.0f} MB", flush=True)
     if refused:
@@ -254,11 +264,12 @@ def bench_publish(work: Path, writers: int, per_writer: int) -> float:
     return rate
 
 
-def _bare_git(args: tuple[str, int, int, Any]) -> int:
+def _bare_git(args: tuple[str, int, int, Any]) -> tuple[int, float]:
     """The floor: per commit only what any git writer must run — hash-object, mktree,
     commit-tree and a compare-and-swap update-ref — with no validation and no index."""
     repo, writer, count, barrier = args
     barrier.wait()
+    cpu0 = _cpu()
     done = 0
     for i in range(count):
         def git(*a: str, data: bytes | None = None) -> str:
@@ -273,7 +284,7 @@ def _bare_git(args: tuple[str, int, int, Any]) -> int:
                               capture_output=True).returncode == 0:
                 done += 1
                 break
-    return done
+    return done, _cpu() - cpu0
 
 
 def bench_bare_git(work: Path, writers: int, per_writer: int) -> float:
@@ -292,10 +303,12 @@ def bench_bare_git(work: Path, writers: int, per_writer: int) -> float:
             result = pool.map_async(_bare_git, [(str(repo), w, per_writer, barrier) for w in range(writers)])
             barrier.wait()
             t0 = time.perf_counter()
-            done = sum(result.get())
+            outcomes = result.get()
             elapsed = time.perf_counter() - t0
+    done = sum(d for d, _ in outcomes)
+    cpu_ms = 1000 * sum(c for _, c in outcomes) / max(done, 1)
     print(f"  floor: bare git loop (hash-object, mktree, commit-tree, update-ref CAS), {writers} "
-          f"writers: {done / elapsed:6.1f} commits/s", flush=True)
+          f"writers: {done / elapsed:6.1f} commits/s ({cpu_ms:4.1f} CPU ms each)", flush=True)
     return done / elapsed
 
 

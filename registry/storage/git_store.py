@@ -205,6 +205,51 @@ class _CatFile:
         self.close()
 
 
+class _RefUpdater:
+    """One ``git update-ref --stdin`` for many compare-and-swaps: ``start``, ``update <ref>
+    <new> <old>``, ``commit`` per write — git's own locking and checks, without a process
+    per publish. A refused update (the branch moved, ``main.lock`` held) ends the process
+    with git's message on stderr; the next update starts another."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", f"--git-dir={git_dir}", "update-ref", "--stdin"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        self._in: IO[bytes] = self._proc.stdin
+        self._out: IO[bytes] = self._proc.stdout
+
+    def update(self, ref: str, new: str, old: str) -> bytes | None:
+        """Move ``ref`` from ``old`` to ``new``: None when done, else git's refusal (stderr)."""
+        try:
+            self._in.write(f"start\nupdate {ref} {new} {old}\ncommit\n".encode())
+            self._in.flush()
+            if self._out.readline() == b"start: ok\n" and self._out.readline() == b"commit: ok\n":
+                return None
+        except BrokenPipeError:
+            pass
+        with contextlib.suppress(BrokenPipeError):
+            self._in.close()  # git reads the end of input and exits, if it had not
+        err = self._proc.stderr.read() if self._proc.stderr else b""
+        self.close()
+        return err or b"git update-ref --stdin ended"
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None and not self._in.closed
+
+    def close(self) -> None:
+        """Stop the process."""
+        with contextlib.suppress(BrokenPipeError):
+            self._in.close()
+        self._proc.wait()
+        self._out.close()
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
+
+
 def _is_oid(raw: bytes) -> bool:
     return len(raw) in (40, 64) and all(c in b"0123456789abcdef" for c in raw)
 
@@ -303,6 +348,9 @@ class GitTemplateStore:
         self._cat: _CatFile | None = None
         self._cat_pid = 0
         self._cat_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
+        self._refs: _RefUpdater | None = None
+        self._refs_pid = 0
+        self._refs_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -385,6 +433,23 @@ class GitTemplateStore:
         head = cat.get(self.ref)
         return head[0] if head is not None and head[1] == "commit" else None
 
+    def _update_ref(self, new: str, old: str) -> bytes | None:
+        """Compare-and-swap the branch through the long-lived ``update-ref --stdin`` (started
+        on first use, per process; replaced after a refusal ends it). None when it moved."""
+        refs = self._refs
+        if refs is None or self._refs_pid != os.getpid() or not refs.alive:
+            refs = self._refs = _RefUpdater(self.path)
+            self._refs_pid = os.getpid()
+            if self._refs_finalizer is not None:
+                self._refs_finalizer.detach()
+            self._refs_finalizer = weakref.finalize(self, refs.close)
+        refused = refs.update(self.ref, new, old)
+        if refused is not None:
+            if self._refs_finalizer is not None:
+                self._refs_finalizer.detach()
+            self._refs, self._refs_finalizer = None, None
+        return refused
+
     def _drop_reader(self) -> None:
         with self._reader_lock:
             if self._cat_finalizer is not None:
@@ -392,8 +457,12 @@ class GitTemplateStore:
             self._cat, self._cat_finalizer = None, None
 
     def close(self) -> None:
-        """Stop the long-lived reader (a later read starts another)."""
+        """Stop the long-lived helpers (a later read or write starts others)."""
         self._drop_reader()
+        with self._reader_lock:
+            if self._refs_finalizer is not None:
+                self._refs_finalizer()
+            self._refs, self._refs_finalizer = None, None
 
     def _write_blobs(self, contents: list[bytes]) -> list[str]:
         """Write blobs as loose objects (registry/storage/git_objects.py): no process."""
@@ -524,15 +593,14 @@ class GitTemplateStore:
                         continue
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
-                    proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
-                                     old or zero, check=False)
-                    if proc.returncode == 0:
+                    refused = self._update_ref(new, old or zero)
+                    if refused is None:
                         self.repacker.wrote()
                         return CommitInfo(commit=new, author_name=author.display,
                                           author_email=author.email, date=iso,
                                           message=message.strip("\n"), parent=old)
                     self.retries += 1
-                    if holding and clear_stale_lock_from(self.path, proc.stderr):
+                    if holding and clear_stale_lock_from(self.path, refused):
                         continue  # a dead writer's lock was removed: try again at once
                     # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
                     time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
