@@ -488,18 +488,11 @@ class SqlIndex:
                 fork_counts[t["upstream_template"]] += 1
         for t in templates:
             t["fork_count"] = fork_counts.get(f"{t['lg']}/{t['slug']}", 0)
-        if self.dialect == "sqlite":
-            # The ids SQLite would give an emptied table (max(rowid) + 1 onwards): known before
-            # the insert, so the search keys can be made meanwhile (_term_rows).
-            for n, t in enumerate(templates, start=1):
-                t["id"] = n
         tags = [{"lg": t["lg"], "slug": t["slug"], "tag": tag}
                 for t in templates for tag in dict.fromkeys(json.loads(t["tags"]))]
         lineage = [edge for r in recs if r.upstream_template
                    and (edge := self._lineage_values(_version_values(r)))]
-        with self._write() as conn, self._bulk_load(conn), _TermRows(templates) as terms:
-            if self.dialect == "sqlite":
-                terms.start()
+        with self._write() as conn, self._bulk_load(conn):
             seen = {tuple(r) for r in conn.execute(select(
                 T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
             for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
@@ -508,14 +501,13 @@ class SqlIndex:
             self._bulk_insert(conn, T_VERSIONS, (_version_values(recs[i]) for i in order))
             for table, rows in ((T_TEMPLATES, templates), (T_TAGS, tags), (T_LINEAGE, lineage)):
                 self._bulk_insert(conn, table, rows)
-            if self.dialect != "sqlite":
-                ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
-                    select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
-                for t in templates:
-                    t["id"] = ids[(t["lg"], t["slug"])]
-                del ids
-                terms.start()
-            self._bulk_insert(conn, search_index.T_TERMS, terms)
+            ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
+                select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
+            # Made template by template as they are inserted, never all held.
+            self._bulk_insert(conn, search_index.T_TERMS, (
+                row for t in templates
+                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)))
+            del ids
             now = now_text()
 
             def events() -> Iterator[dict[str, Any]]:
@@ -577,11 +569,11 @@ class SqlIndex:
         conn.exec_driver_sql(trigger)
 
     def _bulk_insert(self, conn: Connection, table: Table,
-                     rows: Iterable[dict[str, Any]] | _TermRows) -> None:
+                     rows: Iterable[dict[str, Any]]) -> None:
         """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
         driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
         row). A row's keys name its columns; a row with other keys starts another statement."""
-        runs = rows.runs() if isinstance(rows, _TermRows) else _runs(rows)
+        runs = _runs(rows)
         if self.dialect != "postgresql":
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
@@ -1066,58 +1058,6 @@ def _runs(rows: Iterable[dict[str, Any]]) -> Iterator[Run]:
     """Rows as runs of (column names, value tuples): consecutive rows with the same keys."""
     for names, group in itertools.groupby(rows, key=tuple):
         yield names, (tuple(r.values()) for r in group)
-
-
-def _term_runs(templates: list[dict[str, Any]]) -> list[Run]:
-    """In the helper process: the search_terms rows of some templates, as runs of tuples."""
-    rows = (row for t in templates for row in search_index.rows_of(t["id"], t))
-    return [(names, list(values)) for names, values in _runs(rows)]
-
-
-class _TermRows:
-    """The ``search_terms`` rows of a rebuild's templates (each with its ``id``), made by
-    ``search_index.rows_of``.
-
-    From TERMS_POOL_FROM templates on, and with a second core, they are made in a helper
-    process (the morphological analysis is most of a rebuild's CPU time), started by
-    ``start`` as soon as the ids are known: on SQLite before the first insert, so the analysis
-    runs while versions and templates are written. Rows come back in order, chunk by chunk.
-    """
-
-    TERMS_POOL_FROM = 20_000
-    CHUNK = 2_000
-
-    def __init__(self, templates: list[dict[str, Any]]) -> None:
-        self.templates = templates
-        self._pool: Any = None
-        self._results: Iterator[list[Run]] | None = None
-
-    def start(self) -> None:
-        if len(self.templates) < self.TERMS_POOL_FROM or (os.cpu_count() or 1) < 2:
-            return
-        import multiprocessing
-
-        # spawn: safe in a threaded server; the helper loads its own analyser.
-        self._pool = multiprocessing.get_context("spawn").Pool(1)
-        chunks = [self.templates[i:i + self.CHUNK]
-                  for i in range(0, len(self.templates), self.CHUNK)]
-        self._results = self._pool.imap(_term_runs, chunks)
-
-    def runs(self) -> Iterator[Run]:
-        if self._results is None:
-            yield from _runs(row for t in self.templates
-                             for row in search_index.rows_of(t["id"], t))
-            return
-        for chunk in self._results:
-            yield from chunk
-
-    def __enter__(self) -> _TermRows:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
 
 
 def _like_escape(term: str) -> str:

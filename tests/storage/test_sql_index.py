@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from registry.errors import Conflict, NotFound, UsageError
 from registry.readmodels import VersionRecord
-from registry.storage.sql_index import SqlIndex, _TermRows, token_hash
+from registry.storage.sql_index import SqlIndex, token_hash
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -529,22 +529,3 @@ def fresh_index(url: str, name: str) -> Iterator[SqlIndex]:
         yield ix
         ix.close()
 
-
-def test_rebuild_makes_the_same_search_keys_in_a_helper_process(loaded: SqlIndex,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """A big rebuild analyses its templates in a helper process (_TermRows): same rows."""
-    def keys() -> list[Any]:
-        with loaded.engine.begin() as conn:
-            return sorted(tuple(r) for r in conn.execute(text(
-                "SELECT t.lg, t.slug, s.term, s.code, s.pos FROM search_terms s "
-                "JOIN templates t ON t.id = s.template_id")))
-
-    loaded.rebuild(CORPUS)
-    inline, before = keys(), snapshot(loaded)
-    assert inline
-    monkeypatch.setattr(_TermRows, "TERMS_POOL_FROM", 1)
-    monkeypatch.setattr(_TermRows, "CHUNK", 3)
-    loaded.rebuild(CORPUS)
-    assert keys() == inline
-    assert snapshot(loaded) == before
-    check_search_index(loaded)
