@@ -528,4 +528,3 @@ def fresh_index(url: str, name: str) -> Iterator[SqlIndex]:
         ix = open_index(pg_url)
         yield ix
         ix.close()
-
