@@ -196,6 +196,15 @@ def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _loads(data: bytes) -> Any:
+    """JSON read back from git for the index: msgspec (C, ~2x json), json for what it refuses
+    (NaN, a BOM, UTF-16…), so reindex reads exactly what it read before."""
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(data)
+
+
 def _split_files(files: Mapping[str, bytes], key: VersionKey | None) -> tuple[VersionKey, dict[str, bytes]]:
     """Accept version-relative paths (with ``key``) or repository paths ``lg/slug/ver/...``."""
     if key is not None:
@@ -844,28 +853,39 @@ class RegistryService:
     # -- reads --------------------------------------------------------------------------------
     def records(self) -> list[VersionRecord]:
         """Every version at the tip as an index record (from git alone)."""
+        from registry.storage.sql_index import gc_paused
+
+        with gc_paused():  # ~1M objects built; none of them in a cycle
+            return self._records()
+
+    def _records(self) -> list[VersionRecord]:
         out: list[VersionRecord] = []
-        stored: list[StoredVersion] = list(self.store.iter_versions())
-        commits = {str(s.key): s.commit.commit for s in stored if s.commit}
-        self.reindex_skipped = list(getattr(self.store, "skipped", []))
+        commits: dict[str, str] = {}
+        refused: list[str] = []
+        # Streamed: each version's blobs are dropped once its record is made.
+        stored: Iterator[StoredVersion] = iter(self.store.iter_versions())
         for s in stored:
+            if s.commit:
+                commits[str(s.key)] = s.commit.commit
             try:
-                template = json.loads(s.template)
+                template = _loads(s.template)
             except ValueError:
                 template = {}
             bad = upstream_issues(template)
             if bad:  # written before upstream was checked: report and skip, never fail
-                self.reindex_skipped.append(f"{s.key}: {bad[0].message}")
+                refused.append(f"{s.key}: {bad[0].message}")
                 continue
             rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
                                s.bump, s.event, s.deprecated, s.deprecated_reason)
             try:
-                rec.field_titles = field_titles(json.loads(s.schema)) if s.schema else []
+                rec.field_titles = field_titles(_loads(s.schema)) if s.schema else []
             except ValueError:
                 rec.field_titles = []
+            out.append(rec)
+        self.reindex_skipped = list(getattr(self.store, "skipped", [])) + refused
+        for rec in out:
             if rec.upstream_template and rec.upstream_version:
                 rec.upstream_commit = commits.get(f"{rec.upstream_template}@{rec.upstream_version}")
-            out.append(rec)
         return out
 
     def reindex(self, *, actor: str = "system") -> int:

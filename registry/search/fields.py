@@ -12,11 +12,13 @@ _MAX_FIELDS = 500
 _NESTED = ("properties", "$defs", "definitions", "patternProperties", "dependentSchemas")
 _SUBSCHEMAS = ("items", "additionalProperties", "contains", "if", "then", "else", "not")
 _LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+_WALKED = frozenset(("$ref", *_NESTED, *_SUBSCHEMAS, *_LISTS))
 
 
 def field_titles(schema: Any) -> list[str]:
     """Distinct ``title`` strings of every subschema below the root, in document order."""
     out: dict[str, None] = {}
+    # Depth-first, pre-order: a stack of child lists read from the end (no reversed copies).
     stack: list[Any] = [schema]
     root = True
     followed: set[str] = set()
@@ -28,22 +30,26 @@ def field_titles(schema: Any) -> list[str]:
         if not root and isinstance(title, str) and title.strip():
             out.setdefault(title.strip(), None)
         root = False
+        present = _WALKED.intersection(node)
+        if not present:  # a leaf field ({"type", "title", "enum"…}): nothing below it
+            continue
         children: list[Any] = []
         ref = node.get("$ref")
         if isinstance(ref, str) and ref not in followed:
             followed.add(ref)
             children.append(_common(ref))
         for k in _NESTED:
-            v = node.get(k)
-            if isinstance(v, dict):
+            if k in present and isinstance(v := node[k], dict):
                 children.extend(v.values())
         for k in _SUBSCHEMAS:
-            children.append(node.get(k))
+            if k in present and isinstance(v := node[k], dict):
+                children.append(v)  # only objects are walked: the rest would be dropped
         for k in _LISTS:
-            v = node.get(k)
-            if isinstance(v, list):
+            if k in present and isinstance(v := node[k], list):
                 children.extend(v)
-        stack.extend(reversed(children))
+        if children:
+            children.reverse()
+            stack.extend(children)
     return list(out)
 
 

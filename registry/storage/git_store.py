@@ -37,12 +37,13 @@ import random
 import subprocess
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from registry.errors import Conflict, VersionExists
+from registry.errors import Conflict, RegistryError, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
 from registry.lineage import DETACHED_FILE, dump_detachments, load_detachments
 from registry.readmodels import Author
@@ -190,17 +191,67 @@ class _CatFile:
         return parse_tree(got[2])
 
     def close(self) -> None:
-        """Stop the process."""
+        """Stop the process (also when a streamed read was left half-way: its output is closed
+        first, so a git blocked writing to a full pipe ends instead of waiting forever)."""
+        self._out.close()
         with contextlib.suppress(BrokenPipeError):
             self._in.close()
         self._proc.wait()
-        self._out.close()
 
     def __enter__(self) -> _CatFile:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class _RefUpdater:
+    """One ``git update-ref --stdin`` for many compare-and-swaps: ``start``, ``update <ref>
+    <new> <old>``, ``commit`` per write — git's own locking and checks, without a process
+    per publish. A refused update (the branch moved, ``main.lock`` held) ends the process
+    with git's message on stderr; the next update starts another."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self._proc = subprocess.Popen(
+            ["git", f"--git-dir={git_dir}", "update-ref", "--stdin"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self._proc.stdin is not None
+        assert self._proc.stdout is not None
+        self._in: IO[bytes] = self._proc.stdin
+        self._out: IO[bytes] = self._proc.stdout
+
+    def update(self, ref: str, new: str, old: str) -> bytes | None:
+        """Move ``ref`` from ``old`` to ``new``: None when done, else git's refusal (stderr)."""
+        try:
+            self._in.write(f"start\nupdate {ref} {new} {old}\ncommit\n".encode())
+            self._in.flush()
+            if self._out.readline() == b"start: ok\n" and self._out.readline() == b"commit: ok\n":
+                return None
+        except BrokenPipeError:
+            pass
+        with contextlib.suppress(BrokenPipeError):
+            self._in.close()  # git reads the end of input and exits, if it had not
+        err = self._proc.stderr.read() if self._proc.stderr else b""
+        self.close()
+        return err or b"git update-ref --stdin ended"
+
+    @property
+    def alive(self) -> bool:
+        return self._proc.poll() is None and not self._in.closed
+
+    def close(self) -> None:
+        """Stop the process."""
+        with contextlib.suppress(BrokenPipeError):
+            self._in.close()
+        self._proc.wait()
+        self._out.close()
+        if self._proc.stderr is not None:
+            self._proc.stderr.close()
+
+
+def _is_oid(raw: bytes) -> bool:
+    return len(raw) in (40, 64) and all(c in b"0123456789abcdef" for c in raw)
 
 
 def parse_tree(raw: bytes) -> dict[str, tuple[str, str]]:
@@ -292,6 +343,14 @@ class GitTemplateStore:
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
+        # The long-lived reader (see _reader): started on first use, per process.
+        self._reader_lock = threading.RLock()
+        self._cat: _CatFile | None = None
+        self._cat_pid = 0
+        self._cat_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
+        self._refs: _RefUpdater | None = None
+        self._refs_pid = 0
+        self._refs_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -309,8 +368,101 @@ class GitTemplateStore:
 
     def tip(self) -> str | None:
         """The commit ``refs/heads/main`` points at, or None for an empty store."""
+        found = self._ref_file()
+        if found is not None:
+            return found or None
         proc = self._git("rev-parse", "-q", "--verify", f"{self.ref}^{{commit}}", check=False)
         return proc.stdout.decode().strip() or None
+
+    def _ref_file(self) -> str | None:
+        """The branch read as git reads it, without a process: the loose ref file (update-ref
+        renames it into place, so it is read whole, old or new), else ``packed-refs``.
+        "" when neither names the branch; None when unsure (a symbolic ref, reftable…):
+        the caller asks git."""
+        try:
+            raw = (self.path / self.ref).read_bytes().strip()
+        except FileNotFoundError:
+            raw = b""
+        except OSError:
+            return None
+        if raw:
+            return raw.decode() if _is_oid(raw) else None
+        if not (self.path / "refs").is_dir() or (self.path / "reftable").exists():
+            return None
+        try:
+            packed = (self.path / "packed-refs").read_bytes()
+        except FileNotFoundError:
+            return ""
+        except OSError:
+            return None
+        name = self.ref.encode()
+        for line in packed.splitlines():
+            oid, _, ref = line.partition(b" ")
+            if ref == name:
+                return oid.decode() if _is_oid(oid) else None
+        return ""
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[_CatFile]:
+        """One ``git cat-file --batch`` kept for the life of the store, not one per read.
+
+        What it reads is named by commit or object id, and objects never change; git looks
+        for a loose object on disk on every request and rescans the packs when an object is
+        missing, so what other processes write later is found. One user at a time (an RLock:
+        a precheck reads inside a write); a forked child starts its own; a helper that failed
+        is replaced on the next use; it stops with the store (or at exit).
+        """
+        with self._reader_lock:
+            cat = self._cat
+            if cat is None or self._cat_pid != os.getpid():
+                cat = self._cat = _CatFile(self.path)
+                self._cat_pid = os.getpid()
+                self._cat_finalizer = weakref.finalize(self, cat.close)
+            try:
+                yield cat
+            except RegistryError:  # a refusal (VersionExists…): the helper is fine
+                raise
+            except BaseException:
+                self._drop_reader()  # it may be half-way through an answer
+                raise
+
+    def _tip_with(self, cat: _CatFile) -> str | None:
+        found = self._ref_file()
+        if found is not None:
+            return found or None
+        head = cat.get(self.ref)
+        return head[0] if head is not None and head[1] == "commit" else None
+
+    def _update_ref(self, new: str, old: str) -> bytes | None:
+        """Compare-and-swap the branch through the long-lived ``update-ref --stdin`` (started
+        on first use, per process; replaced after a refusal ends it). None when it moved."""
+        refs = self._refs
+        if refs is None or self._refs_pid != os.getpid() or not refs.alive:
+            refs = self._refs = _RefUpdater(self.path)
+            self._refs_pid = os.getpid()
+            if self._refs_finalizer is not None:
+                self._refs_finalizer.detach()
+            self._refs_finalizer = weakref.finalize(self, refs.close)
+        refused = refs.update(self.ref, new, old)
+        if refused is not None:
+            if self._refs_finalizer is not None:
+                self._refs_finalizer.detach()
+            self._refs, self._refs_finalizer = None, None
+        return refused
+
+    def _drop_reader(self) -> None:
+        with self._reader_lock:
+            if self._cat_finalizer is not None:
+                self._cat_finalizer()  # closes the helper, once
+            self._cat, self._cat_finalizer = None, None
+
+    def close(self) -> None:
+        """Stop the long-lived helpers (a later read or write starts others)."""
+        self._drop_reader()
+        with self._reader_lock:
+            if self._refs_finalizer is not None:
+                self._refs_finalizer()
+            self._refs, self._refs_finalizer = None, None
 
     def _write_blobs(self, contents: list[bytes]) -> list[str]:
         """Write blobs as loose objects (registry/storage/git_objects.py): no process."""
@@ -375,8 +527,17 @@ class GitTemplateStore:
         iso = datetime.fromtimestamp(when, UTC).isoformat()
         # The helpers are started before the writers' lock is taken, so that the critical
         # section (tip → trees → commit → update-ref) spawns only commit-tree and update-ref.
-        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
-        try:
+        mk = LooseObjectWriter(self.path)
+        with self._reader() as cat:
+            return self._commit_with(cat, mk, changes, nested, when, iso, author=author,
+                                     message=message, must_not_exist=must_not_exist,
+                                     precheck=precheck)
+
+    def _commit_with(self, cat: _CatFile, mk: LooseObjectWriter, changes: Mapping[str, bytes | None] | ChangeBuilder,
+                     nested: Changes | None, when: int, iso: str, *, author: Author, message: str,
+                     must_not_exist: VersionKey | None,
+                     precheck: Callable[[str | None], None] | None) -> CommitInfo:
+        if True:
             if nested is not None and must_not_exist is not None:
                 # A new version folder does not depend on the tip: write its tree before the lock.
                 node: Any = nested
@@ -389,12 +550,7 @@ class GitTemplateStore:
                         node[leaf] = ("040000", folder)
             with self._writers_lock() as holding:
                 for attempt in range(self.max_retries + 1):
-                    if attempt:  # fresh readers after a lost race: nothing cached survives
-                        cat.close()
-                        mk.close()
-                        cat, mk = _CatFile(self.path), LooseObjectWriter(self.path)
-                    head = cat.get(self.ref)
-                    old = head[0] if head is not None and head[1] == "commit" else None
+                    old = self._tip_with(cat)
                     if must_not_exist is not None and old is not None and \
                             cat.get(f"{old}:{must_not_exist.relpath}") is not None:
                         raise VersionExists(
@@ -428,26 +584,26 @@ class GitTemplateStore:
                         if not transient or attempt == self.max_retries:
                             raise
                         self.retries += 1
+                        with self._reader_lock:  # a fresh reader: nothing cached survives
+                            self._drop_reader()
+                            with self._reader() as fresh:
+                                cat = fresh
                         if not callable(changes):
                             nested = self._nested_blobs(changes)
                         continue
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
-                    proc = self._git("update-ref", "-m", message.splitlines()[0], self.ref, new,
-                                     old or zero, check=False)
-                    if proc.returncode == 0:
+                    refused = self._update_ref(new, old or zero)
+                    if refused is None:
                         self.repacker.wrote()
                         return CommitInfo(commit=new, author_name=author.display,
                                           author_email=author.email, date=iso,
                                           message=message.strip("\n"), parent=old)
                     self.retries += 1
-                    if holding and clear_stale_lock_from(self.path, proc.stderr):
+                    if holding and clear_stale_lock_from(self.path, refused):
                         continue  # a dead writer's lock was removed: try again at once
                     # Lost the compare-and-swap (tip moved, or main.lock held): back off a little.
                     time.sleep(random.uniform(0.0005, 0.004) * min(attempt + 1, 8))
-        finally:
-            cat.close()
-            mk.close()
         raise Conflict(
             f"the repository kept changing; gave up after {self.max_retries} attempts — try again",
             detail_ja=f"リポジトリへの書き込みが {self.max_retries} 回競合しました。もう一度お試しください",
@@ -487,7 +643,7 @@ class GitTemplateStore:
         if tip is None:
             return []
         keys: list[TemplateKey] = []
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
             root = cat.tree(f"{tip}^{{tree}}") or {}
             for lg, (mode, oid) in sorted(root.items()):
                 if not LG_RE.fullmatch(lg) or mode != "40000":
@@ -501,19 +657,19 @@ class GitTemplateStore:
 
     def tip_and_versions(self, key: TemplateKey) -> tuple[str | None, list[str]]:
         """The tip and the template's versions at that tip, read by one process."""
-        with _CatFile(self.path) as cat:
-            head = cat.get(self.ref)
-            if head is None or head[1] != "commit":
+        with self._reader() as cat:
+            tip = self._tip_with(cat)
+            if tip is None:
                 return None, []
-            entries = cat.tree(f"{head[0]}:{key.lg}/{key.slug}") or {}
-        return head[0], sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
+            entries = cat.tree(f"{tip}:{key.lg}/{key.slug}") or {}
+        return tip, sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
 
     def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
         """Versions of a template in ascending SemVer order (at ``commit`` or the tip)."""
         rev = commit or self.tip()
         if rev is None:
             return []
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
             entries = cat.tree(f"{rev}:{key.lg}/{key.slug}") or {}
         return sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
 
@@ -522,7 +678,8 @@ class GitTemplateStore:
         rev = commit or self.tip()
         if rev is None:
             return False
-        return self._git("cat-file", "-e", f"{rev}:{key.relpath}", check=False).returncode == 0
+        with self._reader() as cat:
+            return cat.get(f"{rev}:{key.relpath}") is not None
 
     def read_version(self, key: VersionKey, commit: str | None = None) -> dict[str, bytes]:
         """Files of a version folder (``template.json``, ``examples/valid/a.json``…); {} if absent."""
@@ -530,7 +687,7 @@ class GitTemplateStore:
         if rev is None:
             return {}
         files: dict[str, bytes] = {}
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
 
             def walk(name: str, prefix: str) -> None:
                 for entry, (mode, oid) in (cat.tree(name) or {}).items():
@@ -549,7 +706,7 @@ class GitTemplateStore:
         rev = commit or self.tip()
         if rev is None:
             return None
-        with _CatFile(self.path) as cat:
+        with self._reader() as cat:
             got = cat.get(f"{rev}:{path}")
         return got[2] if got is not None and got[1] == "blob" else None
 
@@ -680,19 +837,26 @@ class GitTemplateStore:
         deprecations: dict[tuple[str, str], dict[str, Any]] = {}
         with _CatFile(self.path, buffered=True) as cat:
             dep_keys = list(deprecated_oids)
-            # One pass, deprecation lists first (a buffered cat-file answers at end of input).
-            with_schema = [k for k in keys if (k.lg, k.slug, k.version) in schema_oids]
-            blobs = cat.many([deprecated_oids[k] for k in dep_keys] + oids
-                             + [schema_oids[(k.lg, k.slug, k.version)] for k in with_schema])
+            # One pass, deprecation lists first (a buffered cat-file answers at end of input),
+            # then each version's template.json and schema.json side by side: streamed, so
+            # no more than one version's blobs are held at a time.
+            wanted = [deprecated_oids[k] for k in dep_keys]
+            for k, oid in zip(keys, oids, strict=True):
+                wanted.append(oid)
+                if (schema_oid := schema_oids.get((k.lg, k.slug, k.version))) is not None:
+                    wanted.append(schema_oid)
+            del listing
+            blobs = cat.many(wanted)
+            del wanted
             for tk in dep_keys:
                 deprecations[tk] = load_deprecations(next(blobs))
             log_thread.join()
             if not commits_box:
                 raise GitError("git log failed while reading the repository")
             commits = commits_box[0]
-            templates = [next(blobs) for _ in keys]
-            schemas = {str(k): next(blobs) or b"" for k in with_schema}
-            for key, data in zip(keys, templates, strict=True):
+            for key in keys:
+                data = next(blobs)
+                schema = next(blobs) or b"" if (key.lg, key.slug, key.version) in schema_oids else b""
                 found = commits.get(str(key))
                 info: CommitInfo | None
                 bump: str | None = None
@@ -708,7 +872,7 @@ class GitTemplateStore:
                 dep = deprecations.get((key.lg, key.slug), {}).get(key.version)
                 yield StoredVersion(
                     key=key, template=data or b"", commit=info, bump=bump, event=event,
-                    schema=schemas.get(str(key), b""),
+                    schema=schema,
                     deprecated=dep is not None,
                     deprecated_reason=str(dep.get("reason", "")) if isinstance(dep, dict) else None,
                 )

@@ -16,11 +16,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import fcntl
+import gc
 import hashlib
+import itertools
 import json
+import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections import defaultdict
@@ -178,14 +183,30 @@ def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
                      detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection for a bulk load (its rows hold no cycles); as it was after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
     v = Version.parse(rec.version)
     values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
-    values.update(tags=json.dumps(rec.tags, ensure_ascii=False), major=v.major, minor=v.minor,
+    values.update(tags=_json_text(rec.tags), major=v.major, minor=v.minor,
                   patch=v.patch, published_at=utc_text(rec.published_at), event=rec.event,
                   deprecated=bool(rec.deprecated),
-                  field_titles=json.dumps(rec.field_titles, ensure_ascii=False))
+                  field_titles=_json_text(rec.field_titles))
     return values
+
+
+# json.dumps(value, ensure_ascii=False), without building an encoder per call.
+_json_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _record_of(row: Row[Any]) -> VersionRecord:
@@ -289,6 +310,13 @@ class SqlIndex:
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        database = self.engine.url.database if self.dialect == "sqlite" else None
+        self._lock_path: str | None = (f"{Path(database).expanduser()}.writers.lock"
+                                       if database not in (None, "", ":memory:") else None)
+        self._lock_fd: int | None = None
+        self._lock_pid = 0
+        self._thread_lock = threading.Lock()
+        self._held = threading.local()
         from registry.storage.lineage_sql import LineageIndex
 
         self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
@@ -300,11 +328,49 @@ class SqlIndex:
         """Close every pooled connection."""
         self.engine.dispose()
 
+    @contextmanager
+    def _writers_queue(self) -> Iterator[None]:
+        """SQLite file: writers of this host queue on a ``flock`` of ``<db>.writers.lock``.
+
+        SQLite's own wait for the write lock (busy_timeout) polls with sleeps of up to 100 ms,
+        so eight processes publishing at once spent their time asleep; a blocking flock hands
+        the lock over the moment it is released (bench/store.py measures it). An optimisation
+        only, as the git writers' flock is: BEGIN IMMEDIATE still guards the database (and
+        busy_timeout still waits for anyone who does not queue here). Threads queue on a lock
+        first (a flock is per open file, shared by a process's threads); only the outermost
+        write of a thread takes them.
+        """
+        depth: int = getattr(self._held, "depth", 0)
+        if self._lock_path is None or depth:
+            self._held.depth = depth + 1
+            try:
+                yield
+            finally:
+                self._held.depth = depth
+            return
+        with self._thread_lock:
+            if self._lock_fd is None or self._lock_pid != os.getpid():
+                try:
+                    self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+                    self._lock_pid = os.getpid()
+                except OSError:
+                    self._lock_path = None  # a read-only folder: SQLite's own wait only
+            fd = self._lock_fd if self._lock_path is not None else None
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with self._writers_queue(), self.engine.connect() as conn:
             conn.execution_options(yoshiki_write=True)
             with conn.begin():
                 if self.dialect == "postgresql":
@@ -377,15 +443,45 @@ class SqlIndex:
         Tokens and the audit log are kept (git cannot restore them). The change feed is
         append-only and keeps its ids: a version or deprecation without an event gets one, in
         publication order, so consumers' cursors stay valid and a second rebuild adds nothing.
+
+        A bulk load (bench/store.py measures it): the cyclic garbage collector is paused (it
+        would walk every row built so far, again and again), rows go to the database as they
+        are made (search keys template by template, never all at once), and on SQLite through
+        the driver's own executemany with a bigger page cache and the FTS index built once at
+        the end instead of by a trigger per row. Still one transaction: readers see the old
+        index or the new one.
         """
-        by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for rec in records:
-            by_key[(rec.lg, rec.slug, rec.version)] = _version_values(rec)
-        versions = list(by_key.values())
-        per_template: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        for v in versions:
-            per_template[(v["lg"], v["slug"])].append(v)
-        templates = [_template_values(lg, slug, vs) for (lg, slug), vs in per_template.items()]
+        with gc_paused():
+            self._rebuild(records)
+
+    def _rebuild(self, records: Iterable[VersionRecord]) -> None:
+        recs = list(records)
+        last = {(r.lg, r.slug, r.version): i for i, r in enumerate(recs)}  # the last one wins
+        if len(last) != len(recs):
+            recs = [recs[i] for i in sorted(last.values())]
+        del last
+        # Version rows are made as they are inserted (never all held): here only their order
+        # (publication order, for the feed) and each template's highest version.
+        published = [utc_text(r.published_at) for r in recs]
+        semver = [Version.parse(r.version) for r in recs]
+        order = sorted(range(len(recs)), key=lambda i: (published[i], recs[i].lg, recs[i].slug,
+                                                        semver[i].major, semver[i].minor,
+                                                        semver[i].patch))
+        top: dict[tuple[str, str], int] = {}
+        updated: dict[tuple[str, str], str] = {}
+        for i, r in enumerate(recs):
+            tk = (r.lg, r.slug)
+            j = top.get(tk)
+            if j is None or semver[i] > semver[j]:
+                top[tk] = i
+            if tk not in updated or published[i] > updated[tk]:
+                updated[tk] = published[i]
+        templates = []
+        for tk, i in top.items():
+            row = _template_values(tk[0], tk[1], [_version_values(recs[i])])
+            row["updated_at"] = updated[tk]
+            templates.append(row)
+        del top, updated
         fork_counts: dict[str, int] = defaultdict(int)
         for t in templates:
             if t["upstream_template"]:
@@ -394,39 +490,67 @@ class SqlIndex:
             t["fork_count"] = fork_counts.get(f"{t['lg']}/{t['slug']}", 0)
         tags = [{"lg": t["lg"], "slug": t["slug"], "tag": tag}
                 for t in templates for tag in dict.fromkeys(json.loads(t["tags"]))]
-        lineage = [edge for v in versions if (edge := self._lineage_values(v))]
-        ordered = sorted(versions, key=lambda v: (v["published_at"], v["lg"], v["slug"],
-                                                  v["major"], v["minor"], v["patch"]))
-        with self._write() as conn:
+        lineage = [edge for r in recs if r.upstream_template
+                   and (edge := self._lineage_values(_version_values(r)))]
+        with self._write() as conn, self._bulk_load(conn):
+            seen = {tuple(r) for r in conn.execute(select(
+                T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
             for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
                 conn.execute(delete(table))
             self._delete_templates(conn)
-            for table, rows in ((T_VERSIONS, versions), (T_TEMPLATES, templates),
-                                (T_TAGS, tags), (T_LINEAGE, lineage)):
+            self._bulk_insert(conn, T_VERSIONS, (_version_values(recs[i]) for i in order))
+            for table, rows in ((T_TEMPLATES, templates), (T_TAGS, tags), (T_LINEAGE, lineage)):
                 self._bulk_insert(conn, table, rows)
             ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
                 select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
-            self._bulk_insert(conn, search_index.T_TERMS, [
+            # Made template by template as they are inserted, never all held.
+            self._bulk_insert(conn, search_index.T_TERMS, (
                 row for t in templates
-                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)])
-            seen = {tuple(r) for r in conn.execute(select(
-                T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
+                for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)))
+            del ids
             now = now_text()
-            events = []
-            for v in ordered:
-                if (v["lg"], v["slug"], v["version"], v["event"]) not in seen:
-                    events.append(self._event_values(v))
-            for v in ordered:
-                if v["deprecated"] and (v["lg"], v["slug"], v["version"], "deprecated") not in seen:
-                    # Git records that a version is deprecated, not when the feed learnt it.
-                    events.append({"kind": "deprecated", "lg": v["lg"], "slug": v["slug"],
-                                   "version": v["version"], "at": now, "actor": "reindex",
-                                   "upstream_template": None, "detail": v["deprecated_reason"]})
-            self._bulk_insert(conn, T_EVENTS, events)
+
+            def events() -> Iterator[dict[str, Any]]:
+                for i in order:  # in publication order
+                    r = recs[i]
+                    if (r.lg, r.slug, r.version, r.event) not in seen:
+                        yield {"kind": r.event, "lg": r.lg, "slug": r.slug, "version": r.version,
+                               "at": published[i], "actor": r.author_name,
+                               "upstream_template": r.upstream_template, "detail": r.changelog}
+                for i in order:
+                    r = recs[i]
+                    if r.deprecated and (r.lg, r.slug, r.version, "deprecated") not in seen:
+                        # Git records that a version is deprecated, not when the feed learnt it.
+                        yield {"kind": "deprecated", "lg": r.lg, "slug": r.slug,
+                               "version": r.version, "at": now, "actor": "reindex",
+                               "upstream_template": None, "detail": r.deprecated_reason}
+
+            self._bulk_insert(conn, T_EVENTS, events())
             # Fresh statistics after a bulk load: the planners choose between the text index
             # and the updated_at order by them.
             for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
                 conn.exec_driver_sql(f"ANALYZE {table.name}")
+
+    @contextmanager
+    def _bulk_load(self, conn: Connection) -> Iterator[None]:
+        """SQLite, inside the rebuild's transaction: a page cache that holds the new b-trees
+        (256 MiB at most, given back afterwards) and no FTS insert trigger — the FTS index is
+        built from the templates table in one pass at the end."""
+        if self.dialect != "sqlite":
+            yield
+            return
+        before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
+        conn.exec_driver_sql("PRAGMA cache_size = -262144")
+        try:
+            trigger = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'templates_fts_ai'"
+            ).scalar_one()
+            conn.exec_driver_sql("DROP TRIGGER templates_fts_ai")
+            yield
+            conn.exec_driver_sql("INSERT INTO templates_fts(templates_fts) VALUES ('rebuild')")
+            conn.exec_driver_sql(trigger)
+        finally:
+            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
     def _delete_templates(self, conn: Connection) -> None:
         if self.dialect != "sqlite":
@@ -444,26 +568,40 @@ class SqlIndex:
         conn.execute(delete(T_TEMPLATES))
         conn.exec_driver_sql(trigger)
 
-    def _bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """Insert many rows: COPY on PostgreSQL (~10× a multi-row INSERT), executemany on SQLite."""
-        if not rows:
-            return
+    def _bulk_insert(self, conn: Connection, table: Table,
+                     rows: Iterable[dict[str, Any]]) -> None:
+        """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
+        driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
+        row). A row's keys name its columns; a row with other keys starts another statement."""
+        runs = _runs(rows)
         if self.dialect != "postgresql":
-            conn.execute(insert(table), rows)
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for names, values in runs:
+                    columns = ", ".join(f'"{n}"' for n in names)
+                    marks = ", ".join("?" * len(names))
+                    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+                    try:
+                        cursor.executemany(sql, values)
+                    except sqlite3.IntegrityError as exc:
+                        # The same exception type as any SQLAlchemy statement (and PostgreSQL).
+                        raise IntegrityError(sql, None, exc) from exc
+            finally:
+                cursor.close()
             return
         import psycopg
 
-        names = list(rows[0])
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        columns = ", ".join(f'"{n}"' for n in names)
-        sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
-        try:
-            with cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row([row[n] for n in names])
-        except psycopg.IntegrityError as exc:
-            # The same exception type as the SQLite path (and as any SQLAlchemy statement).
-            raise IntegrityError(sql, None, exc) from exc
+        for names, values in runs:
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            columns = ", ".join(f'"{n}"' for n in names)
+            sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
+            try:
+                with cursor.copy(sql) as copy:
+                    for row in values:
+                        copy.write_row(row)
+            except psycopg.IntegrityError as exc:
+                # The same exception type as the SQLite path (and as any SQLAlchemy statement).
+                raise IntegrityError(sql, None, exc) from exc
 
     @staticmethod
     def _version_key(table: Table, lg: str, slug: str, version: str) -> ColumnElement[bool]:
@@ -911,6 +1049,15 @@ class SqlIndex:
                                 .order_by(k.c.name)).all()
         return [TokenInfo(municipality=r.municipality, name=r.name, admin=bool(r.admin),
                           created_at=r.created_at, last_used_at=r.last_used_at) for r in rows]
+
+
+Run = tuple[tuple[str, ...], Iterable[tuple[Any, ...]]]
+
+
+def _runs(rows: Iterable[dict[str, Any]]) -> Iterator[Run]:
+    """Rows as runs of (column names, value tuples): consecutive rows with the same keys."""
+    for names, group in itertools.groupby(rows, key=tuple):
+        yield names, (tuple(r.values()) for r in group)
 
 
 def _like_escape(term: str) -> str:

@@ -99,6 +99,18 @@ def test_compare_and_swap_refuses_a_moved_tip(store: GitTemplateStore) -> None:
                            stale, first], capture_output=True, text=True, check=False)
     assert proc.returncode != 0
     assert "expected" in proc.stderr or "but" in proc.stderr
+    # The same through the store's long-lived `update-ref --stdin`: refused with git's reason,
+    # the branch unmoved; the next compare-and-swap (a fresh helper) succeeds.
+    tip = store.tip()
+    assert tip is not None
+    refused = store._update_ref(stale, first)
+    assert refused is not None
+    assert b"expected" in refused
+    assert store.tip() == tip
+    assert store._update_ref(stale, tip) is None
+    assert store.tip() == stale
+    assert store._update_ref(tip, stale) is None  # the same helper, again
+    assert store.tip() == tip
 
 
 def test_history_log_for_a_version_and_a_template(store: GitTemplateStore) -> None:
