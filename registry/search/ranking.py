@@ -48,40 +48,65 @@ class Scored:
     reason: tuple[str, int] | None   # (field, pos) of the best match
 
 
+class Scorer:
+    """``evaluate`` for one query, its groups prepared once (a search scores many templates)."""
+
+    def __init__(self, query: Query) -> None:
+        self.terms = [
+            (sum(len(g.text) for g in term_groups),
+             [(g.text, len(g.text), g.text.isascii() and g.text.isalnum(), sorted(g.alternatives))
+              for g in term_groups])
+            for term_groups in query.groups]
+
+    def required(self) -> list[list[str]]:
+        """The alternatives of each group every result must match (see ``evaluate``)."""
+        out = []
+        for total, groups in self.terms:
+            for _text, size, code, alts in groups:
+                if code or (total - size) * 2 <= total:
+                    out.append(alts)
+        return out
+
+    def __call__(self, postings: dict[str, Posting], title_equal: bool = False) -> Scored | None:
+        total = 0
+        best: Posting | None = None
+        all_title = True
+        for term_total, groups in self.terms:
+            covered = 0
+            for text, size, code, alts in groups:
+                top_score, top = 0, None
+                title = False
+                for k in alts:
+                    p = postings.get(k)
+                    if p is None:
+                        continue
+                    weight = p.code // 10
+                    title = title or weight == 4
+                    s = weight * 2 if k == text else weight
+                    if s > top_score or (s == top_score and top is not None and p.code > top.code):
+                        top_score, top = s, p
+                if top is None:
+                    if code:
+                        return None  # a number or a code in the query (様式12号) must be there
+                    all_title = False
+                    continue
+                covered += size
+                total += top_score
+                all_title = all_title and title
+                if best is None or top.code // 10 > best.code // 10:
+                    best = top
+            if covered * 2 <= term_total:
+                return None
+        if best is None:
+            return None
+        value = total + (10_000 if all_title else 0) + (100_000 if title_equal else 0)
+        return Scored(value, (FIELD_OF_CODE[best.code], best.pos))
+
+
 def evaluate(query: Query, postings: dict[str, Posting], *,
              title_equal: bool = False) -> Scored | None:
     """The score of one template from its postings for the query's keys; None if not a result."""
-    total = 0
-    best: Posting | None = None
-    all_title = True
-    for term_groups in query.groups:
-        covered = 0
-        for g in term_groups:
-            top_score, top = 0, None
-            for k in sorted(g.alternatives):
-                p = postings.get(k)
-                if p is None:
-                    continue
-                s = (p.code // 10) * (2 if k == g.text else 1)
-                if s > top_score or (s == top_score and top is not None and p.code > top.code):
-                    top_score, top = s, p
-            if top is None:
-                if g.text.isascii() and g.text.isalnum():
-                    return None  # a number or a code in the query (様式12号) must be there
-                all_title = False
-                continue
-            covered += len(g.text)
-            total += top_score
-            all_title = all_title and any(
-                (q := postings.get(k)) is not None and q.code // 10 == 4 for k in g.alternatives)
-            if best is None or top.code // 10 > best.code // 10:
-                best = top
-        if covered * 2 <= sum(len(g.text) for g in term_groups):
-            return None
-    if best is None:
-        return None
-    value = total + (10_000 if all_title else 0) + (100_000 if title_equal else 0)
-    return Scored(value, (FIELD_OF_CODE[best.code], best.pos))
+    return Scorer(query)(postings, title_equal)
 
 
 def text_only(postings: dict[str, Posting]) -> Scored:

@@ -16,7 +16,9 @@ before every template not yet met:
   its suffix is at least ``R`` (the latest of those entries, see ``_bound``).
 
 A result with a score above ``U``, or equal to it with a suffix up to ``R``, ranks before all of
-them. The page is exactly what scoring every template would give (tests/unit/test_topk.py checks
+them. And when every list of a group all results must match (``Scorer.required``: a code in
+the query, or a part without which a term is not half covered) is read, nothing unseen can be a
+result at all: 「見つからない様式」 stops as soon as 見つから is known to be no key. The page is exactly what scoring every template would give (tests/unit/test_topk.py checks
 it against that brute force); the work grows with the page depth and how rare the query's
 words are together, not with the catalogue.
 
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from registry.search.analyser import Group, Query
-from registry.search.ranking import Posting, Scored, evaluate
+from registry.search.ranking import Posting, Scored, Scorer
 
 _DIGITS = str.maketrans("0123456789", "9876543210")
 _FORKS = 999_999_999
@@ -82,6 +84,11 @@ class Source(Protocol):
         does not hold — filtered out — are left out)."""
         ...
 
+    def conjunction(self, keys: Sequence[str], after: str | None, count: int) -> list[tuple[int, str]]:
+        """The next ``count`` templates (id, suffix) after suffix ``after``, in suffix order,
+        whose title holds every one of ``keys``."""
+        ...
+
 
 @dataclass
 class _Front:
@@ -105,6 +112,16 @@ def _group_bound(g: Group, fronts: Mapping[str, _Front]) -> tuple[int, str | Non
     return best, at, title
 
 
+def _critical(groups: Sequence[Group], fronts: Mapping[str, _Front]) -> list[str]:
+    """The open lists whose next entries set their group's bound."""
+    out: set[str] = set()
+    for g in groups:
+        best, _at, _title = _group_bound(g, fronts)
+        out.update(k for k in g.alternatives if not fronts[k].done
+                   and fronts[k].weight * (2 if k == g.text else 1) == best)
+    return sorted(out)
+
+
 def _bound(groups: Sequence[Group], fronts: Mapping[str, _Front]) -> tuple[int, str]:
     """(U, R): no template not yet met scores above U, or equal to U with a suffix before R."""
     total, latest, all_title = 0, "", True
@@ -125,7 +142,7 @@ def _ranks_before_unseen(hit: Hit, bound: tuple[int, str]) -> bool:
 
 
 def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | None = None,
-        title_equal: Iterable[int] = (), first_batch: int = 32,
+        title_equal: Iterable[int] = (), first_batch: int = 24,
         max_batch: int = 8192) -> tuple[list[Hit], bool]:
     """The ``limit`` best results after ``after`` (score, suffix), and whether more follow.
 
@@ -134,6 +151,8 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
     """
     groups = [g for term in query.groups for g in term]
     keys = sorted(query.all_keys())
+    scorer = Scorer(query)
+    required = scorer.required()
     fronts = {k: _Front() for k in keys}
     seen: set[int] = set()
     title_ids = set(title_equal)
@@ -146,7 +165,7 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
             return
         seen.update(fresh)
         for tid, (suffix, postings) in source.postings(fresh).items():
-            scored = evaluate(query, postings, title_equal=tid in title_ids)
+            scored = scorer(postings, tid in title_ids)
             if scored is None:
                 continue
             hit = Hit(tid, scored, suffix)
@@ -154,17 +173,53 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
                 hits.append(hit)
 
     visit(title_ids)
+    # Several groups: the templates whose title holds every live group's word as typed score
+    # the most (``best``) and are read first, from their own list (``Source.conjunction``): a
+    # query whose words are common but rarely together stops there. A group is live while one
+    # of its lists is unread; when one dies (クラブ in 放課後児童クラブ is no key), the
+    # conjunction starts again over the others.
+    conj = _Front(done=True)
+    texts: list[str] = []
+    best = 0
     batch = max(first_batch, limit + 1)
     while True:
         hits.sort(key=lambda h: h.order)
         open_keys = [k for k in keys if not fronts[k].done]
-        if not open_keys:
+        if not open_keys or any(all(fronts[k].done for k in alts) for alts in required):
+            # Every list read, or one the results must all be in: nothing unseen is a result.
             return hits[:limit], len(hits) > limit
-        if len(hits) > limit and _ranks_before_unseen(hits[limit], _bound(groups, fronts)):
-            return hits[:limit], True
-        read = source.lists({k: fronts[k].rk for k in open_keys}, batch)
+        live = [g for g in groups if any(not fronts[k].done for k in g.alternatives)]
+        if sorted({g.text for g in live}) != texts:
+            texts = sorted({g.text for g in live})
+            best = 8 * len(live) + (10_000 if len(live) == len(groups) else 0)
+            conj = _Front(done=len(live) < 2 or (after is not None and after[0] < best))
+            if not conj.done and after is not None and after[0] == best:
+                conj.suffix = after[1]
+        top_ok = others_ok = False
+        if len(hits) > limit:
+            nxt = hits[limit]
+            top_ok = conj.done or nxt.scored.score > best or (
+                nxt.scored.score == best and conj.rk is not None and nxt.suffix <= conj.suffix)
+            u, r = _bound(groups, fronts)
+            if len(live) >= 2 and u > best - 2:
+                u, r = best - 2, ""  # any other template: one live group not typed in the title
+            others_ok = _ranks_before_unseen(nxt, (u, r))
+            if top_ok and others_ok:
+                return hits[:limit], True
+        if not conj.done and not top_ok:
+            got = source.conjunction(texts, conj.suffix or None, batch)
+            if len(got) < batch:
+                conj.done = True
+            if got:
+                conj.suffix, conj.rk = got[-1][1], got[-1][1]
+            visit(tid for tid, _ in got)
+            continue
+        # Only the lists that set a group's bound move it: read those (the others' bounds
+        # are lower and stay valid: 「届」 as typed before its synonyms).
+        critical = _critical(groups, fronts)
+        read = source.lists({k: fronts[k].rk for k in critical}, batch)
         ids: list[int] = []
-        for k in open_keys:
+        for k in critical:
             entries = read.get(k, [])
             ids.extend(e.template_id for e in entries)
             f = fronts[k]
@@ -174,7 +229,7 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
                 last = entries[-1]
                 f.weight, f.suffix, f.rk = last.code // 10, last.rk[1:], last.rk
         visit(ids)
-        batch = min(batch * 4, max_batch)
+        batch = min(batch * 2, max_batch)
 
 
 class MemorySource:
@@ -210,6 +265,12 @@ class MemorySource:
                 start = lo
             out[key] = entries[start:start + count]
         return out
+
+    def conjunction(self, keys: Sequence[str], after: str | None, count: int) -> list[tuple[int, str]]:
+        found = sorted((suffix, tid) for tid, (suffix, postings) in self._templates.items()
+                       if (after is None or suffix > after)
+                       and all((p := postings.get(k)) is not None and p.code // 10 == 4 for k in keys))
+        return [(tid, suffix) for suffix, tid in found[:count]]
 
     def postings(self, ids: Sequence[int]) -> dict[int, tuple[str, dict[str, Posting]]]:
         out: dict[int, tuple[str, dict[str, Posting]]] = {}

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Connection,
     Table,
     delete,
+    exists,
     func,
     insert,
     select,
@@ -151,6 +152,20 @@ class SqlSource:
                 for tid, upd, forks, lg, slug in self._conn.execute(stmt2):
                     out[tid] = (recency_suffix(upd, forks, lg, slug), {})
         return out
+
+    def conjunction(self, keys: Sequence[str], after: str | None, count: int) -> list[tuple[int, str]]:
+        """Templates whose title holds every key, newest first (title rank keys start with 5)."""
+        first = T_TERMS.alias("c0")
+        stmt = select(first.c.template_id, first.c.rk).where(
+            first.c.term == keys[0], first.c.rk > "5" + (after or ""), first.c.rk < "6")
+        for i, key in enumerate(keys[1:], 1):
+            other = T_TERMS.alias(f"c{i}")
+            stmt = stmt.where(exists().where(other.c.template_id == first.c.template_id,
+                                             other.c.term == key, other.c.rk < "6"))
+        if self._filters:
+            stmt = stmt.join(self._t, self._t.c.id == first.c.template_id).where(*self._filters)
+        rows = self._conn.execute(stmt.order_by(first.c.rk).limit(count)).all()
+        return [(tid, rk[1:]) for tid, rk in rows]
 
     def held(self, template_ids: ColumnElement[Any] | Any) -> dict[int, tuple[str, dict[str, Posting]]]:
         """Every posting for the query's keys of the templates the filters select (small sets)."""

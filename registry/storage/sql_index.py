@@ -14,8 +14,6 @@ Search semantics, identical on both backends (docs/index.md):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import re
@@ -65,7 +63,7 @@ from registry.readmodels import (
     TokenInfo,
     VersionRecord,
 )
-from registry.search import ranking, topk
+from registry.search import cursors, ranking, topk
 from registry.search.analyser import parse_query
 from registry.storage import search_index
 from registry.storage.tables import (
@@ -143,41 +141,6 @@ def prefecture_code_of(lg: str) -> str:
     """The code of the prefecture a municipality belongs to ("" when the code is unknown)."""
     m = municipalities.lookup(lg)
     return m.prefecture_code if m else ""
-
-
-def _encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rank, updated_at, lg, slug = json.loads(raw)
-        if isinstance(rank, int) and all(isinstance(v, str) for v in (updated_at, lg, slug)):
-            return rank, updated_at, lg, slug
-    except (ValueError, TypeError, binascii.Error):
-        pass
-    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
-                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
-
-
-def _decode_ranked_cursor(cursor: str) -> tuple[str, tuple[int, str] | None,
-                                                tuple[str, int, str, str] | None]:
-    """A ranked search's cursor: ("k", (score, suffix), None) after a result found by its words,
-    ("t", None, (updated_at, fork_count, lg, slug)) after one found by its text."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)))
-        if (isinstance(data, list) and len(data) == 3 and data[0] == "k"
-                and isinstance(data[1], int) and isinstance(data[2], str)):
-            return "k", (data[1], data[2]), None
-        if (isinstance(data, list) and len(data) == 5 and data[0] == "t"
-                and isinstance(data[2], int) and all(isinstance(x, str) for x in (data[1], data[3], data[4]))):
-            return "t", None, (data[1], data[2], data[3], data[4])
-    except (ValueError, UnicodeError, binascii.Error):
-        pass
-    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
-                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
 
 
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
@@ -552,7 +515,11 @@ class SqlIndex:
         else:
             rank = literal(0, Integer)
         if cursor:
-            r, u, lg, slug = _decode_cursor(cursor)
+            listing = cursors.decode(cursor)
+            if not isinstance(listing, cursors.Listing):
+                raise UsageError("this page cursor belongs to a search with a query; start again without a cursor",
+                                 detail_ja="このページカーソルは別の検索のものです。カーソルなしで最初から検索してください")
+            r, u, lg, slug = listing.rank, listing.updated_at, listing.lg, listing.slug
             after = or_(t.c.updated_at < u,
                         and_(t.c.updated_at == u, or_(t.c.lg > lg, and_(t.c.lg == lg,
                                                                          t.c.slug > slug))))
@@ -569,8 +536,8 @@ class SqlIndex:
         next_cursor = None
         if len(rows) > limit:
             last = page[-1]._mapping
-            next_cursor = _encode_cursor([last["rank"], last["updated_at"], last["lg"],
-                                          last["slug"]])
+            next_cursor = cursors.encode(cursors.Listing(last["rank"], last["updated_at"],
+                                                         last["lg"], last["slug"]))
         return [_summary_of(r._mapping) for r in page], next_cursor
 
     def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
@@ -587,13 +554,18 @@ class SqlIndex:
         """
         t = T_TEMPLATES
         query = parse_query(q)
-        tier, after, text_after = _decode_ranked_cursor(cursor) if cursor else ("k", None, None)
+        at = cursors.decode(cursor) if cursor else None
+        if isinstance(at, cursors.Listing):
+            raise UsageError("this page cursor belongs to a listing without a query; start again without a cursor",
+                             detail_ja="このページカーソルは別の検索のものです。カーソルなしで最初から検索してください")
+        after = (at.score, at.suffix) if isinstance(at, cursors.ByWords) else None
+        text_after = at if isinstance(at, cursors.ByText) else None
         substring = all(len(term) >= 3 for term in terms)
         with self._read() as conn:
             source = search_index.SqlSource(conn, t, filters, query.all_keys())
             hits: list[topk.Hit] = []
             more = False
-            if tier == "k":
+            if text_after is None:
                 equal = [row[0] for row in conn.execute(
                     select(t.c.id).where(t.c.title_norm == " ".join(query.terms), *filters))]
                 ranked_source: topk.Source = (
@@ -622,26 +594,26 @@ class SqlIndex:
         next_cursor = None
         if more:
             last = hits[limit - 1]
-            next_cursor = _encode_cursor(["k", last.scored.score, last.suffix])
+            next_cursor = cursors.encode(cursors.ByWords(last.scored.score, last.suffix))
         elif len(items) > limit:
             items = items[:limit]
             last_m = rows[ids[limit - 1]]
             if limit <= len(hits):
                 h = hits[limit - 1]
-                next_cursor = _encode_cursor(["k", h.scored.score, h.suffix])
+                next_cursor = cursors.encode(cursors.ByWords(h.scored.score, h.suffix))
             else:
-                next_cursor = _encode_cursor(["t", last_m["updated_at"], last_m["fork_count"],
-                                              last_m["lg"], last_m["slug"]])
+                next_cursor = cursors.encode(cursors.ByText(last_m["updated_at"], last_m["fork_count"],
+                                                            last_m["lg"], last_m["slug"]))
         return items, next_cursor
 
     def _text_only(self, conn: Connection, query: Any, source: search_index.SqlSource,
                    terms: list[str], filters: list[ColumnElement[bool]],
-                   after: tuple[str, int, str, str] | None, want: int) -> list[tuple[Any, ...]]:
+                   after: cursors.ByText | None, want: int) -> list[tuple[Any, ...]]:
         """Up to ``want`` templates holding every term as text but not found by their words."""
         t = T_TEMPLATES
         conds = [*filters, *self._text_conditions(terms)]
         if after:
-            upd, forks, lg, slug = after
+            upd, forks, lg, slug = after.updated_at, after.fork_count, after.lg, after.slug
             conds.append(or_(t.c.updated_at < upd, and_(t.c.updated_at == upd, or_(
                 t.c.fork_count < forks, and_(t.c.fork_count == forks, or_(
                     t.c.lg > lg, and_(t.c.lg == lg, t.c.slug > slug)))))))

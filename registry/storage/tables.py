@@ -326,12 +326,14 @@ class SearchTermRow(SQLModel, table=True):
 
     ``code`` names the field it came from (registry/search/ranking.CODES), ``pos`` the tag or
     field title. The primary key (term, template_id) is the btree a query's keys look up: it
-    answers one-character queries as fast as long ones. ``ix_search_terms_rank`` (term, rk)
-    reads a key's postings best first.
+    answers one-character queries as fast as long ones. ``ix_search_terms_rank`` (term, rk, …)
+    reads a key's postings best first; ``ix_search_terms_template`` finds one template's
+    postings (scoring a template met in a list, replacing its keys).
     """
 
     __tablename__ = "search_terms"
-    __table_args__ = (Index("ix_search_terms_rank", "term", "rk"),)
+    __table_args__ = (Index("ix_search_terms_rank", "term", "rk", "template_id", "code"),
+                      Index("ix_search_terms_template", "template_id", "term"))
 
     term: str = Field(sa_type=key_type(), primary_key=True)
     template_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

@@ -33,7 +33,8 @@ def upgrade() -> None:
     op.execute("DELETE FROM search_terms")
     with op.batch_alter_table("search_terms") as batch:
         batch.add_column(sa.Column("rk", _key(), nullable=False, server_default=""))
-    op.create_index("ix_search_terms_rank", "search_terms", ["term", "rk"])
+    op.create_index("ix_search_terms_rank", "search_terms", ["term", "rk", "template_id", "code"])
+    op.create_index("ix_search_terms_template", "search_terms", ["template_id", "term"])
     op.create_index("ix_templates_title_norm", "templates", ["title_norm"])
     op.execute("DELETE FROM index_state WHERE name = 'git_tip'")
 
@@ -41,6 +42,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Drop what this revision added (the keys stay empty until a reindex)."""
     op.drop_index("ix_templates_title_norm", table_name="templates")
+    op.drop_index("ix_search_terms_template", table_name="search_terms")
     op.drop_index("ix_search_terms_rank", table_name="search_terms")
     with op.batch_alter_table("search_terms") as batch:
         batch.drop_column("rk")
