@@ -34,6 +34,13 @@ class Settings:
     # Pack loose git objects in the background after this many writes of a process
     # (YOSHIKI_REPACK_EVERY; docs in registry/storage/maintenance.py).
     repack_every: int = 100
+    # Replica mode (registry/replica.py): the primary's base URL (YOSHIKI_PRIMARY_URL, or
+    # ``yoshiki serve --replica-of URL``); None on the primary. The replica fetches the primary's
+    # /git every ``replica_poll_seconds`` and reports itself degraded once its last successful
+    # fetch is older than ``replica_max_lag_seconds``.
+    primary_url: str | None = None
+    replica_poll_seconds: float = 1.0
+    replica_max_lag_seconds: float = 60.0
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> Settings:
@@ -64,7 +71,7 @@ class Settings:
             overrides["database_url"] = env["YOSHIKI_DATABASE_URL"]
         if env.get("YOSHIKI_REPO_PATH"):
             overrides["repo_path"] = Path(env["YOSHIKI_REPO_PATH"]).expanduser()
-        for name in ("registry_name", "registry_email", "base_url"):
+        for name in ("registry_name", "registry_email", "base_url", "primary_url"):
             if env.get(f"YOSHIKI_{name.upper()}"):
                 overrides[name] = env[f"YOSHIKI_{name.upper()}"]
         for name in ("max_body_bytes", "max_schema_depth", "max_ref_count", "doc_cache_bytes",
@@ -72,7 +79,18 @@ class Settings:
             raw = env.get(f"YOSHIKI_{name.upper()}")
             if raw:
                 overrides[name] = _positive_int(f"YOSHIKI_{name.upper()}", raw)
+        if overrides.get("primary_url"):
+            overrides["primary_url"] = primary_base(str(overrides["primary_url"]))
+        for name in ("replica_poll_seconds", "replica_max_lag_seconds"):
+            raw = env.get(f"YOSHIKI_{name.upper()}")
+            if raw:
+                overrides[name] = _positive_float(f"YOSHIKI_{name.upper()}", raw)
         return cls.for_data_dir(data_dir, **overrides)
+
+    @property
+    def is_replica(self) -> bool:
+        """True when this node follows a primary (reads only; writes go to the primary)."""
+        return bool(self.primary_url)
 
 
 def _positive_int(name: str, raw: str) -> int:
@@ -84,3 +102,29 @@ def _positive_int(name: str, raw: str) -> int:
         raise UsageError(f"{name} must be a positive integer, not {raw!r}",
                          detail_ja=f"{name} は正の整数で指定してください（{raw!r} は使えません）")
     return value
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise UsageError(f"{name} must be a positive number of seconds, not {raw!r}",
+                         detail_ja=f"{name} は正の秒数で指定してください（{raw!r} は使えません）")
+    return value
+
+
+def primary_base(url: str) -> str:
+    """A primary's base URL (``http(s)://host[:port][/prefix]``, no trailing slash) or UsageError."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        parts = None
+    if (parts is None or parts.scheme not in ("http", "https") or not parts.hostname
+            or parts.query or parts.fragment or parts.username or parts.password):
+        raise UsageError(f"the primary's URL must be http(s)://host[:port] (no query, no user), not {url!r}",
+                         detail_ja=f"主ノードの URL は http(s)://ホスト[:ポート] で指定してください（{url!r} は使えません）")
+    return url.strip().rstrip("/")

@@ -31,8 +31,9 @@ import msgspec
 
 from registry import lineage_upkeep
 from registry.errors import RegistryError
-from registry.layout import TEMPLATE_FILE, TemplateKey, VersionKey
+from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, TemplateKey, VersionKey
 from registry.lineage import DETACHED_FILE, load_detachments
+from registry.search.fields import field_titles
 
 if TYPE_CHECKING:
     from registry.service import RegistryService
@@ -66,8 +67,12 @@ class StartReport(msgspec.Struct, kw_only=True):
     catch_up: CatchUp | None = None
 
 
-def catch_up(service: RegistryService) -> CatchUp:
-    """Bring the index up to the git tip (see the module docstring)."""
+def catch_up(service: RegistryService, *, level: int = logging.WARNING) -> CatchUp:
+    """Bring the index up to the git tip (see the module docstring).
+
+    What it did is logged at ``level``: a warning after a crash; a replica following its
+    primary (registry/replica.py) catches up all the time and logs at INFO.
+    """
     store, index = service.store, service.index
     tip = store.tip()
     last = index.state(STATE_TIP)
@@ -90,7 +95,7 @@ def catch_up(service: RegistryService) -> CatchUp:
     _restore_audit(service, commits, tip, report)
     index.set_state(STATE_TIP, tip, expect=last)
     if report.commits:
-        log.warning("index caught up with git: %s", msgspec.json.encode(report).decode())
+        log.log(level, "index caught up with git: %s", msgspec.json.encode(report).decode())
     return report
 
 
@@ -113,6 +118,13 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
                     report.skipped.append(f"{info.commit}: {key} has no readable template.json")
                     continue
                 record = service._record(key, template, info, trailers.get("Yoshiki-Bump"), event)
+                # The schema's field titles, as publish and reindex index them (search).
+                schema_raw = store.read_file(f"{key.relpath}/{SCHEMA_FILE}", tip)
+                try:
+                    record.field_titles = (field_titles(msgspec.json.decode(schema_raw))
+                                           if schema_raw else [])
+                except msgspec.DecodeError:
+                    record.field_titles = []
                 if record.upstream_template and record.upstream_version:
                     record.upstream_commit = service._published_commit(
                         record.upstream_template, record.upstream_version)

@@ -84,10 +84,11 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     def provide_settings() -> Settings:
         return settings
 
-    from registry.web import apidocs, security
+    from registry.web import apidocs, git_http, security
     from registry.web.bodies import json_checked_request
 
-    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers(), apidocs.vendor_router()]
+    handlers: list[Any] = [*ROUTE_HANDLERS, openapi_json, *page_handlers(), apidocs.vendor_router(),
+                           git_http.handler(settings)]
     from registry.notices.webhooks import WebhookPolicy
     from registry.notices.worker import DeliveryWorker
 
@@ -99,7 +100,17 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     def stop_worker() -> None:
         worker.stop()
 
-    lifespan_hooks = ([start_worker], [stop_worker]) if DeliveryWorker.enabled() else ([], [])
+    # A replica delivers no webhooks (the primary does: webhooks live in its index) and follows
+    # its primary instead (registry/replica.py).
+    lifespan_hooks: tuple[list[Any], list[Any]] = (
+        ([start_worker], [stop_worker]) if DeliveryWorker.enabled() and not settings.is_replica
+        else ([], []))
+    follower = None
+    if settings.is_replica:
+        from registry.replica import Follower
+
+        follower = Follower(service, settings)
+        lifespan_hooks = ([follower.start], [follower.stop])
     app = Litestar(
         on_startup=lifespan_hooks[0], on_shutdown=lifespan_hooks[1],
         route_handlers=handlers,
@@ -121,6 +132,11 @@ def create_app(settings: Settings | None = None, *, service: RegistryService | N
     )
     from registry.web.head import answer_head
 
+    if follower is not None:  # a replica: writes and accounts to the primary, staff pages too
+        from registry.web.replica_web import follow_primary
+
+        app.state["replica"] = follower
+        app.asgi_handler = follow_primary(app, app.asgi_handler, settings, follower)
     app.asgi_handler = answer_head(app.asgi_handler)   # HEAD wherever GET is served
     return app
 

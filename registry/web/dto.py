@@ -94,13 +94,17 @@ class Health(msgspec.Struct, kw_only=True):
 
     ``status`` is ``ok`` only when every check of the write path passed; ``checks`` names each
     (``git_writable``, ``git_locks``, ``data_dir_writable``, ``index_caught_up``) with ``ok`` or
-    what is wrong — the answer is then 503 with status ``degraded``.
+    what is wrong — the answer is then 503 with status ``degraded``. ``replication`` gives the
+    node's role (``primary`` or ``replica``); a replica adds its primary, the last successful
+    fetch, how many commits its index is behind the primary's tip as last seen, and the checks
+    ``replica_fetch`` and ``replica_fast_forward`` (registry/replica.py).
     """
 
     status: str
     tip: str | None
     last_event: int
     checks: dict[str, str] = msgspec.field(default_factory=dict)
+    replication: dict[str, Any] | None = None
 
 
 class ProblemIssue(msgspec.Struct, kw_only=True):

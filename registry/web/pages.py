@@ -75,6 +75,7 @@ class Viewer:
     def __init__(self, request: Request[Any, Any, Any], service: RegistryService, settings: Settings) -> None:
         self.request = request
         self.service = service
+        self.settings = settings
         self.key = _key(settings)
         self._user: session.Session | None = None
         self._looked = False
@@ -124,7 +125,10 @@ def render(request: Request[Any, Any, Any], name: str, context: dict[str, Any], 
     ctx = {"lang": lang, "other_lang": other, "lang_url": lang_url,
            "t": i18n.translator(lang), "user": _session(request),
            "csrf": token, "csrf_field": session.CSRF_FIELD, "path": request.url.path,
-           "name_of": name_of, **context}
+           "name_of": name_of,
+           # A read replica (registry/replica.py): sign-in and every write form are on the primary.
+           "primary_url": (viewer.settings.primary_url if isinstance(viewer, Viewer)
+                           else None), **context}
     return Template(template_name=name, context=ctx, status_code=status, cookies=jar,
                     media_type="text/html")
 

@@ -56,8 +56,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
 
 
 def is_page(path: str) -> bool:
-    """True for the HTML pages (everything but the API, the health check and the OpenAPI UI)."""
-    return not path.startswith(("/api/", "/healthz", "/schema", "/static/"))
+    """True for the HTML pages (everything but the API, the health check, the OpenAPI UI and git)."""
+    return not path.startswith(("/api/", "/healthz", "/schema", "/static/", "/git/"))
 
 
 def _refuse_controls(connection: ASGIConnection[Any, Any, Any, Any]) -> None:

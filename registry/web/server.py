@@ -25,6 +25,11 @@ def prepare(settings: Settings, *, empty: bool = False) -> int:
 
     service = open_service(settings)
     service.recover()  # before any worker: stale locks, temporary files, index catch-up
+    if settings.is_replica:  # a replica is never seeded: it fetches the primary's catalogue
+        from registry.replica import Follower
+
+        Follower(service, settings).sync()
+        return 0
     if empty or not service.is_empty():
         return 0
     return len(seed(service, catalogue_dir()))
@@ -57,6 +62,9 @@ def run(settings: Settings, *, host: str = "127.0.0.1", port: int = 8000, worker
     os.environ["YOSHIKI_DATA_DIR"] = str(settings.data_dir)
     os.environ["YOSHIKI_DATABASE_URL"] = settings.database_url
     os.environ["YOSHIKI_REPO_PATH"] = str(settings.repo_path)
+    if settings.primary_url:
+        os.environ["YOSHIKI_PRIMARY_URL"] = settings.primary_url
+        os.environ["YOSHIKI_REPLICA_POLL_SECONDS"] = str(settings.replica_poll_seconds)
     config = uvicorn.Config("registry.web.app:create_app", factory=True, host=host, port=port,
                             workers=workers, log_level=log_level, access_log=False, http=PROTOCOL)
     with contextlib.suppress(KeyboardInterrupt):

@@ -58,17 +58,18 @@ class Registry:
 
 
 def start(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None = None,
-          workers: int = 1) -> Registry:
+          workers: int = 1, extra_args: tuple[str, ...] = ()) -> Registry:
     """Start ``yoshiki serve`` and wait until /healthz answers (a new port if one was taken)."""
     for _ in range(3):
-        reg = _start_once(tmp_path, empty=empty, extra_env=extra_env, workers=workers)
+        reg = _start_once(tmp_path, empty=empty, extra_env=extra_env, workers=workers,
+                          extra_args=extra_args)
         if reg is not None:
             return reg
     raise AssertionError("no free port for yoshiki serve after 3 attempts")
 
 
 def _start_once(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None,
-                workers: int) -> Registry | None:
+                workers: int, extra_args: tuple[str, ...] = ()) -> Registry | None:
     port = free_port()
     data_dir = tmp_path / "registry-data"
     # The caller's own registry settings never leak in; extra_env sets what a test needs.
@@ -77,7 +78,7 @@ def _start_once(tmp_path: Path, *, empty: bool, extra_env: dict[str, str] | None
     env = {**inherited, "PYTHONUTF8": "1", "XDG_CONFIG_HOME": str(tmp_path / "config"),
            "YOSHIKI_REGISTRY": f"http://127.0.0.1:{port}", **(extra_env or {})}
     args = [sys.executable, "-m", "cli", "serve", "--port", str(port), "--data-dir", str(data_dir),
-            "--workers", str(workers)]
+            "--workers", str(workers), *extra_args]
     if empty:
         args.append("--empty")
     log_path = tmp_path / "serve.log"

@@ -31,7 +31,7 @@ def test_health_and_openapi(client: TestClient[Any]) -> None:
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "tip": None, "last_event": 0, "checks": {
         "git_writable": "ok", "git_locks": "ok", "data_dir_writable": "ok",
-        "index_caught_up": "ok"}}
+        "index_caught_up": "ok"}, "replication": {"role": "primary"}}
     for path in ("/api/v1/openapi.json", "/schema/openapi.json"):
         doc = client.get(path).json()
         assert doc["openapi"].startswith("3.1")
