@@ -13,8 +13,9 @@
 2. A generated catalogue (bench/index_search.generate, with field titles) of N templates ×
    versions, index only, on SQLite and PostgreSQL: rebuild seconds, then per query length
    (1, 2, 3–4, 5+ characters), then the second page of each, then with a filter (category,
-   prefecture, municipality): search median and p99 beside the floor — the bare SQL lookup of
-   the query's keys in search_terms — and the process's peak RSS. Goal: p99 < 50 ms at 100k
+   prefecture, municipality): search median and p99 beside the floor — the bare SQL read of
+   one key's first page of postings, what any index must do — and beside reading every
+   posting of the query's keys (what the first design did); and the process's peak RSS. Goal: p99 < 50 ms at 100k
    on both backends, < 100 ms at 500k on PostgreSQL.
 """
 
@@ -91,19 +92,25 @@ def scale(name: str, url: str, templates: int, versions: int, rounds: int) -> No
         keys = conn.execute(text("SELECT count(*) FROM search_terms")).scalar_one()
     print(f"{name}: {templates:,} templates × {versions}: rebuild {took:.1f} s "
           f"({len(records) / took:,.0f} versions/s; goal < 30 s at 100k), {keys:,} keys; RSS {rss_mb():.0f} MB")
+    sa = __import__("sqlalchemy")
+    first_page = text("SELECT template_id, rk FROM search_terms WHERE term = :k ORDER BY rk LIMIT 21")
+    all_postings = text("SELECT template_id FROM search_terms WHERE term IN :ks").bindparams(
+        sa.bindparam("ks", expanding=True))
     for length, queries in BY_LENGTH.items():
         got: list[float] = []
         floor: list[float] = []
+        everything: list[float] = []
         for _ in range(rounds):
             for q in queries:
                 got.append(timed(lambda q=q: index.search(q=q)))
                 ks = sorted(parse_query(q).all_keys())
                 with index.engine.connect() as conn:
-                    stmt = text("SELECT template_id FROM search_terms WHERE term IN :ks").bindparams(
-                        __import__("sqlalchemy").bindparam("ks", expanding=True))
-                    floor.append(timed(lambda c=conn, s=stmt, k=ks: c.execute(s, {"ks": k}).all()))
+                    floor.append(timed(lambda c=conn, k=ks[0]: c.execute(first_page, {"k": k}).all()))
+                    everything.append(timed(lambda c=conn, k=ks: c.execute(all_postings, {"ks": k}).all()))
         print(f"    {length:>3} chars: search median {statistics.median(got):7.1f} ms, p99 {percentile(got, 99):7.1f} ms"
-              f"  | floor (bare key lookup) median {statistics.median(floor):6.1f} ms, p99 {percentile(floor, 99):6.1f} ms")
+              f"  | floor (one key's first 21 postings) median {statistics.median(floor):5.1f} ms, "
+              f"p99 {percentile(floor, 99):5.1f} ms | every posting of the keys (the earlier design's "
+              f"read) median {statistics.median(everything):6.1f} ms, p99 {percentile(everything, 99):6.1f} ms")
     every = [q for qs in BY_LENGTH.values() for q in qs]
     pages: list[float] = []
     filtered: list[float] = []

@@ -23,7 +23,9 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     select,
+    true,
     union_all,
     update,
 )
@@ -134,13 +136,11 @@ class SqlSource:
         return out
 
     def postings(self, ids: Sequence[int]) -> dict[int, tuple[str, dict[str, Posting]]]:
-        k, t = T_TERMS, self._t
+        t = self._t
         out: dict[int, tuple[str, dict[str, Posting]]] = {}
         for i in range(0, len(ids), _CHUNK):
             part = list(ids[i:i + _CHUNK])
-            stmt = select(k.c.template_id, k.c.term, k.c.code, k.c.pos, k.c.rk).where(
-                k.c.term.in_(self._keys), k.c.template_id.in_(part))
-            for tid, term, code, pos, rk in self._conn.execute(stmt):
+            for tid, term, code, pos, rk in self._fetch_postings(part):
                 held = out.get(tid)
                 if held is None:
                     out[tid] = held = (rk[1:], {})
@@ -153,6 +153,22 @@ class SqlSource:
                     out[tid] = (recency_suffix(upd, forks, lg, slug), {})
         return out
 
+    def _fetch_postings(self, ids: list[int]) -> list[tuple[int, str, int, int, str]]:
+        """The postings of ``ids`` for the query's keys: the hot statement of a search, sent to
+        the driver as it is (arrays on PostgreSQL) — compiling it through SQLAlchemy for every
+        batch of ids cost more than running it."""
+        if not self._keys or not ids:
+            return []
+        if self._conn.dialect.name == "postgresql":
+            sql = ("SELECT template_id, term, code, pos, rk FROM search_terms "
+                   "WHERE template_id = ANY(%(ids)s) AND term = ANY(%(keys)s)")
+            rows = self._conn.exec_driver_sql(sql, {"ids": ids, "keys": self._keys}).all()
+        else:
+            sql = ("SELECT template_id, term, code, pos, rk FROM search_terms WHERE template_id IN "
+                   f"({','.join('?' * len(ids))}) AND term IN ({','.join('?' * len(self._keys))})")
+            rows = self._conn.exec_driver_sql(sql, (*ids, *self._keys)).all()
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
     def conjunction(self, keys: Sequence[str], after: str | None, count: int) -> list[tuple[int, str]]:
         """Templates whose title holds every key, newest first (title rank keys start with 5):
         the first key's title postings in rk order, each checked for the others through
@@ -163,8 +179,15 @@ class SqlSource:
             first.c.term == keys[0], first.c.rk > "5" + (after or ""), first.c.rk < "6")
         for i, key in enumerate(keys[1:], 1):
             other = T_TERMS.alias(f"c{i}")
-            stmt = stmt.where(exists().where(other.c.template_id == first.c.template_id,
-                                             other.c.term == key, other.c.rk < "6"))
+            held = (other.c.template_id == first.c.template_id, other.c.term == key, other.c.rk < "6")
+            if self._conn.dialect.name == "postgresql":
+                # A LATERAL probe per row: PostgreSQL misjudges how many title postings a word
+                # has (term and rk are correlated) and would plan EXISTS as hash joins over
+                # whole title sections (29 ms instead of 7 at 100k templates).
+                stmt = stmt.join(select(literal(1).label("one")).where(*held).limit(1)
+                                 .lateral(f"x{i}"), true())
+            else:
+                stmt = stmt.where(exists().where(*held))
         if self._filters:
             stmt = stmt.join(self._t, self._t.c.id == first.c.template_id).where(*self._filters)
         rows = self._conn.execute(stmt.order_by(first.c.rk).limit(count)).all()
