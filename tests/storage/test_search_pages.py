@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from registry.search.analyser import normalize, parse_query
 from registry.search.ranking import evaluate
 from registry.storage import search_index
 from registry.storage.sql_index import T_TEMPLATES, SqlIndex, query_terms
-from tests.storage.test_sql_index import fresh_database
+from tests.storage.pg import fresh_database
 
 WORDS = ["欠席", "遅刻", "連絡", "申請", "届出", "アンケート", "保育所", "図書館", "犬", "死亡",
          "教室", "職員", "郵便番号"]
@@ -131,3 +132,37 @@ def test_the_catalogue_has_the_cases_worth_testing(index: SqlIndex) -> None:
     assert len(brute(index, "様式です")) > 100
     assert any(s.fork_count for s in index.search(q="欠席", limit=100)[0])
     assert normalize("ｱﾝｹｰﾄ") == "アンケート"
+
+
+def test_an_index_from_revision_0004_is_rebuilt_at_the_next_start(tmp_path: Path) -> None:
+    """Migration 0005 empties the keys (rank keys are computed in Python) and forgets the git
+    tip; the start's catch-up rebuilds from git, and search finds what it found before."""
+    from alembic import command
+    from alembic.config import Config
+
+    from registry.config import Settings
+    from registry.recovery import STATE_TIP, start
+    from registry.seeding import seed
+    from registry.storage.sql_index import MIGRATIONS
+    from registry.wiring import open_service
+
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'index.db'}",
+                        repo_path=tmp_path / "repo.git")
+    service = open_service(settings)
+    seed(service, Path(__file__).parent.parent.parent / "templates_repo")
+    before = [f"{s.lg}/{s.slug}" for s in service.search("欠席届", limit=5)[0]]
+    assert before
+    index = service.index
+    with index.engine.begin() as conn:  # type: ignore[attr-defined]
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0004")
+    index.migrate()  # what the next start does first
+    with index.engine.connect() as conn:  # type: ignore[attr-defined]
+        assert conn.exec_driver_sql("SELECT count(*) FROM search_terms").scalar_one() == 0
+    assert index.state(STATE_TIP) is None
+    report = start(service)
+    assert report.catch_up is not None
+    assert report.catch_up.full
+    assert [f"{s.lg}/{s.slug}" for s in service.search("欠席届", limit=5)[0]] == before

@@ -69,7 +69,9 @@ def pages(query: Query, source: MemorySource, limit: int, equal: set[int]) -> li
 
 @settings(max_examples=800, deadline=None)
 @given(catalogues(), queries(), st.integers(1, 7), st.data())
-def test_every_page_is_what_scoring_everything_gives(catalogue, query, limit, data) -> None:
+def test_every_page_is_what_scoring_everything_gives(
+        catalogue: dict[int, tuple[str, dict[str, Posting]]], query: Query, limit: int,
+        data: st.DataObject) -> None:
     equal = set(data.draw(st.lists(st.sampled_from(sorted(catalogue) or [0]), max_size=2)))
     source = MemorySource(catalogue, query.all_keys())
     assert pages(query, source, limit, equal) == brute(query, catalogue, equal)
