@@ -547,7 +547,8 @@ class SqlIndex:
 
         Results found by their words come first, read with the threshold algorithm
         (registry/search/topk.py) from the key lists in rank order, so a common word costs no
-        more than a rare one. A municipality filter holds a few hundred templates at most:
+        more than a rare one. A municipality filter holds a few hundred templates at most, and
+        other filters may select few (a rare category, a small prefecture, a tag):
         their postings are read at once and ranked in memory by the same algorithm. When every
         term has three or more characters, templates that merely contain every term as text
         follow, newest first (the earlier substring rule).
@@ -570,7 +571,7 @@ class SqlIndex:
                     select(t.c.id).where(t.c.title_norm == " ".join(query.terms), *filters))]
                 ranked_source: topk.Source = (
                     topk.MemorySource(source.held(select(t.c.id).where(*filters)), query.all_keys())
-                    if few else source)
+                    if few or self._selects_few(conn, filters) else source)
                 hits, more = topk.top(query, ranked_source, limit, after=after, title_equal=equal)
             texts: list[tuple[Any, ...]] = []
             if not more and substring and len(hits) < limit + 1:
@@ -605,6 +606,16 @@ class SqlIndex:
                 next_cursor = cursors.encode(cursors.ByText(last_m["updated_at"], last_m["fork_count"],
                                                             last_m["lg"], last_m["slug"]))
         return items, next_cursor
+
+    FEW = 2000
+    """A filter selecting at most this many templates is ranked in memory (see _search_ranked)."""
+
+    def _selects_few(self, conn: Connection, filters: list[ColumnElement[bool]]) -> bool:
+        """Whether ``filters`` select at most FEW templates (counted no further than that)."""
+        if not filters:
+            return False
+        inner = select(T_TEMPLATES.c.id).where(*filters).limit(self.FEW + 1).subquery()
+        return int(conn.execute(select(func.count()).select_from(inner)).scalar_one()) <= self.FEW
 
     def _text_only(self, conn: Connection, query: Any, source: search_index.SqlSource,
                    terms: list[str], filters: list[ColumnElement[bool]],

@@ -120,7 +120,10 @@ def every_page(index: SqlIndex, limit: int, **kwargs: str) -> list[str]:
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=lambda q: ",".join(q.values()))
-def test_pages_equal_the_brute_force(index: SqlIndex, query: dict[str, str]) -> None:
+@pytest.mark.parametrize("few", [0, SqlIndex.FEW], ids=["filters-joined", "filters-in-memory"])
+def test_pages_equal_the_brute_force(index: SqlIndex, query: dict[str, str], few: int,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(index, "FEW", few)  # filtered lists joined in SQL, or ranked in memory
     expected = brute(index, **query)
     for limit in (1, 7, 50):
         assert every_page(index, limit, **query) == expected
