@@ -3,16 +3,20 @@
 Order of results: score (below), then most recently updated, then most forked, then lg, slug.
 Score, highest first:
 
-1. the title equals the query (normalised) — exact over partial;
-2. the title contains every query term as typed;
-3. per query group, the weight of the best field it matched — title 4, tags 3, field titles
-   2, description and municipality name 1 — doubled when the group matched the word as
-   typed rather than through a synonym, a reading or the whole compound.
+1. the title equals the query (normalised) — exact over partial: +100,000;
+2. every group of every query term matched the title (or the English title): +10,000;
+3. per query group, its best posting: the weight of the field — title 4, tags 3, field titles
+   2, description and municipality name 1 — doubled when the key is the word as typed rather
+   than a synonym, a reading or the whole compound.
 
 A template is a result when, for every query term, the groups it matched cover more than
 half of the term's characters (「欠席届」 finds 欠席・遅刻・早退連絡 through 欠席; 「稲城市」 does not
-find every city through 市); a number or latin code in the query must match, or when it contains every term as a
-substring (the earlier rule, kept so nothing found before is lost).
+find every city through 市), and a number or latin code in the query matches. Templates that
+only contain every term of three or more characters as text (the earlier substring rule, kept
+so nothing found before is lost) follow all of these, newest first.
+
+Every part of the score is monotone in each group's best posting: that is what lets
+``registry.search.topk`` stop reading long posting lists early.
 """
 
 from __future__ import annotations
@@ -44,43 +48,71 @@ class Scored:
     reason: tuple[str, int] | None   # (field, pos) of the best match
 
 
-def score(query: Query, title_norm: str, substring_hit: bool,
-          postings: dict[str, Posting]) -> Scored | None:
-    """The score of one template, or None when it is not a result."""
-    joined = " ".join(query.terms)
-    total = 0
-    best: tuple[int, Posting] | None = None
-    ok = True
-    for term_groups in query.groups:
-        matched = 0
-        covered = 0
-        for g in term_groups:
-            hits = [postings[k] for k in g.alternatives if k in postings]
-            if not hits:
-                if g.text.isascii() and g.text.isalnum():
-                    ok = False  # a number or a code in the query (様式12号) must be there
-                continue
-            matched += 1
-            covered += len(g.text)
-            top = max(hits, key=lambda p: p.code // 10)
-            weight = top.code // 10
-            exact = g.text in postings and postings[g.text].code // 10 == weight
-            total += weight * (2 if exact else 1)
-            if best is None or weight > best[0]:
-                best = (weight, top)
-        if covered * 2 <= sum(len(g.text) for g in term_groups):
-            ok = False
-    if not ok and not substring_hit:
-        return None
-    value = total
-    if all(t in title_norm for t in query.terms):
-        value += 10_000
-    if title_norm == joined:
-        value += 100_000
-    reason = (FIELD_OF_CODE[best[1].code], best[1].pos) if best else None
-    if substring_hit and all(t in title_norm for t in query.terms):
-        reason = (TITLE, 0)
-    return Scored(value, reason)
+class Scorer:
+    """``evaluate`` for one query, its groups prepared once (a search scores many templates)."""
+
+    def __init__(self, query: Query) -> None:
+        self.terms = [
+            (sum(len(g.text) for g in term_groups),
+             [(g.text, len(g.text), g.text.isascii() and g.text.isalnum(), sorted(g.alternatives))
+              for g in term_groups])
+            for term_groups in query.groups]
+
+    def required(self) -> list[list[str]]:
+        """The alternatives of each group every result must match (see ``evaluate``)."""
+        out = []
+        for total, groups in self.terms:
+            for _text, size, code, alts in groups:
+                if code or (total - size) * 2 <= total:
+                    out.append(alts)
+        return out
+
+    def __call__(self, postings: dict[str, Posting], title_equal: bool = False) -> Scored | None:
+        total = 0
+        best: Posting | None = None
+        all_title = True
+        for term_total, groups in self.terms:
+            covered = 0
+            for text, size, code, alts in groups:
+                top_score, top = 0, None
+                title = False
+                for k in alts:
+                    p = postings.get(k)
+                    if p is None:
+                        continue
+                    weight = p.code // 10
+                    title = title or weight == 4
+                    s = weight * 2 if k == text else weight
+                    if s > top_score or (s == top_score and top is not None and p.code > top.code):
+                        top_score, top = s, p
+                if top is None:
+                    if code:
+                        return None  # a number or a code in the query (様式12号) must be there
+                    all_title = False
+                    continue
+                covered += size
+                total += top_score
+                all_title = all_title and title
+                if best is None or top.code // 10 > best.code // 10:
+                    best = top
+            if covered * 2 <= term_total:
+                return None
+        if best is None:
+            return None
+        value = total + (10_000 if all_title else 0) + (100_000 if title_equal else 0)
+        return Scored(value, (FIELD_OF_CODE[best.code], best.pos))
+
+
+def evaluate(query: Query, postings: dict[str, Posting], *,
+             title_equal: bool = False) -> Scored | None:
+    """The score of one template from its postings for the query's keys; None if not a result."""
+    return Scorer(query)(postings, title_equal)
+
+
+def text_only(postings: dict[str, Posting]) -> Scored:
+    """A template found only because it contains every term as text (after all others)."""
+    best = max(postings.values(), key=lambda p: p.code // 10, default=None)
+    return Scored(0, (FIELD_OF_CODE[best.code], best.pos) if best else None)
 
 
 def reason_text(reason: tuple[str, int] | None, row: Any) -> tuple[str | None, str | None]:

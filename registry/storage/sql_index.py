@@ -14,8 +14,6 @@ Search semantics, identical on both backends (docs/index.md):
 
 from __future__ import annotations
 
-import base64
-import binascii
 import fcntl
 import gc
 import hashlib
@@ -52,11 +50,9 @@ from sqlalchemy import (
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     text,
-    union,
     update,
 )
 from sqlalchemy.engine import RowMapping, make_url
@@ -72,7 +68,7 @@ from registry.readmodels import (
     TokenInfo,
     VersionRecord,
 )
-from registry.search import ranking
+from registry.search import cursors, ranking, topk
 from registry.search.analyser import parse_query
 from registry.storage import search_index
 from registry.storage.tables import (
@@ -150,37 +146,6 @@ def prefecture_code_of(lg: str) -> str:
     """The code of the prefecture a municipality belongs to ("" when the code is unknown)."""
     m = municipalities.lookup(lg)
     return m.prefecture_code if m else ""
-
-
-def _encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[int, str, str, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        rank, updated_at, lg, slug = json.loads(raw)
-        if isinstance(rank, int) and all(isinstance(v, str) for v in (updated_at, lg, slug)):
-            return rank, updated_at, lg, slug
-    except (ValueError, TypeError, binascii.Error):
-        pass
-    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
-                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
-
-
-def _decode_ranked_cursor(cursor: str) -> tuple[int, str, int, str, str]:
-    """The (score, updated_at, fork_count, lg, slug) of a ranked search's last result."""
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii") + b"=" * (-len(cursor) % 4)))
-        if (isinstance(data, list) and len(data) == 6 and data[0] == "r"
-                and isinstance(data[1], int) and isinstance(data[3], int)
-                and all(isinstance(x, str) for x in (data[2], data[4], data[5]))):
-            return data[1], data[2], data[3], data[4], data[5]
-    except (ValueError, UnicodeError, binascii.Error):
-        pass
-    raise UsageError(f"invalid page cursor {cursor!r}; start again without a cursor",
-                     detail_ja=f"ページカーソル {cursor!r} が正しくありません。カーソルなしで最初から検索してください")
 
 
 @contextmanager
@@ -637,8 +602,6 @@ class SqlIndex:
         tags = [{"lg": lg, "slug": slug, "tag": t} for t in dict.fromkeys(json.loads(values["tags"]))]
         if tags:
             conn.execute(insert(T_TAGS), tags)
-        tid = conn.execute(select(T_TEMPLATES.c.id).where(here)).scalar_one()
-        search_index.replace_terms(conn, tid, values)
         touched = {f"{lg}/{slug}", values["upstream_template"], before[0] if before else None}
         for name in sorted(t for t in touched if t and "/" in t):
             ulg, _, uslug = name.partition("/")
@@ -647,6 +610,14 @@ class SqlIndex:
             conn.execute(update(T_TEMPLATES)
                          .where(T_TEMPLATES.c.lg == ulg, T_TEMPLATES.c.slug == uslug)
                          .values(fork_count=count))
+            if name != f"{lg}/{slug}":
+                # The upstream's fork count moved: its rank keys carry it (search order).
+                row = conn.execute(select(T_TEMPLATES).where(
+                    T_TEMPLATES.c.lg == ulg, T_TEMPLATES.c.slug == uslug)).mappings().one_or_none()
+                if row is not None:
+                    search_index.restamp(conn, row["id"], dict(row))
+        row = conn.execute(select(T_TEMPLATES).where(here)).mappings().one()
+        search_index.replace_terms(conn, row["id"], {**values, "fork_count": row["fork_count"]})
 
     # -- reads -------------------------------------------------------------------------------
 
@@ -672,7 +643,8 @@ class SqlIndex:
             conds.append(t.c.prefecture_code == self._prefecture(prefecture))
         terms = query_terms(q)
         if terms:
-            return self._search_ranked(q or "", terms, conds, cursor, limit)
+            return self._search_ranked(q or "", terms, conds, cursor, limit,
+                                       few=municipality is not None)
         conds.extend(self._text_conditions(terms))
         rank: ColumnElement[int]
         if terms:
@@ -681,7 +653,11 @@ class SqlIndex:
         else:
             rank = literal(0, Integer)
         if cursor:
-            r, u, lg, slug = _decode_cursor(cursor)
+            listing = cursors.decode(cursor)
+            if not isinstance(listing, cursors.Listing):
+                raise UsageError("this page cursor belongs to a search with a query; start again without a cursor",
+                                 detail_ja="このページカーソルは別の検索のものです。カーソルなしで最初から検索してください")
+            r, u, lg, slug = listing.rank, listing.updated_at, listing.lg, listing.slug
             after = or_(t.c.updated_at < u,
                         and_(t.c.updated_at == u, or_(t.c.lg > lg, and_(t.c.lg == lg,
                                                                          t.c.slug > slug))))
@@ -698,86 +674,118 @@ class SqlIndex:
         next_cursor = None
         if len(rows) > limit:
             last = page[-1]._mapping
-            next_cursor = _encode_cursor([last["rank"], last["updated_at"], last["lg"],
-                                          last["slug"]])
+            next_cursor = cursors.encode(cursors.Listing(last["rank"], last["updated_at"],
+                                                         last["lg"], last["slug"]))
         return [_summary_of(r._mapping) for r in page], next_cursor
 
     def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
-                       cursor: str | None, limit: int) -> tuple[list[TemplateSummary], str | None]:
-        """Search by meaning (registry/search/ranking.py), scored and paged in one SQL statement.
+                       cursor: str | None, limit: int,
+                       few: bool) -> tuple[list[TemplateSummary], str | None]:
+        """Search by meaning (registry/search/ranking.py), best first, a page at a time.
 
-        The query's keys are looked up in ``search_terms`` (btree on term) and aggregated per
-        template into one best-field weight per query group; the same integer arithmetic on
-        both backends gives the same order. Terms of three or more characters also match as
-        substrings (the trigram index), as before.
+        Results found by their words come first, read with the threshold algorithm
+        (registry/search/topk.py) from the key lists in rank order, so a common word costs no
+        more than a rare one. A municipality filter holds a few hundred templates at most, and
+        other filters may select few (a rare category, a small prefecture, a tag):
+        their postings are read at once and ranked in memory by the same algorithm. When every
+        term has three or more characters, templates that merely contain every term as text
+        follow, newest first (the earlier substring rule).
         """
-        t, k = T_TEMPLATES, search_index.T_TERMS
+        t = T_TEMPLATES
         query = parse_query(q)
-        weight = literal_column("(search_terms.code / 10)", Integer)
-        cols: list[Any] = [k.c.template_id.label("tid")]
-        groups = [g for term in query.groups for g in term]
-        for i, g in enumerate(groups):
-            cols.append(func.max(case((k.c.term.in_(sorted(g.alternatives)), weight), else_=0)).label(f"g{i}"))
-            cols.append(func.max(case((k.c.term == g.text, weight), else_=0)).label(f"e{i}"))
-        hits = (select(*cols).where(k.c.term.in_(sorted(query.all_keys())))
-                .group_by(k.c.template_id).cte("hits"))
-        conds: list[ColumnElement[bool]] = []
-        n = 0
-        for term_groups in query.groups:
-            total = sum(len(g.text) for g in term_groups)
-            covered: Any = literal(0, Integer)
-            for g in term_groups:
-                gi = hits.c[f"g{n}"]
-                covered = covered + case((gi > 0, len(g.text)), else_=0)
-                if g.text.isascii() and g.text.isalnum():
-                    conds.append(gi > 0)
-                n += 1
-            conds.append(covered * 2 > total)
-        branches = [select(hits.c.tid.label("id")).where(*conds)]
-        if all(len(term) >= 3 for term in terms):
-            branches.append(select(t.c.id.label("id")).where(*self._text_conditions(terms)))
-        cand = (branches[0] if len(branches) == 1 else union(*branches)).subquery("cand")
-        score: Any = (case((t.c.title_norm == " ".join(query.terms), 100_000), else_=0)
-                      + case((and_(*(self._contains(t.c.title_norm, term) for term in terms)), 10_000),
-                             else_=0))
-        for i in range(len(groups)):
-            cg, ce = func.coalesce(hits.c[f"g{i}"], 0), func.coalesce(hits.c[f"e{i}"], 0)
-            score = score + cg * case((and_(ce == cg, cg > 0), 2), else_=1)
-        inner = (select(t.c.id, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug,
-                        score.label("score"))
-                 .select_from(cand.join(t, t.c.id == cand.c.id)
-                              .outerjoin(hits, hits.c.tid == cand.c.id))
-                 .where(*filters).subquery("ranked"))
-        r = inner.c
-        where: list[ColumnElement[bool]] = []
-        if cursor:
-            sc, upd, forks, lg, slug = _decode_ranked_cursor(cursor)
-            where.append(or_(r.score < sc, and_(r.score == sc, or_(
-                r.updated_at < upd, and_(r.updated_at == upd, or_(
-                    r.fork_count < forks, and_(r.fork_count == forks, or_(
-                        r.lg > lg, and_(r.lg == lg, r.slug > slug)))))))))
-        stmt = (select(r.id, r.score, r.updated_at, r.fork_count, r.lg, r.slug).where(*where)
-                .order_by(r.score.desc(), r.updated_at.desc(), r.fork_count.desc(), r.lg, r.slug)
-                .limit(limit + 1))
+        at = cursors.decode(cursor) if cursor else None
+        if isinstance(at, cursors.Listing):
+            raise UsageError("this page cursor belongs to a listing without a query; start again without a cursor",
+                             detail_ja="このページカーソルは別の検索のものです。カーソルなしで最初から検索してください")
+        after = (at.score, at.suffix) if isinstance(at, cursors.ByWords) else None
+        text_after = at if isinstance(at, cursors.ByText) else None
+        substring = all(len(term) >= 3 for term in terms)
         with self._read() as conn:
-            top = conn.execute(stmt).all()
-            page = top[:limit]
-            ids = [row[0] for row in page]
+            source = search_index.SqlSource(conn, t, filters, query.all_keys())
+            hits: list[topk.Hit] = []
+            more = False
+            if text_after is None:
+                equal = [row[0] for row in conn.execute(
+                    select(t.c.id).where(t.c.title_norm == " ".join(query.terms), *filters))]
+                ranked_source: topk.Source = (
+                    topk.MemorySource(source.held(select(t.c.id).where(*filters)), query.all_keys())
+                    if few or self._selects_few(conn, filters) else source)
+                hits, more = topk.top(query, ranked_source, limit, after=after, title_equal=equal)
+            texts: list[tuple[Any, ...]] = []
+            if not more and substring and len(hits) < limit + 1:
+                texts = self._text_only(conn, query, source, terms, filters, text_after,
+                                        limit + 1 - len(hits))
+            ids = [h.template_id for h in hits] + [row[0] for row in texts]
             rows = {m["id"]: m for m in conn.execute(select(t).where(t.c.id.in_(ids))).mappings()}
-            postings = search_index.postings(conn, query.all_keys(), ids)
-        items = []
-        for row in page:
-            m = rows[row[0]]
-            scored = ranking.score(query, m["title_norm"], True, postings.get(row[0], {}))
-            summary = _summary_of(m)
+            extra = source.postings([row[0] for row in texts]) if texts else {}
+        items: list[TemplateSummary] = []
+        for h in hits:
+            summary = _summary_of(rows[h.template_id])
             summary.match_reason, summary.match_reason_en = ranking.reason_text(
-                scored.reason if scored else None, m)
+                h.scored.reason, rows[h.template_id])
+            items.append(summary)
+        for row in texts:
+            m = rows[row[0]]
+            summary = _summary_of(m)
+            reason = ranking.text_only(extra.get(row[0], ("", {}))[1]).reason
+            summary.match_reason, summary.match_reason_en = ranking.reason_text(reason, m)
             items.append(summary)
         next_cursor = None
-        if len(top) > limit:
-            last = page[-1]
-            next_cursor = _encode_cursor(["r", last[1], last[2], last[3], last[4], last[5]])
+        if more:
+            last = hits[limit - 1]
+            next_cursor = cursors.encode(cursors.ByWords(last.scored.score, last.suffix))
+        elif len(items) > limit:
+            items = items[:limit]
+            last_m = rows[ids[limit - 1]]
+            if limit <= len(hits):
+                h = hits[limit - 1]
+                next_cursor = cursors.encode(cursors.ByWords(h.scored.score, h.suffix))
+            else:
+                next_cursor = cursors.encode(cursors.ByText(last_m["updated_at"], last_m["fork_count"],
+                                                            last_m["lg"], last_m["slug"]))
         return items, next_cursor
+
+    FEW = 2000
+    """A filter selecting at most this many templates is ranked in memory (see _search_ranked)."""
+
+    def _selects_few(self, conn: Connection, filters: list[ColumnElement[bool]]) -> bool:
+        """Whether ``filters`` select at most FEW templates (counted no further than that)."""
+        if not filters:
+            return False
+        inner = select(T_TEMPLATES.c.id).where(*filters).limit(self.FEW + 1).subquery()
+        return int(conn.execute(select(func.count()).select_from(inner)).scalar_one()) <= self.FEW
+
+    def _text_only(self, conn: Connection, query: Any, source: search_index.SqlSource,
+                   terms: list[str], filters: list[ColumnElement[bool]],
+                   after: cursors.ByText | None, want: int) -> list[tuple[Any, ...]]:
+        """Up to ``want`` templates holding every term as text but not found by their words."""
+        t = T_TEMPLATES
+        conds = [*filters, *self._text_conditions(terms)]
+        if after:
+            upd, forks, lg, slug = after.updated_at, after.fork_count, after.lg, after.slug
+            conds.append(or_(t.c.updated_at < upd, and_(t.c.updated_at == upd, or_(
+                t.c.fork_count < forks, and_(t.c.fork_count == forks, or_(
+                    t.c.lg > lg, and_(t.c.lg == lg, t.c.slug > slug)))))))
+        out: list[tuple[Any, ...]] = []
+        offset = 0
+        batch = max(want * 2, 32)
+        while len(out) < want:
+            rows = conn.execute(
+                select(t.c.id, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug).where(*conds)
+                .order_by(t.c.updated_at.desc(), t.c.fork_count.desc(), t.c.lg, t.c.slug)
+                .offset(offset).limit(batch)).all()
+            held = source.postings([r[0] for r in rows])
+            for r in rows:
+                postings = held.get(r[0], ("", {}))[1]
+                if ranking.evaluate(query, postings) is None:
+                    out.append(tuple(r))
+                    if len(out) == want:
+                        break
+            if len(rows) < batch:
+                break
+            offset += batch
+            batch *= 4
+        return out
 
     def _contains(self, col: Any, term: str) -> ColumnElement[bool]:
         if self.dialect == "postgresql":

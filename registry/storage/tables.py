@@ -29,6 +29,7 @@ class TemplateRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("lg", "slug", name="uq_templates_lg_slug"),
         Index("ix_templates_order", "updated_at", "lg", "slug"),
+        Index("ix_templates_title_norm", "title_norm"),
         Index("ix_templates_category", "category"),
         Index("ix_templates_prefecture", "prefecture_code"),
         Index("ix_templates_upstream", "upstream_template"),
@@ -325,12 +326,18 @@ class SearchTermRow(SQLModel, table=True):
 
     ``code`` names the field it came from (registry/search/ranking.CODES), ``pos`` the tag or
     field title. The primary key (term, template_id) is the btree a query's keys look up: it
-    answers one-character queries as fast as long ones.
+    answers one-character queries as fast as long ones. ``ix_search_terms_rank`` (term, rk, …)
+    reads a key's postings best first; ``ix_search_terms_template`` finds one template's
+    postings (scoring a template met in a list, replacing its keys).
     """
 
     __tablename__ = "search_terms"
+    __table_args__ = (Index("ix_search_terms_rank", "term", "rk", "template_id", "code"),
+                      Index("ix_search_terms_template", "template_id", "term"))
 
     term: str = Field(sa_type=key_type(), primary_key=True)
     template_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
     code: int = Field(sa_column=Column(Integer, nullable=False))
     pos: int = Field(sa_column=Column(Integer, nullable=False))
+    # Rank key: weight digit + the template's recency suffix (registry/search/topk.py).
+    rk: str = Field(sa_column=Column(key_type(), nullable=False, server_default=""))

@@ -14,6 +14,7 @@ from registry.config import Settings
 from registry.errors import LimitExceeded, UsageError
 from registry.layout import TemplateKey, VersionKey, is_slug
 from registry.municipalities import check_code
+from registry.search import cursors
 from registry.versioning import Version
 
 
@@ -61,38 +62,7 @@ def check_document(value: Any, settings: Settings, what: str = "schema") -> None
             stack.extend((v, depth + 1) for v in node)
 
 
-_CURSOR_PARTS_MAX = 256
-_RANK_MAX = 2**31 - 1
-
-
 def check_cursor(cursor: str) -> None:
-    """UsageError (400) unless a search cursor decodes to [rank, updated_at, lg, slug] within bounds.
-
-    The index decodes cursors itself; this bounds them first so that no integer too large for
-    SQLite or PostgreSQL and no NUL (PostgreSQL text cannot hold one) reaches a query.
-    """
-    import base64
-    import binascii
-    import json
-
-    if len(cursor) > 4 * _CURSOR_PARTS_MAX:
-        raise UsageError("the page cursor is too long; start again without a cursor",
-                         detail_ja="ページカーソルが長すぎます。カーソルなしで最初から検索してください")
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        parts = json.loads(raw)
-        forks = 0
-        if isinstance(parts, list) and len(parts) == 6 and parts[0] == "r":
-            # A ranked search's cursor: ["r", score, updated_at, fork_count, lg, slug].
-            _r, rank, updated_at, forks, lg, slug = parts
-        else:
-            rank, updated_at, lg, slug = parts
-        good = (all(isinstance(n, int) and not isinstance(n, bool) and abs(n) <= _RANK_MAX
-                    for n in (rank, forks))
-                and all(isinstance(v, str) and len(v) <= _CURSOR_PARTS_MAX and "\x00" not in v
-                        for v in (updated_at, lg, slug)))
-    except (ValueError, TypeError, binascii.Error, RecursionError):
-        good = False
-    if not good:
-        raise UsageError(f"invalid page cursor {cursor[:80]!r}; start again without a cursor",
-                         detail_ja=f"ページカーソル {cursor[:80]!r} が正しくありません。カーソルなしで最初から検索してください")
+    """UsageError (400) unless a search cursor decodes within bounds (registry/search/cursors.py),
+    before the index reads it."""
+    cursors.decode(cursor)
