@@ -297,10 +297,11 @@ class SqlIndex:
     def _writers_queue(self) -> Iterator[None]:
         """SQLite file: writers of this host queue on a ``flock`` of ``<db>.writers.lock``.
 
-        SQLite's own wait for the write lock (busy_timeout) polls with sleeps of up to 100 ms,
-        so eight processes publishing at once spent their time asleep; a blocking flock hands
-        the lock over the moment it is released (bench/store.py measures it). An optimisation
-        only, as the git writers' flock is: BEGIN IMMEDIATE still guards the database (and
+        SQLite's own wait for the write lock (busy_timeout) polls with sleeps of up to 100 ms;
+        a blocking flock hands the lock over the moment it is released. Measured on the
+        2-core machine it made no difference on its own (bench/store.py, 8 writers; the git
+        side dominates there); it is kept for hosts with more cores, where the writers do meet
+        here. An optimisation only, as the git writers' flock is: BEGIN IMMEDIATE still guards the database (and
         busy_timeout still waits for anyone who does not queue here). Threads queue on a lock
         first (a flock is per open file, shared by a process's threads); only the outermost
         write of a thread takes them.
