@@ -30,9 +30,22 @@ def _key() -> sa.types.TypeEngine[str]:
 
 def upgrade() -> None:
     """Add the rank key and the two indexes; empty the keys and ask for a rebuild."""
-    op.execute("DELETE FROM search_terms")
-    with op.batch_alter_table("search_terms") as batch:
-        batch.add_column(sa.Column("rk", _key(), nullable=False, server_default=""))
+    if op.get_bind().dialect.name == "sqlite":
+        # Emptied anyway: made again WITHOUT ROWID, the table being its primary key's b-tree.
+        op.drop_table("search_terms")
+        op.create_table(
+            "search_terms",
+            sa.Column("term", _key(), nullable=False),
+            sa.Column("template_id", sa.Integer(), autoincrement=False, nullable=False),
+            sa.Column("code", sa.Integer(), nullable=False),
+            sa.Column("pos", sa.Integer(), nullable=False),
+            sa.Column("rk", _key(), nullable=False, server_default=""),
+            sa.PrimaryKeyConstraint("term", "template_id"),
+            sqlite_with_rowid=False,
+        )
+    else:
+        op.execute("DELETE FROM search_terms")
+        op.add_column("search_terms", sa.Column("rk", _key(), nullable=False, server_default=""))
     op.create_index("ix_search_terms_rank", "search_terms", ["term", "rk", "template_id", "code"])
     op.create_index("ix_search_terms_template", "search_terms", ["template_id", "term"])
     op.create_index("ix_templates_title_norm", "templates", ["title_norm"])
