@@ -213,6 +213,7 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
             if got:
                 conj.suffix, conj.rk = got[-1][1], got[-1][1]
             visit(tid for tid, _ in got)
+            batch = min(batch * 2, max_batch)
             continue
         # Only the lists that set a group's bound move it: read those (the others' bounds
         # are lower and stay valid: 「届」 as typed before its synonyms).
