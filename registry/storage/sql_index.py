@@ -497,6 +497,13 @@ class SqlIndex:
             # and the updated_at order by them.
             for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
                 conn.exec_driver_sql(f"ANALYZE {table.name}")
+        if self.dialect == "postgresql":
+            # A bulk-loaded table has no visibility map until (auto)vacuum passes: every
+            # index-only read of a posting list goes to the heap meanwhile (2× slower lists and
+            # counts measured right after a 100k rebuild). VACUUM does not block readers or
+            # writers; it runs after the rebuild's commit, outside any transaction.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql(f"VACUUM (ANALYZE) {search_index.T_TERMS.name}")
 
     @contextmanager
     def _bulk_load(self, conn: Connection) -> Iterator[None]:

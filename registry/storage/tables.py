@@ -335,7 +335,7 @@ class SearchTermRow(SQLModel, table=True):
     # WITHOUT ROWID on SQLite: the table is its primary key's b-tree (one b-tree fewer to
     # write for millions of keys; migration 0005).
     __table_args__ = (Index("ix_search_terms_rank", "term", "rk", "template_id", "code"),
-                      Index("ix_search_terms_template", "template_id", "term"),
+                      Index("ix_search_terms_template", "template_id", "term", "code"),
                       {"sqlite_with_rowid": False})
 
     term: str = Field(sa_type=key_type(), primary_key=True)

@@ -47,7 +47,7 @@ def upgrade() -> None:
         op.execute("DELETE FROM search_terms")
         op.add_column("search_terms", sa.Column("rk", _key(), nullable=False, server_default=""))
     op.create_index("ix_search_terms_rank", "search_terms", ["term", "rk", "template_id", "code"])
-    op.create_index("ix_search_terms_template", "search_terms", ["template_id", "term"])
+    op.create_index("ix_search_terms_template", "search_terms", ["template_id", "term", "code"])
     op.create_index("ix_templates_title_norm", "templates", ["title_norm"])
     op.execute("DELETE FROM index_state WHERE name = 'git_tip'")
 
