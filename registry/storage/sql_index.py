@@ -14,16 +14,13 @@ Search semantics, identical on both backends (docs/index.md):
 
 from __future__ import annotations
 
-import fcntl
 import gc
 import hashlib
 import itertools
 import json
-import os
 import re
 import secrets
 import sqlite3
-import threading
 import time
 import unicodedata
 from collections import defaultdict
@@ -275,13 +272,6 @@ class SqlIndex:
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
-        database = self.engine.url.database if self.dialect == "sqlite" else None
-        self._lock_path: str | None = (f"{Path(database).expanduser()}.writers.lock"
-                                       if database not in (None, "", ":memory:") else None)
-        self._lock_fd: int | None = None
-        self._lock_pid = 0
-        self._thread_lock = threading.Lock()
-        self._held = threading.local()
         from registry.storage.lineage_sql import LineageIndex
 
         self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
@@ -293,50 +283,11 @@ class SqlIndex:
         """Close every pooled connection."""
         self.engine.dispose()
 
-    @contextmanager
-    def _writers_queue(self) -> Iterator[None]:
-        """SQLite file: writers of this host queue on a ``flock`` of ``<db>.writers.lock``.
-
-        SQLite's own wait for the write lock (busy_timeout) polls with sleeps of up to 100 ms;
-        a blocking flock hands the lock over the moment it is released. Measured on the
-        2-core machine it made no difference on its own (bench/store.py, 8 writers; the git
-        side dominates there); it is kept for hosts with more cores, where the writers do meet
-        here. An optimisation only, as the git writers' flock is: BEGIN IMMEDIATE still guards the database (and
-        busy_timeout still waits for anyone who does not queue here). Threads queue on a lock
-        first (a flock is per open file, shared by a process's threads); only the outermost
-        write of a thread takes them.
-        """
-        depth: int = getattr(self._held, "depth", 0)
-        if self._lock_path is None or depth:
-            self._held.depth = depth + 1
-            try:
-                yield
-            finally:
-                self._held.depth = depth
-            return
-        with self._thread_lock:
-            if self._lock_fd is None or self._lock_pid != os.getpid():
-                try:
-                    self._lock_fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-                    self._lock_pid = os.getpid()
-                except OSError:
-                    self._lock_path = None  # a read-only folder: SQLite's own wait only
-            fd = self._lock_fd if self._lock_path is not None else None
-            if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            self._held.depth = 1
-            try:
-                yield
-            finally:
-                self._held.depth = 0
-                if fd is not None:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        with self._writers_queue(), self.engine.connect() as conn:
+        with self.engine.connect() as conn:
             conn.execution_options(yoshiki_write=True)
             with conn.begin():
                 if self.dialect == "postgresql":
@@ -740,38 +691,27 @@ class SqlIndex:
                     topk.MemorySource(source.held(select(t.c.id).where(*filters)), query.all_keys())
                     if few or self._selects_few(conn, filters) else source)
                 hits, more = topk.top(query, ranked_source, limit, after=after, title_equal=equal)
-            texts: list[tuple[Any, ...]] = []
+            texts: list[tuple[int, ranking.Scored]] = []
             if not more and substring and len(hits) < limit + 1:
                 texts = self._text_only(conn, query, source, terms, filters, text_after,
                                         limit + 1 - len(hits))
-            ids = [h.template_id for h in hits] + [row[0] for row in texts]
-            rows = {m["id"]: m for m in conn.execute(select(t).where(t.c.id.in_(ids))).mappings()}
-            extra = source.postings([row[0] for row in texts]) if texts else {}
+            found = [(h.template_id, h.scored) for h in hits] + texts
+            rows = {m["id"]: m for m in conn.execute(
+                select(t).where(t.c.id.in_([tid for tid, _ in found]))).mappings()}
         items: list[TemplateSummary] = []
-        for h in hits:
-            summary = _summary_of(rows[h.template_id])
-            summary.match_reason, summary.match_reason_en = ranking.reason_text(
-                h.scored.reason, rows[h.template_id])
-            items.append(summary)
-        for row in texts:
-            m = rows[row[0]]
-            summary = _summary_of(m)
-            reason = ranking.text_only(extra.get(row[0], ("", {}))[1]).reason
-            summary.match_reason, summary.match_reason_en = ranking.reason_text(reason, m)
+        for tid, scored in found[:limit]:
+            summary = _summary_of(rows[tid])
+            summary.match_reason, summary.match_reason_en = ranking.reason_text(scored.reason, rows[tid])
             items.append(summary)
         next_cursor = None
-        if more:
-            last = hits[limit - 1]
-            next_cursor = cursors.encode(cursors.ByWords(last.scored.score, last.suffix))
-        elif len(items) > limit:
-            items = items[:limit]
-            last_m = rows[ids[limit - 1]]
+        if more or len(found) > limit:
             if limit <= len(hits):
                 h = hits[limit - 1]
                 next_cursor = cursors.encode(cursors.ByWords(h.scored.score, h.suffix))
             else:
-                next_cursor = cursors.encode(cursors.ByText(last_m["updated_at"], last_m["fork_count"],
-                                                            last_m["lg"], last_m["slug"]))
+                m = rows[found[limit - 1][0]]
+                next_cursor = cursors.encode(cursors.ByText(m["updated_at"], m["fork_count"],
+                                                            m["lg"], m["slug"]))
         return items, next_cursor
 
     FEW = 2000
@@ -786,8 +726,9 @@ class SqlIndex:
 
     def _text_only(self, conn: Connection, query: Any, source: search_index.SqlSource,
                    terms: list[str], filters: list[ColumnElement[bool]],
-                   after: cursors.ByText | None, want: int) -> list[tuple[Any, ...]]:
-        """Up to ``want`` templates holding every term as text but not found by their words."""
+                   after: cursors.ByText | None, want: int) -> list[tuple[int, ranking.Scored]]:
+        """Up to ``want`` templates holding every term as text but not found by their words,
+        each with what its postings say of why it matched."""
         t = T_TEMPLATES
         conds = [*filters, *self._text_conditions(terms)]
         if after:
@@ -795,19 +736,20 @@ class SqlIndex:
             conds.append(or_(t.c.updated_at < upd, and_(t.c.updated_at == upd, or_(
                 t.c.fork_count < forks, and_(t.c.fork_count == forks, or_(
                     t.c.lg > lg, and_(t.c.lg == lg, t.c.slug > slug)))))))
-        out: list[tuple[Any, ...]] = []
+        scorer = ranking.Scorer(query)
+        out: list[tuple[int, ranking.Scored]] = []
         offset = 0
         batch = max(want * 2, 32)
         while len(out) < want:
             rows = conn.execute(
-                select(t.c.id, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug).where(*conds)
+                select(t.c.id).where(*conds)
                 .order_by(t.c.updated_at.desc(), t.c.fork_count.desc(), t.c.lg, t.c.slug)
                 .offset(offset).limit(batch)).all()
             held = source.postings([r[0] for r in rows])
-            for r in rows:
-                postings = held.get(r[0], ("", {}))[1]
-                if ranking.evaluate(query, postings) is None:
-                    out.append(tuple(r))
+            for (tid,) in rows:
+                postings = held.get(tid, ("", {}))[1]
+                if scorer(postings) is None:
+                    out.append((tid, ranking.text_only(postings)))
                     if len(out) == want:
                         break
             if len(rows) < batch:
