@@ -1,18 +1,21 @@
 """The SQL side of search by meaning: writing a template's keys and reading a query's postings.
 
-Keys come from ``registry.search.analyser``; the table is ``search_terms`` (term, template_id,
-code, pos, rk). Its primary key (term, template_id) answers "this template's postings for these
-keys"; the index (term, rk) reads one key's postings in rank order — weight, then recency
-(``registry.search.topk.rank_key``) — which is what the threshold algorithm needs. SQLite and
-PostgreSQL run the same statements and scoring happens in Python (``registry.search.ranking``):
-both backends give the same results by construction. ``rk`` is kept current: a template's rows
-are rewritten when it changes, and re-stamped when its fork count does.
+Keys come from ``registry.search.analyser``; the table is ``search_terms`` (template_id, term,
+code, pos, rk, prefecture_code, category: registry/storage/tables.SearchTermRow). Its primary key
+(template_id, term) answers "this template's postings for these keys"; the index (term, rk)
+reads one key's postings in rank order — weight, then recency
+(``registry.search.topk.rank_key``) — which is what the threshold algorithm needs, and
+(term, prefecture_code, rk) the same within one prefecture. SQLite and PostgreSQL run the same
+statements and scoring happens in Python (``registry.search.ranking``): both backends give the
+same results by construction. ``rk`` is kept current: a template's rows are rewritten when it
+changes, and re-stamped when its fork count does.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -49,17 +52,18 @@ _CHUNK = 500
 
 
 def postings_of(template: Mapping[str, Any]) -> dict[str, Posting]:
-    """A template row's keys, each with the best field it occurs in."""
+    """A template row's keys, each with the best field it occurs in.
+
+    The fields are read best first (title, English title, tags, field titles, description,
+    municipality: ``CODES``' weights never increase along them), so the first field a key is
+    met in is its best: a set difference per field instead of a comparison per key (a
+    rebuild makes ~35 keys for each of 100k templates).
+    """
     out: dict[str, Posting] = {}
 
     def add(text: str | None, kind: str, pos: int = 0) -> None:
-        if not text:
-            return
-        code = CODES[kind]
-        for k in keys_of(text):
-            have = out.get(k)
-            if have is None or have.code // 10 < code // 10:
-                out[k] = Posting(code, pos)
+        if text and (fresh := keys_of(text).difference(out)):
+            out.update(dict.fromkeys(fresh, Posting(CODES[kind], pos)))
 
     add(template["title"], TITLE)
     add(template.get("title_en"), TITLE_EN)
@@ -78,11 +82,27 @@ def suffix_of(template: Mapping[str, Any]) -> str:
                           template["lg"], template["slug"])
 
 
-def rows_of(template_id: int, template: Mapping[str, Any]) -> list[dict[str, Any]]:
+COLUMNS = ("template_id", "term", "code", "pos", "rk", "prefecture_code", "category")
+"""The columns of ``tuples_of``'s rows, in the table's order."""
+
+
+def tuples_of(template_id: int, template: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """A template's ``search_terms`` rows as value tuples (``COLUMNS``), in primary key order
+    (template_id, term): a rebuild writing templates in id order appends to the table."""
     suffix = suffix_of(template)
-    return [{"term": k, "template_id": template_id, "code": p.code, "pos": p.pos,
-             "rk": rank_key(p.code, suffix)}
-            for k, p in postings_of(template).items()]
+    prefecture, category = template.get("prefecture_code") or "", template.get("category") or ""
+    keys: dict[int, str] = {}  # one rank key per field weight
+    out = []
+    for k, p in sorted(postings_of(template).items()):
+        weight = p.code // 10
+        rk = keys.get(weight) or keys.setdefault(weight, rank_key(p.code, suffix))
+        out.append((template_id, k, p.code, p.pos, rk, prefecture, category))
+    return out
+
+
+def rows_of(template_id: int, template: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``tuples_of`` as column → value mappings (for SQLAlchemy's insert)."""
+    return [dict(zip(COLUMNS, row, strict=True)) for row in tuples_of(template_id, template)]
 
 
 def restamp(conn: Connection, template_id: int, template: Mapping[str, Any]) -> None:
@@ -100,26 +120,51 @@ def replace_terms(conn: Connection, template_id: int, template: Mapping[str, Any
         conn.execute(insert(T_TERMS), rows)
 
 
+@dataclass(frozen=True)
+class Carried:
+    """A search's filters: those the postings carry (a prefecture code, a category) and the
+    conditions on the templates table they do not (``joined``: municipality, tag)."""
+
+    prefecture: str | None = None
+    category: str | None = None
+    joined: Sequence[ColumnElement[bool]] = ()
+
+
 class SqlSource:
     """``registry.search.topk.Source`` on ``search_terms``, within a filter of templates.
 
-    ``templates`` is the templates table and ``filters`` conditions on it (municipality,
-    category, tag, prefecture); with filters each list joins the template and skips those
-    that fail them.
+    ``templates`` is the templates table and ``filters`` conditions on it that the postings do
+    not carry (municipality, tag): with such filters each list joins the template and skips
+    those that fail them. ``prefecture`` (a prefecture code) and ``category`` are checked on the
+    postings themselves: a prefecture's part of a list is read from
+    ``ix_search_terms_prefecture`` in rank order, a category's from the rank index (it carries
+    the category), neither touching the templates.
     """
 
-    def __init__(self, conn: Connection, templates: Table, filters: list[ColumnElement[bool]],
-                 keys: Iterable[str]) -> None:
+    def __init__(self, conn: Connection, templates: Table, keys: Iterable[str],
+                 filters: Carried | None = None) -> None:
         self._conn = conn
         self._t = templates
-        self._filters = filters
         self._keys = sorted(set(keys))
+        self._prefecture = filters.prefecture if filters else None
+        self._category = filters.category if filters else None
+        self._filters = list(filters.joined) if filters else []
+
+    def _carried(self, k: Any) -> list[ColumnElement[bool]]:
+        """The filters a posting carries, on the search_terms table or alias ``k``."""
+        out = []
+        if self._prefecture is not None:
+            out.append(k.c.prefecture_code == self._prefecture)
+        if self._category is not None:
+            out.append(k.c.category == self._category)
+        return out
 
     def lists(self, after: Mapping[str, str | None], count: int) -> dict[str, list[ListEntry]]:
         k, t = T_TERMS, self._t
         parts = []
         for key, rk in after.items():
-            stmt = select(k.c.term, k.c.template_id, k.c.code, k.c.rk).where(k.c.term == key)
+            stmt = select(k.c.term, k.c.template_id, k.c.code, k.c.rk).where(k.c.term == key,
+                                                                             *self._carried(k))
             if rk is not None:
                 stmt = stmt.where(k.c.rk > rk)
             if self._filters:
@@ -148,7 +193,7 @@ class SqlSource:
             missing = [tid for tid in part if tid not in out]
             if missing:  # e.g. a title equal to the query written only in symbols
                 stmt2 = select(t.c.id, t.c.updated_at, t.c.fork_count, t.c.lg, t.c.slug).where(
-                    t.c.id.in_(missing), *self._filters)
+                    t.c.id.in_(missing), *self._carried(t), *self._filters)
                 for tid, upd, forks, lg, slug in self._conn.execute(stmt2):
                     out[tid] = (recency_suffix(upd, forks, lg, slug), {})
         return out
@@ -168,11 +213,11 @@ class SqlSource:
                    "AND term = ANY(%(keys)s)) AS s")
             rows = self._conn.exec_driver_sql(sql, {"ids": ids, "keys": self._keys}).all()
         else:
-            # The (template_id, term) index keeps one template's keys together; SQLite's own
-            # choice, the primary key (term, …), seeks across the whole table (2× slower).
+            # The primary key (template_id, term) keeps one template's keys together (the rank
+            # index, seeking by term across the whole table, was 2× slower).
             sql = ("SELECT template_id, term, code, pos, rk FROM search_terms "
-                   "INDEXED BY ix_search_terms_template WHERE template_id IN "
-                   f"({','.join('?' * len(ids))}) AND term IN ({','.join('?' * len(self._keys))})")
+                   f"WHERE template_id IN ({','.join('?' * len(ids))}) "
+                   f"AND term IN ({','.join('?' * len(self._keys))})")
             rows = self._conn.exec_driver_sql(sql, (*ids, *self._keys)).all()
         return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 
@@ -193,7 +238,7 @@ class SqlSource:
             source = first.join(self._t, self._t.c.id == first.c.template_id)
         stmt = select(first.c.template_id, first.c.rk).select_from(source).where(
             first.c.term == keys[0], first.c.rk > "5" + (after or ""), first.c.rk < "6",
-            *self._filters)
+            *self._carried(first), *self._filters)
         for i, key in enumerate(keys[1:], 1):
             other = T_TERMS.alias(f"c{i}")
             # Probed by (template_id, term); "a title posting" as code ≥ 40 rather than rk < "6",

@@ -422,9 +422,9 @@ class SqlIndex:
                 select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
             # Made template by template as they are inserted, never all held.
             with self._indexes_built_after(conn, search_index.T_TERMS):
-                self._bulk_insert(conn, search_index.T_TERMS, (
+                self._bulk_runs(conn, search_index.T_TERMS, [(search_index.COLUMNS, (
                     row for t in templates
-                    for row in search_index.rows_of(ids[(t["lg"], t["slug"])], t)))
+                    for row in search_index.tuples_of(ids[(t["lg"], t["slug"])], t)))])
             del ids
             now = now_text()
 
@@ -518,7 +518,10 @@ class SqlIndex:
         """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
         driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
         row). A row's keys name its columns; a row with other keys starts another statement."""
-        runs = _runs(rows)
+        self._bulk_runs(conn, table, _runs(rows))
+
+    def _bulk_runs(self, conn: Connection, table: Table, runs: Iterable[Run]) -> None:
+        """``_bulk_insert`` of rows already as (column names, value tuples) runs."""
         if self.dialect != "postgresql":
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
@@ -612,18 +615,22 @@ class SqlIndex:
         limit = min(limit, MAX_PAGE)
         t = T_TEMPLATES
         conds: list[ColumnElement[bool]] = []
+        joined: list[ColumnElement[bool]] = []  # the filters search_terms does not carry
         if municipality:
-            conds.append(t.c.lg == municipality)
+            joined.append(t.c.lg == municipality)
+        if tag:
+            joined.append(exists().where(T_TAGS.c.lg == t.c.lg, T_TAGS.c.slug == t.c.slug,
+                                         T_TAGS.c.tag == tag))
+        prefecture_code = self._prefecture(prefecture) if prefecture else None
         if category:
             conds.append(t.c.category == category)
-        if tag:
-            conds.append(exists().where(T_TAGS.c.lg == t.c.lg, T_TAGS.c.slug == t.c.slug,
-                                        T_TAGS.c.tag == tag))
-        if prefecture:
-            conds.append(t.c.prefecture_code == self._prefecture(prefecture))
+        if prefecture_code:
+            conds.append(t.c.prefecture_code == prefecture_code)
+        conds.extend(joined)
         terms = query_terms(q)
         if terms:
-            return self._search_ranked(q or "", terms, conds, cursor, limit,
+            carried = search_index.Carried(prefecture_code, category or None, joined)
+            return self._search_ranked(q or "", terms, conds, carried, cursor, limit,
                                        few=municipality is not None)
         conds.extend(self._text_conditions(terms))
         rank: ColumnElement[int]
@@ -659,7 +666,7 @@ class SqlIndex:
         return [_summary_of(r._mapping) for r in page], next_cursor
 
     def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
-                       cursor: str | None, limit: int,
+                       carried: search_index.Carried, cursor: str | None, limit: int,
                        few: bool) -> tuple[list[TemplateSummary], str | None]:
         """Search by meaning (registry/search/ranking.py), best first, a page at a time.
 
@@ -681,7 +688,7 @@ class SqlIndex:
         text_after = at if isinstance(at, cursors.ByText) else None
         substring = all(len(term) >= 3 for term in terms)
         with self._read() as conn:
-            source = search_index.SqlSource(conn, t, filters, query.all_keys())
+            source = search_index.SqlSource(conn, t, query.all_keys(), carried)
             hits: list[topk.Hit] = []
             more = False
             if text_after is None:

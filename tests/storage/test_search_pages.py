@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from sqlalchemy import select
 
@@ -36,6 +37,10 @@ QUERIES: list[dict[str, Any]] = [
     {"q": "届", "tag": "届出"}, {"q": "様式です"}, {"q": "図書館 犬"}, {"q": "見つからない"},
     {"q": "欠席 連絡", "category": "教育"}, {"q": "欠席届", "prefecture": "東京都"},
     {"q": "犬 死亡", "tag": "犬"}, {"q": "郵便番号 職員", "municipality": "132250"},
+    # Filters the postings carry, together and with one they do not (joined to the templates).
+    {"q": "欠席 連絡", "prefecture": "東京都", "category": "教育"},
+    {"q": "郵便番号", "prefecture": "大阪府"}, {"q": "届", "prefecture": "大阪府", "tag": "届出"},
+    {"q": "氏名", "category": "職員", "municipality": "132241"},
 ]
 
 
@@ -96,7 +101,7 @@ def brute(index: SqlIndex, q: str, **filters: str) -> list[str]:
             continue
         if filters.get("tag") and filters["tag"] not in row["tags"]:
             continue
-        if filters.get("prefecture") and row["prefecture_code"] != "130001":
+        if filters.get("prefecture") and row["prefecture_code"] != index._prefecture(filters["prefecture"]):
             continue
         postings = {k: p for k, p in search_index.postings_of(row).items() if k in query.all_keys()}
         suffix = search_index.suffix_of(row)
@@ -171,3 +176,34 @@ def test_an_index_from_revision_0004_is_rebuilt_at_the_next_start(tmp_path: Path
     assert report.catch_up is not None
     assert report.catch_up.full
     assert [f"{s.lg}/{s.slug}" for s in service.search("欠席届", limit=5)[0]] == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_new_version_moves_the_postings_to_its_category(tmp_path: Path, backend: str) -> None:
+    """The postings carry the template's category and prefecture: a version that changes the
+    category answers under the new one only, in the joined and the carried reading alike."""
+
+    def check(ix: SqlIndex) -> None:
+        ix.migrate()
+        records = catalogue(40)
+        ix.rebuild(records)
+        moved = msgspec.structs.replace(
+            next(r for r in records if r.category == "教育" and r.lg == "132241"),
+            version="1.1.0", category="くらし", published_at="2026-05-01T09:00:00Z")
+        ix.record_version(moved)
+        name = f"{moved.lg}/{moved.slug}"
+        word = moved.title.split("・")[0]
+        for few in (0, SqlIndex.FEW):
+            ix.FEW = few
+            assert name in every_page(ix, 7, q=word, category="くらし", prefecture="東京都")
+            assert name not in every_page(ix, 7, q=word, category="教育", prefecture="東京都")
+            assert name not in every_page(ix, 7, q=word, category="くらし", prefecture="大阪府")
+            assert every_page(ix, 7, q=word, category="くらし") == brute(ix, word, category="くらし")
+
+    if backend == "sqlite":
+        check(SqlIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}"))
+    else:
+        with fresh_database() as url:
+            ix = SqlIndex(url)
+            check(ix)
+            ix.close()

@@ -200,7 +200,7 @@ def test_migrate_twice_and_models_match_the_migration(index: SqlIndex) -> None:
         diffs = compare_metadata(context, METADATA)
         tables = set(inspect(conn).get_table_names())
         columns = {c["name"] for c in inspect(conn).get_columns("api_tokens")}
-    assert revision == ["0005"]
+    assert revision == ["0006"]
     assert diffs == []
     assert {"templates", "template_tags", "versions", "lineage", "events", "audit_log",
             "api_tokens", "alembic_version", "search_terms"} <= tables
@@ -502,7 +502,7 @@ def test_concurrent_migrations_and_writers(backend_url: str) -> None:
         pool.map(_migrate_and_publish, [(backend_url, w) for w in range(1, 5)])
     index = SqlIndex(backend_url)
     with index.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0005"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0006"]
     assert len(index.versions("132241", "shared")) == 40
     summary = index.get_template("132241", "shared")
     assert summary is not None

@@ -1,0 +1,72 @@
+"""A template's postings: each key with the best field it occurs in, whatever the field order."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from registry.search.analyser import keys_of
+from registry.search.ranking import (
+    CODES,
+    DESCRIPTION,
+    FIELD,
+    MUNICIPALITY,
+    TAG,
+    TITLE,
+    TITLE_EN,
+    Posting,
+)
+from registry.storage.search_index import COLUMNS, postings_of, rows_of, tuples_of
+
+WORDS = ["欠席", "遅刻連絡", "保育所", "保育園", "申込", "申し込み", "郵便番号", "氏名", "届出", "犬",
+         "こども", "子ども", "アンケート", "ｱﾝｹｰﾄ", "Library", "2026"]
+texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=3).map("・".join)
+
+
+def reference(template: dict[str, Any]) -> dict[str, Posting]:
+    """Every (field, key) pair; a key keeps the highest weight, then the first field met."""
+    fields: list[tuple[str | None, str, int]] = [
+        (template["title"], TITLE, 0), (template["title_en"], TITLE_EN, 0),
+        *((t, TAG, i) for i, t in enumerate(json.loads(template["tags"]))),
+        *((f, FIELD, i) for i, f in enumerate(json.loads(template["field_titles"]))),
+        (template["description"], DESCRIPTION, 0), (template["municipality_name"], MUNICIPALITY, 0)]
+    best: dict[str, Posting] = {}
+    for text, kind, pos in fields:
+        for k in keys_of(text) if text else ():
+            code = CODES[kind]
+            if k not in best or best[k].code // 10 < code // 10:
+                best[k] = Posting(code, pos)
+    return best
+
+
+@settings(max_examples=300, deadline=None)
+@given(title=texts, title_en=st.sampled_from([None, "", "Absence notice", "Library"]),
+       tags=st.lists(texts, max_size=3), fields=st.lists(texts, max_size=4), description=texts,
+       municipality=st.sampled_from(["多摩市", "稲城市", "瑞穂町", ""]))
+def test_postings_keep_each_keys_best_field(title: str, title_en: str | None, tags: list[str],
+                                            fields: list[str], description: str,
+                                            municipality: str) -> None:
+    template = {"title": title, "title_en": title_en, "tags": json.dumps(tags),
+                "field_titles": json.dumps(fields), "description": description,
+                "municipality_name": municipality}
+    assert postings_of(template) == reference(template)
+
+
+def test_rows_come_in_primary_key_order_with_the_filters_they_carry() -> None:
+    template = {"title": "欠席・遅刻連絡", "title_en": "Absence", "tags": '["学校"]',
+                "field_titles": '["氏名", "郵便番号"]', "description": "学校への連絡",
+                "municipality_name": "多摩市", "updated_at": "2026-11-24T19:47:59Z",
+                "fork_count": 2, "lg": "132241", "slug": "absence", "prefecture_code": "130001",
+                "category": "教育"}
+    rows = tuples_of(7, template)
+    assert [r[:2] for r in rows] == sorted(r[:2] for r in rows)
+    assert {r[0] for r in rows} == {7}
+    assert {r[5:] for r in rows} == {("130001", "教育")}
+    assert {r[1] for r in rows} == set(postings_of(template))
+    assert rows_of(7, template) == [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+    title = next(r for r in rows if r[1] == "欠席")
+    field = next(r for r in rows if r[1] == "氏名")
+    assert title[4] < field[4]  # the title's rank key sorts first
