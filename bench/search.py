@@ -13,7 +13,7 @@
 2. A generated catalogue (bench/index_search.generate, with field titles) of N templates ×
    versions, index only, on SQLite and PostgreSQL: rebuild seconds, then per query length
    (1, 2, 3–4, 5+ characters), then the second page of each, then with a filter (category,
-   prefecture, municipality): search median and p99 beside the floor — the bare SQL read of
+   prefecture, municipality, tag, prefecture with category): search median and p99 beside the floor — the bare SQL read of
    one key's first page of postings, what any index must do — and beside reading every
    posting of the query's keys (what the first design did); and the process's peak RSS. Goal: p99 < 50 ms at 100k
    on both backends, < 100 ms at 500k on PostgreSQL.
@@ -50,7 +50,8 @@ BY_LENGTH = {"1": ["犬", "届", "市", "園"], "2": ["欠席", "保育", "氏�
              "5+": ["あんけーと", "パブリックコメント", "放課後児童クラブ", "見つからない様式", "子ども 教室"]}
 
 
-FILTERS = [{"category": "教育"}, {"prefecture": "東京都"}, {"municipality": "132241"}]
+FILTERS = [{"category": "教育"}, {"prefecture": "東京都"}, {"municipality": "132241"},
+           {"tag": "学校"}, {"prefecture": "東京都", "category": "教育"}]
 
 
 def rss_mb() -> float:

@@ -159,16 +159,30 @@ class SqlSource:
             out.append(k.c.category == self._category)
         return out
 
+    def _joined(self, stmt: Any, k: Any) -> Any:
+        """``stmt`` over postings ``k`` kept to the templates that pass the filters the postings
+        do not carry. On PostgreSQL a LATERAL probe per posting, read in rank order: planned
+        as a join, it misjudged a tag with a category as selecting a handful of templates and
+        drove from the tag's 22k templates, then sorted (郵便番号 with 学校 and 教育 at 100k:
+        0.5 s a list instead of milliseconds)."""
+        if not self._filters:
+            return stmt
+        t = self._t
+        if self._conn.dialect.name == "postgresql":
+            probe = select(literal(1).label("one")).select_from(t).where(
+                t.c.id == k.c.template_id, *self._filters).limit(1).lateral("f")
+            return stmt.join(probe, true())
+        return stmt.join(t, t.c.id == k.c.template_id).where(*self._filters)
+
     def lists(self, after: Mapping[str, str | None], count: int) -> dict[str, list[ListEntry]]:
-        k, t = T_TERMS, self._t
+        k = T_TERMS
         parts = []
         for key, rk in after.items():
             stmt = select(k.c.term, k.c.template_id, k.c.code, k.c.rk).where(k.c.term == key,
                                                                              *self._carried(k))
             if rk is not None:
                 stmt = stmt.where(k.c.rk > rk)
-            if self._filters:
-                stmt = stmt.join(t, t.c.id == k.c.template_id).where(*self._filters)
+            stmt = self._joined(stmt, k)
             parts.append(select(stmt.order_by(k.c.rk).limit(count).subquery()))
         out: dict[str, list[ListEntry]] = {key: [] for key in after}
         if not parts:
@@ -233,12 +247,9 @@ class SqlSource:
         # titles and 園 in none — driving from 保育 probed every one of them.
         keys = sorted(keys, key=lambda key: (counts[key], key))
         first = T_TERMS.alias("c0")
-        source: Any = first
-        if self._filters:
-            source = first.join(self._t, self._t.c.id == first.c.template_id)
-        stmt = select(first.c.template_id, first.c.rk).select_from(source).where(
+        stmt = select(first.c.template_id, first.c.rk).where(
             first.c.term == keys[0], first.c.rk > "5" + (after or ""), first.c.rk < "6",
-            *self._carried(first), *self._filters)
+            *self._carried(first))
         for i, key in enumerate(keys[1:], 1):
             other = T_TERMS.alias(f"c{i}")
             # Probed by (template_id, term); "a title posting" as code ≥ 40 rather than rk < "6",
@@ -254,6 +265,9 @@ class SqlSource:
                                  .lateral(f"x{i}"), true())
             else:
                 stmt = stmt.where(exists().where(*held))
+        # The filters last: a word in the title is rarer than a tag (PostgreSQL probes in
+        # the order written).
+        stmt = self._joined(stmt, first)
         rows = self._conn.execute(stmt.order_by(first.c.rk).limit(count)).all()
         return [(tid, rk[1:]) for tid, rk in rows]
 

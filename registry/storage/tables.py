@@ -12,7 +12,16 @@ GIN index on PostgreSQL.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.types import TypeEngine
 from sqlmodel import Field, SQLModel
 
@@ -344,6 +353,9 @@ class SearchTermRow(SQLModel, table=True):
     __table_args__ = (Index("ix_search_terms_rank", "term", "rk", "template_id", "code", "category"),
                       Index("ix_search_terms_prefecture", "term", "prefecture_code", "rk",
                             "template_id", "code", "category"),
+                      # PostgreSQL: the probes by (template_id, term) read the index alone.
+                      PrimaryKeyConstraint("template_id", "term",
+                                           postgresql_include=["code", "pos", "rk"]),
                       {"sqlite_with_rowid": False})
 
     template_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))

@@ -50,7 +50,8 @@ def upgrade() -> None:
         *_columns(),
         sa.Column("prefecture_code", sa.String(), nullable=False, server_default=""),
         sa.Column("category", sa.String(), nullable=False, server_default=""),
-        sa.PrimaryKeyConstraint("template_id", "term"),
+        # PostgreSQL: the probes by (template_id, term) read the index alone.
+        sa.PrimaryKeyConstraint("template_id", "term", postgresql_include=["code", "pos", "rk"]),
         sqlite_with_rowid=False,
     )
     op.create_index("ix_search_terms_rank", "search_terms",
