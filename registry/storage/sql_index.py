@@ -673,8 +673,10 @@ class SqlIndex:
         Results found by their words come first, read with the threshold algorithm
         (registry/search/topk.py) from the key lists in rank order, so a common word costs no
         more than a rare one. A municipality filter holds a few hundred templates at most, and
-        other filters may select few (a rare category, a small prefecture, a tag):
-        their postings are read at once and ranked in memory by the same algorithm. When every
+        a tag may select few: their postings are read at once and ranked in memory by the same
+        algorithm. A prefecture or a category alone never is: the postings carry them, and
+        reading their lists was 3–4× faster than ranking a thousand templates in memory
+        (鳥取県 at 100k templates). When every
         term has three or more characters, templates that merely contain every term as text
         follow, newest first (the earlier substring rule).
         """
@@ -696,7 +698,7 @@ class SqlIndex:
                     select(t.c.id).where(t.c.title_norm == " ".join(query.terms), *filters))]
                 ranked_source: topk.Source = (
                     topk.MemorySource(source.held(select(t.c.id).where(*filters)), query.all_keys())
-                    if few or self._selects_few(conn, filters) else source)
+                    if few or (carried.joined and self._selects_few(conn, filters)) else source)
                 hits, more = topk.top(query, ranked_source, limit, after=after, title_equal=equal)
             texts: list[tuple[int, ranking.Scored]] = []
             if not more and substring and len(hits) < limit + 1:
@@ -722,7 +724,8 @@ class SqlIndex:
         return items, next_cursor
 
     FEW = 2000
-    """A filter selecting at most this many templates is ranked in memory (see _search_ranked)."""
+    """A tag (or another filter the postings do not carry) selecting at most this many templates
+    is ranked in memory (see _search_ranked)."""
 
     def _selects_few(self, conn: Connection, filters: list[ColumnElement[bool]]) -> bool:
         """Whether ``filters`` select at most FEW templates (counted no further than that)."""
