@@ -412,8 +412,10 @@ class SqlIndex:
         with self._write() as conn, self._bulk_load(conn):
             seen = {tuple(r) for r in conn.execute(select(
                 T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
-            for table in (T_TAGS, T_LINEAGE, T_VERSIONS, search_index.T_TERMS):
+            for table in (T_TAGS, T_LINEAGE, T_VERSIONS):
                 conn.execute(delete(table))
+            if self.dialect == "sqlite":  # PostgreSQL loads a new table (_indexes_built_after)
+                conn.execute(delete(search_index.T_TERMS))
             self._delete_templates(conn)
             self._bulk_insert(conn, T_VERSIONS, (_version_values(recs[i]) for i in order))
             for table, rows in ((T_TEMPLATES, templates), (T_TAGS, tags), (T_LINEAGE, lineage)):
@@ -421,8 +423,8 @@ class SqlIndex:
             ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
                 select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
             # Made template by template as they are inserted, never all held.
-            with self._indexes_built_after(conn, search_index.T_TERMS):
-                self._bulk_runs(conn, search_index.T_TERMS, [(search_index.COLUMNS, (
+            with self._indexes_built_after(conn, search_index.T_TERMS) as into:
+                self._bulk_runs(conn, into, [(search_index.COLUMNS, (
                     row for t in templates
                     for row in search_index.tuples_of(ids[(t["lg"], t["slug"])], t)))])
             del ids
@@ -478,24 +480,55 @@ class SqlIndex:
             conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
 
     @contextmanager
-    def _indexes_built_after(self, conn: Connection, table: Table) -> Iterator[None]:
-        """SQLite, inside the rebuild's transaction: the table's secondary indexes dropped before
-        a bulk insert and built again from their stored SQL after it — one sorted build instead
-        of millions of random b-tree inserts (search_terms: 2.1× faster for its 4–7 M rows,
-        /tmp micro-benchmark in the issue 18 note). Readers keep the old snapshot (WAL) until
-        the transaction commits. PostgreSQL keeps its indexes: dropping one would lock readers
-        out for the whole rebuild."""
-        if self.dialect != "sqlite":
-            yield
+    def _indexes_built_after(self, conn: Connection, table: Table) -> Iterator[str]:
+        """Inside the rebuild's transaction, the name of the table to bulk-load ``table``'s new
+        rows into, so that its indexes are built once, sorted, after the load instead of by
+        millions of random b-tree inserts (search_terms: 2.1× faster for its 4–7 M rows on
+        SQLite, /tmp micro-benchmark in the issue 18 note).
+
+        SQLite: the table's secondary indexes are dropped before and made again from their
+        stored SQL after; readers keep the old snapshot (WAL) until the transaction commits.
+        PostgreSQL: dropping an index would lock readers out for the whole rebuild, so the rows
+        go to a new table (``<table>_load``, columns and defaults alike) that takes the old one's
+        indexes and primary key at the end, then its place and their names — readers are held
+        only for that swap, at the end of the transaction (500k templates maintained their
+        indexes row by row for over ten minutes).
+        """
+        if self.dialect == "sqlite":
+            stored = conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+                " AND sql IS NOT NULL", (table.name,)).all()
+            for name, _sql in stored:
+                conn.exec_driver_sql(f'DROP INDEX "{name}"')
+            yield table.name
+            for _name, sql in stored:
+                conn.exec_driver_sql(sql)
             return
-        stored = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
-            " AND sql IS NOT NULL", (table.name,)).all()
-        for name, _sql in stored:
-            conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        yield
-        for _name, sql in stored:
-            conn.exec_driver_sql(sql)
+        name, load = table.name, f"{table.name}_load"
+        constraints = conn.exec_driver_sql(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %(t)s::regclass AND contype IN ('p', 'u')", {"t": name}).all()
+        indexes = conn.exec_driver_sql(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(t)s::regclass"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
+            {"t": name}).all()
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{load}"')
+        conn.exec_driver_sql(f'CREATE TABLE "{load}" (LIKE "{name}" INCLUDING DEFAULTS)')
+        yield load
+        for con, definition in constraints:
+            conn.exec_driver_sql(f'ALTER TABLE "{load}" ADD CONSTRAINT "{con}_load" {definition}')
+        for index, definition in indexes:
+            made = _INDEXDEF.fullmatch(definition)
+            if made is None:
+                raise RuntimeError(f"unexpected index definition: {definition}")
+            conn.exec_driver_sql(f'{made["create"]}"{index}_load"{made["on"]}"{load}"{made["rest"]}')
+        conn.exec_driver_sql(f'DROP TABLE "{name}"')
+        conn.exec_driver_sql(f'ALTER TABLE "{load}" RENAME TO "{name}"')
+        for con, _definition in constraints:
+            conn.exec_driver_sql(f'ALTER TABLE "{name}" RENAME CONSTRAINT "{con}_load" TO "{con}"')
+        for index, _definition in indexes:
+            conn.exec_driver_sql(f'ALTER INDEX "{index}_load" RENAME TO "{index}"')
 
     def _delete_templates(self, conn: Connection) -> None:
         if self.dialect != "sqlite":
@@ -518,17 +551,18 @@ class SqlIndex:
         """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
         driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
         row). A row's keys name its columns; a row with other keys starts another statement."""
-        self._bulk_runs(conn, table, _runs(rows))
+        self._bulk_runs(conn, table.name, _runs(rows))
 
-    def _bulk_runs(self, conn: Connection, table: Table, runs: Iterable[Run]) -> None:
-        """``_bulk_insert`` of rows already as (column names, value tuples) runs."""
+    def _bulk_runs(self, conn: Connection, table: str, runs: Iterable[Run]) -> None:
+        """``_bulk_insert`` into the table named ``table`` of rows already as (column names,
+        value tuples) runs."""
         if self.dialect != "postgresql":
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 for names, values in runs:
                     columns = ", ".join(f'"{n}"' for n in names)
                     marks = ", ".join("?" * len(names))
-                    sql = f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})'
+                    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'
                     try:
                         cursor.executemany(sql, values)
                     except sqlite3.IntegrityError as exc:
@@ -542,7 +576,7 @@ class SqlIndex:
         for names, values in runs:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             columns = ", ".join(f'"{n}"' for n in names)
-            sql = f'COPY "{table.name}" ({columns}) FROM STDIN'
+            sql = f'COPY "{table}" ({columns}) FROM STDIN'
             try:
                 with cursor.copy(sql) as copy:
                     for row in values:
@@ -1041,6 +1075,10 @@ class SqlIndex:
 
 
 Run = tuple[tuple[str, ...], Iterable[tuple[Any, ...]]]
+
+# pg_get_indexdef's form: CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING method (…)
+_INDEXDEF = re.compile(r"(?P<create>CREATE (?:UNIQUE )?INDEX )\S+(?P<on> ON (?:ONLY )?(?:\S+\.)?)\S+"
+                       r"(?P<rest> USING .*)", re.DOTALL)
 
 
 def _runs(rows: Iterable[dict[str, Any]]) -> Iterator[Run]:

@@ -208,6 +208,43 @@ def test_migrate_twice_and_models_match_the_migration(index: SqlIndex) -> None:
                        "revoked_at", "last_used_at"}
 
 
+def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(loaded: SqlIndex) -> None:
+    """A rebuild loads search_terms with its indexes built after the load (PostgreSQL: into a
+    new table that takes the old one's place); the schema is the migrations' all the same."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from registry.storage.tables import METADATA, include_name
+
+    before = loaded.search(q="欠席", limit=50)[0]
+    assert before
+    for _ in range(2):
+        loaded.rebuild(CORPUS)
+    with loaded.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": include_name,
+                                                         "compare_type": True})
+        assert compare_metadata(context, METADATA) == []
+        if loaded.dialect == "postgresql":
+            indexes = dict(conn.execute(text(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'search_terms'")).all())
+            tables = conn.execute(text("SELECT tablename FROM pg_tables WHERE tablename LIKE 'search_terms%'")
+                                  ).scalars().all()
+            assert tables == ["search_terms"]
+            assert "INCLUDE (code, pos, rk)" in indexes["search_terms_pkey"]
+            assert "COLLATE" not in indexes["ix_search_terms_rank"]  # the columns' own: "C"
+            collations = dict(conn.execute(text(
+                "SELECT column_name, collation_name FROM information_schema.columns"
+                " WHERE table_name = 'search_terms'")).all())
+            assert collations["term"] == collations["rk"] == "C"
+        else:
+            sql = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'search_terms'")).scalar_one()
+            assert "WITHOUT ROWID" in sql
+        assert set(indexes if loaded.dialect == "postgresql" else conn.execute(text(
+            "SELECT name FROM sqlite_master WHERE tbl_name = 'search_terms' AND type = 'index'"
+            " AND sql IS NOT NULL")).scalars()) >= {"ix_search_terms_rank", "ix_search_terms_prefecture"}
+    assert loaded.search(q="欠席", limit=50)[0] == before
+
+
 def test_search_support_exists(index: SqlIndex) -> None:
     with index.engine.connect() as conn:
         if index.dialect == "sqlite":
