@@ -239,19 +239,21 @@ class RegistryService:
 
     @contextlib.contextmanager
     def _indexing(self, info: CommitInfo) -> Iterator[None]:
-        """Around the index writes that follow a git commit: advance the index's git tip.
+        """Around the index writes that follow a git commit: one unit of work with the index's
+        git tip advanced in it, so the rows and the tip commit together or not at all.
 
         If they fail, the commit is in git and not in the index: the next write of this
         process (and every start) catches up first (registry/recovery.py).
         """
+        from registry.recovery import STATE_TIP
+
         try:
-            yield
+            with self.index.unit():
+                yield
+                self.index.set_state(STATE_TIP, info.commit, expect=info.parent)
         except BaseException:
             self.index_behind = True
             raise
-        from registry.recovery import STATE_TIP
-
-        self.index.set_state(STATE_TIP, info.commit, expect=info.parent)
 
     def _catch_up_if_behind(self) -> None:
         if self.index_behind:

@@ -21,6 +21,7 @@ import json
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections import defaultdict
@@ -266,12 +267,27 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
+class IndexUnitFailed(RuntimeError):
+    """A write inside ``SqlIndex.unit()`` failed (and was caught): the unit committed nothing."""
+
+
+class _Unit:
+    """This thread's open unit: its connection, and whether an index call inside it failed."""
+
+    __slots__ = ("conn", "failed")
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.failed = False
+
+
 class SqlIndex:
     """The TemplateIndex adapter: templates, versions, lineage, search, change feed, tokens, audit."""
 
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        self._local = threading.local()  # this thread's open unit (see unit())
         from registry.storage.lineage_sql import LineageIndex
 
         self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
@@ -286,7 +302,30 @@ class SqlIndex:
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def unit(self) -> Iterator[None]:
+        """One write transaction for every write and read of this thread inside the block.
+
+        What a publish writes after its git commit (version, audit entry, lineage, git tip)
+        commits together or not at all, and takes the write lock once instead of once per
+        statement group. Reentrant: an inner ``unit()`` joins the outer one. Any error that
+        passes through an index call inside the block fails the whole unit, even when the
+        caller catches it: the block then ends in ``IndexUnitFailed`` and nothing is committed.
+        """
+        if getattr(self._local, "unit", None) is not None:
+            yield
+            return
+        with self._transaction() as conn:
+            current = _Unit(conn)
+            self._local.unit = current
+            try:
+                yield
+                if current.failed:
+                    raise IndexUnitFailed("an index write inside this unit failed; nothing of it was committed")
+            finally:
+                self._local.unit = None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             conn.execution_options(yoshiki_write=True)
             with conn.begin():
@@ -295,7 +334,34 @@ class SqlIndex:
                 yield conn
 
     @contextmanager
+    def _joined(self) -> Iterator[Connection | None]:
+        """The connection of this thread's open unit (None outside one); an error through it
+        fails the unit."""
+        current: _Unit | None = getattr(self._local, "unit", None)
+        if current is None:
+            yield None
+            return
+        try:
+            yield current.conn
+        except BaseException:
+            current.failed = True
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._joined() as joined:
+            if joined is not None:
+                yield joined
+                return
+        with self._transaction() as conn:
+            yield conn
+
+    @contextmanager
     def _read(self) -> Iterator[Connection]:
+        with self._joined() as joined:
+            if joined is not None:  # reads inside a unit see its own writes
+                yield joined
+                return
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
