@@ -94,27 +94,51 @@ def _versions_of(service: RegistryService, name: str) -> list[VersionRecord]:
     return service.index.versions(key.lg, key.slug)
 
 
-def refresh(service: RegistryService, name: str, *, with_divergence: bool) -> ForkStatus | None:
-    """Recompute one template's status (and divergence); None when the index has no version."""
-    versions = _versions_of(service, name)
+def refresh(service: RegistryService, name: str, *, with_divergence: bool,
+            known: dict[str, list[VersionRecord]] | None = None,
+            detached: dict[str, dict[str, str]] | None = None) -> ForkStatus | None:
+    """Recompute one template's status (and divergence); None when the index has no version.
+
+    ``known`` keeps the versions read per template (an upstream is read once for all its
+    forks); ``detached`` is the detachments of ``name`` when the caller read them already.
+    """
+    cache: dict[str, list[VersionRecord]] = {} if known is None else known
+
+    def versions_of(n: str) -> list[VersionRecord]:
+        if n not in cache:
+            cache[n] = _versions_of(service, n)
+        return cache[n]
+
+    versions = versions_of(name)
     if not versions:
         return None
-    detached = _detached_versions(service, [name]).get(name, {})
+    if detached is None:
+        detached = _detached_versions(service, [name])
+    mine = detached.get(name, {})
     latest = versions[-1]
-    upstream = latest.upstream_template or next(iter(detached), None)
-    up_versions = [v.version for v in _versions_of(service, upstream)] if upstream else []
-    status = status_from(versions, up_versions, detached)
+    upstream = latest.upstream_template or next(iter(mine), None)
+    up_versions = [v.version for v in versions_of(upstream)] if upstream else []
+    status = status_from(versions, up_versions, mine)
     divergences = divergence_of(service, status) if with_divergence else None
     service.index.lineage.put(status, divergences)
     return status
 
 
 def after_publish(service: RegistryService, key: TemplateKey) -> None:
-    """After a version of ``key`` was indexed: its status and divergence, its forks' behind."""
+    """After a version of ``key`` was indexed: its status and divergence, its forks' behind.
+
+    Reads each template's versions once (``key``'s serve every fork) and the forks'
+    detachments in one query.
+    """
     name = str(key)
-    refresh(service, name, with_divergence=True)
-    for fork in service.index.lineage.direct_forks(name):
-        refresh(service, fork.name, with_divergence=False)
+    known: dict[str, list[VersionRecord]] = {}
+    refresh(service, name, with_divergence=True, known=known)
+    forks = [f.name for f in service.index.lineage.direct_forks(name)]
+    if not forks:
+        return
+    detached = _detached_versions(service, forks)
+    for fork in forks:
+        refresh(service, fork, with_divergence=False, known=known, detached=detached)
 
 
 def after_detach(service: RegistryService, key: TemplateKey) -> None:
