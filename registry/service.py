@@ -570,7 +570,13 @@ class RegistryService:
         return declared, required, list(d.changes)
 
     def _published_commit(self, template: str, version: str) -> str | None:
+        """The commit that published ``template@version``: the index knows it (one row by
+        key); git answers when the index does not hold it (``git log -- <folder>`` walks the
+        whole history, which grows with every publish)."""
         lg, _, slug = template.partition("/")
+        indexed = self.index.version(lg, slug, version)
+        if indexed is not None and indexed.commit:
+            return indexed.commit
         log = self.store.log_for(VersionKey(lg, slug, version))
         return log[-1].commit if log else None
 

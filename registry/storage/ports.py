@@ -174,6 +174,9 @@ class TemplateIndex(Protocol):
     def versions(self, lg: str, slug: str) -> list[VersionRecord]:
         """Every version of a template, ascending."""
 
+    def version(self, lg: str, slug: str, version: str) -> VersionRecord | None:
+        """One version, or None."""
+
     def forks_of(self, lg: str, slug: str) -> list[VersionRecord]:
         """The latest version of each fork whose upstream is this template."""
 
