@@ -34,6 +34,12 @@ def _prefecture(lg: str) -> str:
 def _detached_versions(service: RegistryService, names: list[str]) -> dict[str, dict[str, str]]:
     """``{lg/slug: {upstream: fork version at detach}}`` from the change feed's ``detached`` events."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
+    if len(names) == 1:  # a publish's own template: one indexed read
+        lg, _, slug = names[0].partition("/")
+        for e in service.index.lineage.detached_events(lg, slug):
+            if e.upstream_template:
+                out[names[0]][e.upstream_template] = e.version
+        return out
     after = 0
     while True:
         events = service.index.lineage.changes(after, 1000, templates=names, kinds=["detached"])

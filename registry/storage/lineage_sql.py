@@ -53,6 +53,12 @@ _INSERT_STATUS = insert(T_STATUS)
 _DELETE_DIVERGENCE = delete(T_DIVERGENCE).where(T_DIVERGENCE.c.lg == bindparam("k_lg"),
                                                 T_DIVERGENCE.c.slug == bindparam("k_slug"))
 _INSERT_DIVERGENCE = insert(T_DIVERGENCE)
+_DIRECT_FORKS = (select(T_STATUS).where(T_STATUS.c.upstream_template == bindparam("k_name"))
+                 .order_by(T_STATUS.c.lg, T_STATUS.c.slug))
+_DETACHED_EVENTS = (select(T_EVENTS).where(T_EVENTS.c.lg == bindparam("k_lg"),
+                                           T_EVENTS.c.slug == bindparam("k_slug"),
+                                           T_EVENTS.c.kind == "detached")
+                    .order_by(T_EVENTS.c.id))
 
 
 def _status_of(m: Any) -> ForkStatus:
@@ -126,11 +132,15 @@ class LineageIndex:
 
     def direct_forks(self, name: str) -> list[ForkStatus]:
         """The templates whose upstream is ``name``."""
-        s = T_STATUS
         with self.index._read() as conn:
-            rows = conn.execute(select(s).where(s.c.upstream_template == name)
-                                .order_by(s.c.lg, s.c.slug)).all()
+            rows = conn.execute(_DIRECT_FORKS, {"k_name": name}).all()
         return [_status_of(r._mapping) for r in rows]
+
+    def detached_events(self, lg: str, slug: str) -> list[ChangeEvent]:
+        """One template's ``detached`` feed events, oldest first (read at every publish)."""
+        with self.index._read() as conn:
+            rows = conn.execute(_DETACHED_EVENTS, {"k_lg": lg, "k_slug": slug}).all()
+        return [ChangeEvent(**dict(r._mapping)) for r in rows]
 
     def lineage(self, lg: str, slug: str) -> dict[str, ForkStatus]:
         """Every template of the lineage of ``lg/slug``: its upstreams and everything under them."""

@@ -288,6 +288,7 @@ class _Statements:
         self.insert_event = insert(T_EVENTS)
         self.template_versions = select(v).where(v.c.lg == bindparam("k_lg"),
                                                  v.c.slug == bindparam("k_slug"))
+        self.versions_in_order = self.template_versions.order_by(v.c.major, v.c.minor, v.c.patch)
         self.template_upstream = select(t.c.upstream_template).where(template_key)
         self.template = select(t).where(template_key)
         self.insert_template = insert(t)
@@ -907,10 +908,8 @@ class SqlIndex:
 
     def versions(self, lg: str, slug: str) -> list[VersionRecord]:
         """Every version of a template in ascending SemVer order (1.10.0 after 1.9.0)."""
-        v = T_VERSIONS
         with self._read() as conn:
-            rows = conn.execute(select(v).where(v.c.lg == lg, v.c.slug == slug)
-                                .order_by(v.c.major, v.c.minor, v.c.patch)).all()
+            rows = conn.execute(_SQL.versions_in_order, {"k_lg": lg, "k_slug": slug}).all()
         return [_record_of(r) for r in rows]
 
     def version(self, lg: str, slug: str, version: str) -> VersionRecord | None:
