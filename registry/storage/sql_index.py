@@ -26,7 +26,7 @@ import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -312,12 +312,14 @@ class IndexUnitFailed(RuntimeError):
 
 
 class _Unit:
-    """This thread's open unit: its connection, and whether an index call inside it failed."""
+    """This thread's open unit: its transaction (begun on first use), its connection, and
+    whether an index call inside it failed."""
 
-    __slots__ = ("conn", "failed")
+    __slots__ = ("conn", "failed", "transaction")
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self) -> None:
+        self.transaction = ExitStack()
+        self.conn: Connection | None = None
         self.failed = False
 
 
@@ -356,22 +358,24 @@ class SqlIndex:
 
         What a publish writes after its git commit (version, audit entry, lineage, git tip)
         commits together or not at all, and takes the write lock once instead of once per
-        statement group. Reentrant: an inner ``unit()`` joins the outer one. Any error that
-        passes through an index call inside the block fails the whole unit, even when the
-        caller catches it: the block then ends in ``IndexUnitFailed`` and nothing is committed.
+        statement group. The transaction begins at the first statement, so work done before it
+        (computing rows) does not hold the lock. Reentrant: an inner ``unit()`` joins the outer
+        one. Any error that passes through an index call inside the block fails the whole unit,
+        even when the caller catches it: the block then ends in ``IndexUnitFailed`` and nothing
+        is committed.
         """
         if getattr(self._local, "unit", None) is not None:
             yield
             return
-        with self._transaction() as conn:
-            current = _Unit(conn)
-            self._local.unit = current
-            try:
+        current = _Unit()
+        self._local.unit = current
+        try:
+            with current.transaction:  # commits (or rolls back) what the first statement began
                 yield
                 if current.failed:
                     raise IndexUnitFailed("an index write inside this unit failed; nothing of it was committed")
-            finally:
-                self._local.unit = None
+        finally:
+            self._local.unit = None
 
     @contextmanager
     def _transaction(self) -> Iterator[Connection]:
@@ -384,12 +388,14 @@ class SqlIndex:
 
     @contextmanager
     def _joined(self) -> Iterator[Connection | None]:
-        """The connection of this thread's open unit (None outside one); an error through it
-        fails the unit."""
+        """The connection of this thread's open unit, its transaction begun on first use (None
+        outside a unit); an error through it fails the unit."""
         current: _Unit | None = getattr(self._local, "unit", None)
         if current is None:
             yield None
             return
+        if current.conn is None:
+            current.conn = current.transaction.enter_context(self._transaction())
         try:
             yield current.conn
         except BaseException:
@@ -434,6 +440,10 @@ class SqlIndex:
         values = _version_values(rec)
         key = {"k_lg": rec.lg, "k_slug": rec.slug, "k_version": rec.version}
         edge = self._lineage_values(values)
+        # The search keys of the template row this version makes (the usual case: it is the
+        # latest), analysed now and cached by text, so that the write lock is not held while
+        # SudachiPy analyses them (nor while it loads its dictionary, the first time).
+        search_index.postings_of(_template_values(rec.lg, rec.slug, [values]))
         with self._write() as conn:
             existing = conn.execute(_SQL.version_commit, key).scalar_one_or_none()
             if existing == rec.commit:
