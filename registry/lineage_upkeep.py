@@ -80,19 +80,48 @@ def status_from(versions: list[VersionRecord], upstream_versions: list[str],
                       upstream_latest=up_latest, behind=behind, detached=is_detached)
 
 
-def divergence_of(service: RegistryService, status: ForkStatus) -> list[Divergence]:
-    """The fork's latest version against the upstream version it took, classified."""
+# (fork lg/slug, its latest version, upstream lg/slug, upstream version) -> its divergences
+Ahead = dict[tuple[str, str, str, str], list[Divergence]]
+
+
+def divergence_of(service: RegistryService, status: ForkStatus,
+                  ahead: Ahead | None = None) -> list[Divergence]:
+    """The fork's latest version against the upstream version it took, classified (taken from
+    ``ahead`` when it was computed there, see ``divergence_ahead``)."""
     if not status.upstream_template or not status.upstream_version:
         return []
+    known = (ahead or {}).get((status.name, status.latest_version, status.upstream_template,
+                               status.upstream_version))
+    if known is not None:
+        return known
+    return _divergence(service, status.lg, status.slug, status.latest_version,
+                       status.upstream_template, status.upstream_version)
+
+
+def _divergence(service: RegistryService, lg: str, slug: str, version: str, upstream: str,
+                upstream_version: str) -> list[Divergence]:
     from registry.errors import RegistryError
 
-    up = TemplateKey.parse(status.upstream_template)
+    up = TemplateKey.parse(upstream)
     try:
-        result = service.diff_versions(VersionKey(up.lg, up.slug, status.upstream_version),
-                                       VersionKey(status.lg, status.slug, status.latest_version))
+        result = service.diff_versions(VersionKey(up.lg, up.slug, upstream_version),
+                                       VersionKey(lg, slug, version))
     except RegistryError:
         return []  # an upstream the registry does not hold (or unreadable): nothing to compare
     return classify(result.diff.changes)
+
+
+def divergence_ahead(service: RegistryService, rec: VersionRecord) -> Ahead:
+    """The divergence ``after_publish`` stores when ``rec`` is its template's latest version
+    (the usual case), computed from git alone — before the index's write lock, which a diff
+    would otherwise hold for milliseconds on every fork and pull. Versions are immutable, so
+    the result is the same whenever it is computed; ``after_publish`` uses it only when the
+    status it finds matches."""
+    if not rec.upstream_template or not rec.upstream_version:
+        return {}
+    return {(f"{rec.lg}/{rec.slug}", rec.version, rec.upstream_template, rec.upstream_version):
+            _divergence(service, rec.lg, rec.slug, rec.version, rec.upstream_template,
+                        rec.upstream_version)}
 
 
 def _versions_of(service: RegistryService, name: str) -> list[VersionRecord]:
@@ -102,11 +131,13 @@ def _versions_of(service: RegistryService, name: str) -> list[VersionRecord]:
 
 def refresh(service: RegistryService, name: str, *, with_divergence: bool,
             known: dict[str, list[VersionRecord]] | None = None,
-            detached: dict[str, dict[str, str]] | None = None) -> ForkStatus | None:
+            detached: dict[str, dict[str, str]] | None = None,
+            ahead: Ahead | None = None) -> ForkStatus | None:
     """Recompute one template's status (and divergence); None when the index has no version.
 
     ``known`` keeps the versions read per template (an upstream is read once for all its
-    forks); ``detached`` is the detachments of ``name`` when the caller read them already.
+    forks); ``detached`` is the detachments of ``name`` when the caller read them already;
+    ``ahead`` divergences computed beforehand (``divergence_ahead``).
     """
     cache: dict[str, list[VersionRecord]] = {} if known is None else known
 
@@ -125,20 +156,20 @@ def refresh(service: RegistryService, name: str, *, with_divergence: bool,
     upstream = latest.upstream_template or next(iter(mine), None)
     up_versions = [v.version for v in versions_of(upstream)] if upstream else []
     status = status_from(versions, up_versions, mine)
-    divergences = divergence_of(service, status) if with_divergence else None
+    divergences = divergence_of(service, status, ahead) if with_divergence else None
     service.index.lineage.put(status, divergences)
     return status
 
 
-def after_publish(service: RegistryService, key: TemplateKey) -> None:
+def after_publish(service: RegistryService, key: TemplateKey, *, ahead: Ahead | None = None) -> None:
     """After a version of ``key`` was indexed: its status and divergence, its forks' behind.
 
     Reads each template's versions once (``key``'s serve every fork) and the forks'
-    detachments in one query.
+    detachments in one query; ``ahead``: see ``divergence_ahead``.
     """
     name = str(key)
     known: dict[str, list[VersionRecord]] = {}
-    refresh(service, name, with_divergence=True, known=known)
+    refresh(service, name, with_divergence=True, known=known, ahead=ahead)
     forks = [f.name for f in service.index.lineage.direct_forks(name)]
     if not forks:
         return

@@ -462,11 +462,13 @@ class RegistryService:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
         with self._indexing(info):
+            # From git alone, before the unit's first statement takes the index's write lock.
+            ahead = lineage_upkeep.divergence_ahead(self, record)
             self.index.record_version(record)
             self.index.audit(actor.display, event, str(key),
                              f"commit {info.commit}" + (f", {declared}" if declared else ""), None,
                              commit=info.commit)
-            lineage_upkeep.after_publish(self, key.template)
+            lineage_upkeep.after_publish(self, key.template, ahead=ahead)
         return result
 
     def _check_line(self, key: VersionKey, schema: Any, template: Any, mode: str,
