@@ -34,6 +34,12 @@ def _prefecture(lg: str) -> str:
 def _detached_versions(service: RegistryService, names: list[str]) -> dict[str, dict[str, str]]:
     """``{lg/slug: {upstream: fork version at detach}}`` from the change feed's ``detached`` events."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
+    if len(names) == 1:  # a publish's own template: one indexed read
+        lg, _, slug = names[0].partition("/")
+        for e in service.index.lineage.detached_events(lg, slug):
+            if e.upstream_template:
+                out[names[0]][e.upstream_template] = e.version
+        return out
     after = 0
     while True:
         events = service.index.lineage.changes(after, 1000, templates=names, kinds=["detached"])
@@ -74,19 +80,48 @@ def status_from(versions: list[VersionRecord], upstream_versions: list[str],
                       upstream_latest=up_latest, behind=behind, detached=is_detached)
 
 
-def divergence_of(service: RegistryService, status: ForkStatus) -> list[Divergence]:
-    """The fork's latest version against the upstream version it took, classified."""
+# (fork lg/slug, its latest version, upstream lg/slug, upstream version) -> its divergences
+Ahead = dict[tuple[str, str, str, str], list[Divergence]]
+
+
+def divergence_of(service: RegistryService, status: ForkStatus,
+                  ahead: Ahead | None = None) -> list[Divergence]:
+    """The fork's latest version against the upstream version it took, classified (taken from
+    ``ahead`` when it was computed there, see ``divergence_ahead``)."""
     if not status.upstream_template or not status.upstream_version:
         return []
+    known = (ahead or {}).get((status.name, status.latest_version, status.upstream_template,
+                               status.upstream_version))
+    if known is not None:
+        return known
+    return _divergence(service, status.lg, status.slug, status.latest_version,
+                       status.upstream_template, status.upstream_version)
+
+
+def _divergence(service: RegistryService, lg: str, slug: str, version: str, upstream: str,
+                upstream_version: str) -> list[Divergence]:
     from registry.errors import RegistryError
 
-    up = TemplateKey.parse(status.upstream_template)
+    up = TemplateKey.parse(upstream)
     try:
-        result = service.diff_versions(VersionKey(up.lg, up.slug, status.upstream_version),
-                                       VersionKey(status.lg, status.slug, status.latest_version))
+        result = service.diff_versions(VersionKey(up.lg, up.slug, upstream_version),
+                                       VersionKey(lg, slug, version))
     except RegistryError:
         return []  # an upstream the registry does not hold (or unreadable): nothing to compare
     return classify(result.diff.changes)
+
+
+def divergence_ahead(service: RegistryService, rec: VersionRecord) -> Ahead:
+    """The divergence ``after_publish`` stores when ``rec`` is its template's latest version
+    (the usual case), computed from git alone — before the index's write lock, which a diff
+    would otherwise hold for milliseconds on every fork and pull. Versions are immutable, so
+    the result is the same whenever it is computed; ``after_publish`` uses it only when the
+    status it finds matches."""
+    if not rec.upstream_template or not rec.upstream_version:
+        return {}
+    return {(f"{rec.lg}/{rec.slug}", rec.version, rec.upstream_template, rec.upstream_version):
+            _divergence(service, rec.lg, rec.slug, rec.version, rec.upstream_template,
+                        rec.upstream_version)}
 
 
 def _versions_of(service: RegistryService, name: str) -> list[VersionRecord]:
@@ -94,27 +129,53 @@ def _versions_of(service: RegistryService, name: str) -> list[VersionRecord]:
     return service.index.versions(key.lg, key.slug)
 
 
-def refresh(service: RegistryService, name: str, *, with_divergence: bool) -> ForkStatus | None:
-    """Recompute one template's status (and divergence); None when the index has no version."""
-    versions = _versions_of(service, name)
+def refresh(service: RegistryService, name: str, *, with_divergence: bool,
+            known: dict[str, list[VersionRecord]] | None = None,
+            detached: dict[str, dict[str, str]] | None = None,
+            ahead: Ahead | None = None) -> ForkStatus | None:
+    """Recompute one template's status (and divergence); None when the index has no version.
+
+    ``known`` keeps the versions read per template (an upstream is read once for all its
+    forks); ``detached`` is the detachments of ``name`` when the caller read them already;
+    ``ahead`` divergences computed beforehand (``divergence_ahead``).
+    """
+    cache: dict[str, list[VersionRecord]] = {} if known is None else known
+
+    def versions_of(n: str) -> list[VersionRecord]:
+        if n not in cache:
+            cache[n] = _versions_of(service, n)
+        return cache[n]
+
+    versions = versions_of(name)
     if not versions:
         return None
-    detached = _detached_versions(service, [name]).get(name, {})
+    if detached is None:
+        detached = _detached_versions(service, [name])
+    mine = detached.get(name, {})
     latest = versions[-1]
-    upstream = latest.upstream_template or next(iter(detached), None)
-    up_versions = [v.version for v in _versions_of(service, upstream)] if upstream else []
-    status = status_from(versions, up_versions, detached)
-    divergences = divergence_of(service, status) if with_divergence else None
+    upstream = latest.upstream_template or next(iter(mine), None)
+    up_versions = [v.version for v in versions_of(upstream)] if upstream else []
+    status = status_from(versions, up_versions, mine)
+    divergences = divergence_of(service, status, ahead) if with_divergence else None
     service.index.lineage.put(status, divergences)
     return status
 
 
-def after_publish(service: RegistryService, key: TemplateKey) -> None:
-    """After a version of ``key`` was indexed: its status and divergence, its forks' behind."""
+def after_publish(service: RegistryService, key: TemplateKey, *, ahead: Ahead | None = None) -> None:
+    """After a version of ``key`` was indexed: its status and divergence, its forks' behind.
+
+    Reads each template's versions once (``key``'s serve every fork) and the forks'
+    detachments in one query; ``ahead``: see ``divergence_ahead``.
+    """
     name = str(key)
-    refresh(service, name, with_divergence=True)
-    for fork in service.index.lineage.direct_forks(name):
-        refresh(service, fork.name, with_divergence=False)
+    known: dict[str, list[VersionRecord]] = {}
+    refresh(service, name, with_divergence=True, known=known, ahead=ahead)
+    forks = [f.name for f in service.index.lineage.direct_forks(name)]
+    if not forks:
+        return
+    detached = _detached_versions(service, forks)
+    for fork in forks:
+        refresh(service, fork, with_divergence=False, known=known, detached=detached)
 
 
 def after_detach(service: RegistryService, key: TemplateKey) -> None:

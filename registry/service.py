@@ -239,19 +239,21 @@ class RegistryService:
 
     @contextlib.contextmanager
     def _indexing(self, info: CommitInfo) -> Iterator[None]:
-        """Around the index writes that follow a git commit: advance the index's git tip.
+        """Around the index writes that follow a git commit: one unit of work with the index's
+        git tip advanced in it, so the rows and the tip commit together or not at all.
 
         If they fail, the commit is in git and not in the index: the next write of this
         process (and every start) catches up first (registry/recovery.py).
         """
+        from registry.recovery import STATE_TIP
+
         try:
-            yield
+            with self.index.unit():
+                yield
+                self.index.set_state(STATE_TIP, info.commit, expect=info.parent)
         except BaseException:
             self.index_behind = True
             raise
-        from registry.recovery import STATE_TIP
-
-        self.index.set_state(STATE_TIP, info.commit, expect=info.parent)
 
     def _catch_up_if_behind(self) -> None:
         if self.index_behind:
@@ -460,11 +462,13 @@ class RegistryService:
             record.upstream_commit = self._published_commit(
                 record.upstream_template, record.upstream_version)
         with self._indexing(info):
+            # From git alone, before the unit's first statement takes the index's write lock.
+            ahead = lineage_upkeep.divergence_ahead(self, record)
             self.index.record_version(record)
             self.index.audit(actor.display, event, str(key),
                              f"commit {info.commit}" + (f", {declared}" if declared else ""), None,
                              commit=info.commit)
-            lineage_upkeep.after_publish(self, key.template)
+            lineage_upkeep.after_publish(self, key.template, ahead=ahead)
         return result
 
     def _check_line(self, key: VersionKey, schema: Any, template: Any, mode: str,
@@ -568,7 +572,13 @@ class RegistryService:
         return declared, required, list(d.changes)
 
     def _published_commit(self, template: str, version: str) -> str | None:
+        """The commit that published ``template@version``: the index knows it (one row by
+        key); git answers when the index does not hold it (``git log -- <folder>`` walks the
+        whole history, which grows with every publish)."""
         lg, _, slug = template.partition("/")
+        indexed = self.index.version(lg, slug, version)
+        if indexed is not None and indexed.commit:
+            return indexed.commit
         log = self.store.log_for(VersionKey(lg, slug, version))
         return log[-1].commit if log else None
 

@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
-import tempfile
 import zlib
 from pathlib import Path
 
 from registry.errors import RegistryError
+
+_SERIAL = itertools.count()  # temporary names: tmp_obj_<pid>_<serial>
 
 
 class LooseObjectWriter:
     """Writes blobs, trees and commits into ``<git_dir>/objects``; ``write`` is mktree's API."""
 
     def __init__(self, git_dir: Path) -> None:
-        self.objects = Path(git_dir) / "objects"
+        self.objects = str(Path(git_dir) / "objects")
         config = Path(git_dir) / "config"
         text = config.read_text(encoding="utf-8", errors="replace") if config.exists() else ""
         if "objectformat" in text.replace(" ", "").lower() and "sha256" in text.lower():
@@ -36,31 +38,50 @@ class LooseObjectWriter:
                                 detail_ja="SHA-256 形式のリポジトリには書き込めません（SHA-1 形式のみ対応）")
 
     def object(self, kind: str, body: bytes) -> str:
-        """Write one object (if absent); return its id."""
+        """Write one object (if absent); return its id.
+
+        Five system calls for a new object (git's own sequence, no more): the temporary file is
+        created read-only with O_EXCL under a name unique to this process, written, linked to
+        the object's name (an existing object of that name is the same object and is kept) and
+        unlinked. Its folder is made only when the create finds none (a new ``objects/xx/``,
+        or one that ``git prune-packed`` emptied and removed meanwhile).
+        """
         raw = f"{kind} {len(body)}\0".encode() + body
         oid = hashlib.sha1(raw).hexdigest()
-        folder = self.objects / oid[:2]
-        target = folder / oid[2:]
-        if target.exists():
+        folder = os.path.join(self.objects, oid[:2])
+        target = os.path.join(folder, oid[2:])
+        if os.path.exists(target):
             return oid
-        for attempt in range(3):
-            folder.mkdir(exist_ok=True)
-            try:
-                fd, tmp = tempfile.mkstemp(dir=folder, prefix="tmp_obj_")  # O_CREAT | O_EXCL
-                break
-            except FileNotFoundError:  # prune-packed removed the emptied folder meanwhile
-                if attempt == 2:
-                    raise
+        data = zlib.compress(raw, 1)
+        tmp, fd = self._create(folder)
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(zlib.compress(raw, 1))
-            os.chmod(tmp, 0o444)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             # another writer may have written the same object: same name, same bytes
             with contextlib.suppress(FileExistsError):
                 os.link(tmp, target)
         finally:
             os.unlink(tmp)
         return oid
+
+    @staticmethod
+    def _create(folder: str) -> tuple[str, int]:
+        """A new read-only temporary file in ``folder`` (made when missing): (path, fd)."""
+        for attempt in range(6):
+            tmp = os.path.join(folder, f"tmp_obj_{os.getpid()}_{next(_SERIAL)}")
+            try:
+                return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+            except FileExistsError:  # left by a dead process that had this pid: another name
+                continue
+            except FileNotFoundError:  # no folder yet, or prune-packed removed the emptied one
+                if attempt == 5:
+                    raise
+                os.makedirs(folder, exist_ok=True)
+        raise FileExistsError(f"no free temporary name in {folder}")
 
     def blob(self, data: bytes) -> str:
         return self.object("blob", data)

@@ -351,6 +351,7 @@ class GitTemplateStore:
         self._refs: _RefUpdater | None = None
         self._refs_pid = 0
         self._refs_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
+        self._object_writer: LooseObjectWriter | None = None
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -464,11 +465,17 @@ class GitTemplateStore:
                 self._refs_finalizer()
             self._refs, self._refs_finalizer = None, None
 
+    def _objects(self) -> LooseObjectWriter:
+        """The loose-object writer (made once: it reads the repository's config)."""
+        if self._object_writer is None:
+            self._object_writer = LooseObjectWriter(self.path)
+        return self._object_writer
+
     def _write_blobs(self, contents: list[bytes]) -> list[str]:
         """Write blobs as loose objects (registry/storage/git_objects.py): no process."""
         if not contents:
             return []
-        writer = LooseObjectWriter(self.path)
+        writer = self._objects()
         out: list[str] = []
         for i, data in enumerate(contents):
             out.append(writer.blob(data))
@@ -527,7 +534,7 @@ class GitTemplateStore:
         iso = datetime.fromtimestamp(when, UTC).isoformat()
         # The helpers are started before the writers' lock is taken, so that the critical
         # section (tip → trees → commit → update-ref) spawns only commit-tree and update-ref.
-        mk = LooseObjectWriter(self.path)
+        mk = self._objects()
         with self._reader() as cat:
             return self._commit_with(cat, mk, changes, nested, when, iso, author=author,
                                      message=message, must_not_exist=must_not_exist,

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     Table,
     and_,
+    bindparam,
     cast,
     delete,
     func,
@@ -45,6 +46,19 @@ T_DIVERGENCE: Table = ForkDivergenceRow.__table__  # type: ignore[attr-defined]
 T_EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
 
 _MAX_LINEAGE = 5000  # nodes read for one tree (a bound, far above any real lineage)
+# What a publish writes here, built once (values at execute time).
+_DELETE_STATUS = delete(T_STATUS).where(T_STATUS.c.lg == bindparam("k_lg"),
+                                        T_STATUS.c.slug == bindparam("k_slug"))
+_INSERT_STATUS = insert(T_STATUS)
+_DELETE_DIVERGENCE = delete(T_DIVERGENCE).where(T_DIVERGENCE.c.lg == bindparam("k_lg"),
+                                                T_DIVERGENCE.c.slug == bindparam("k_slug"))
+_INSERT_DIVERGENCE = insert(T_DIVERGENCE)
+_DIRECT_FORKS = (select(T_STATUS).where(T_STATUS.c.upstream_template == bindparam("k_name"))
+                 .order_by(T_STATUS.c.lg, T_STATUS.c.slug))
+_DETACHED_EVENTS = (select(T_EVENTS).where(T_EVENTS.c.lg == bindparam("k_lg"),
+                                           T_EVENTS.c.slug == bindparam("k_slug"),
+                                           T_EVENTS.c.kind == "detached")
+                    .order_by(T_EVENTS.c.id))
 
 
 def _status_of(m: Any) -> ForkStatus:
@@ -71,15 +85,15 @@ class LineageIndex:
 
     def put(self, status: ForkStatus, divergences: list[Divergence] | None) -> None:
         """Replace one template's status; and its divergences when given (None keeps them)."""
-        s, d = T_STATUS, T_DIVERGENCE
+        here = {"k_lg": status.lg, "k_slug": status.slug}
         with self.index._write() as conn:
-            conn.execute(delete(s).where(s.c.lg == status.lg, s.c.slug == status.slug))
-            conn.execute(insert(s).values(**_status_values(status)))
+            conn.execute(_DELETE_STATUS, here)
+            conn.execute(_INSERT_STATUS, _status_values(status))
             if divergences is not None:
-                conn.execute(delete(d).where(d.c.lg == status.lg, d.c.slug == status.slug))
+                conn.execute(_DELETE_DIVERGENCE, here)
                 rows = [_divergence_values(status, x) for x in divergences]
                 if rows:
-                    conn.execute(insert(d), rows)
+                    conn.execute(_INSERT_DIVERGENCE, rows)
 
     def replace_all(self, statuses: Iterable[ForkStatus],
                     divergences: Mapping[str, list[Divergence]]) -> None:
@@ -118,11 +132,15 @@ class LineageIndex:
 
     def direct_forks(self, name: str) -> list[ForkStatus]:
         """The templates whose upstream is ``name``."""
-        s = T_STATUS
         with self.index._read() as conn:
-            rows = conn.execute(select(s).where(s.c.upstream_template == name)
-                                .order_by(s.c.lg, s.c.slug)).all()
+            rows = conn.execute(_DIRECT_FORKS, {"k_name": name}).all()
         return [_status_of(r._mapping) for r in rows]
+
+    def detached_events(self, lg: str, slug: str) -> list[ChangeEvent]:
+        """One template's ``detached`` feed events, oldest first (read at every publish)."""
+        with self.index._read() as conn:
+            rows = conn.execute(_DETACHED_EVENTS, {"k_lg": lg, "k_slug": slug}).all()
+        return [ChangeEvent(**dict(r._mapping)) for r in rows]
 
     def lineage(self, lg: str, slug: str) -> dict[str, ForkStatus]:
         """Every template of the lineage of ``lg/slug``: its upstreams and everything under them."""

@@ -7,6 +7,7 @@ Adapters: ``GitTemplateStore`` (registry/storage/git_store.py) and ``SqlIndex``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
@@ -147,6 +148,13 @@ class TemplateIndex(Protocol):
     def migrate(self) -> None:
         """Create or upgrade the tables."""
 
+    def unit(self) -> AbstractContextManager[None]:
+        """One transaction for every index call of this thread inside the block: all or nothing.
+
+        Reentrant (an inner unit joins the outer one). An error through any index call inside
+        it fails the unit even if caught: nothing of it is committed.
+        """
+
     def record_version(self, rec: VersionRecord) -> None:
         """Add (or replace) one published version; idempotent."""
 
@@ -165,6 +173,9 @@ class TemplateIndex(Protocol):
 
     def versions(self, lg: str, slug: str) -> list[VersionRecord]:
         """Every version of a template, ascending."""
+
+    def version(self, lg: str, slug: str, version: str) -> VersionRecord | None:
+        """One version, or None."""
 
     def forks_of(self, lg: str, slug: str) -> list[VersionRecord]:
         """The latest version of each fork whose upstream is this template."""

@@ -21,11 +21,12 @@ import json
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ from sqlalchemy import (
     Row,
     Table,
     and_,
+    bindparam,
     case,
     column,
     create_engine,
@@ -55,6 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql.expression import Executable
 
 from registry import municipalities
 from registry.errors import Conflict, NotFound, UsageError
@@ -266,12 +269,76 @@ def _engine_for(url: str) -> Engine:
     return engine
 
 
+class _Statements:
+    """The statements a publish runs, built once: parameters go in at execute time, so
+    SQLAlchemy neither rebuilds nor re-coerces them per call (its compiled cache hits)."""
+
+    def __init__(self) -> None:
+        v, t, g = T_VERSIONS, T_TEMPLATES, T_TAGS
+        version_key = and_(v.c.lg == bindparam("k_lg"), v.c.slug == bindparam("k_slug"),
+                           v.c.version == bindparam("k_version"))
+        template_key = and_(t.c.lg == bindparam("k_lg"), t.c.slug == bindparam("k_slug"))
+        self.version_commit = select(v.c.commit).where(version_key)
+        self.insert_version = insert(v)
+        self.update_version = update(v).where(version_key)
+        self.delete_edge = delete(T_LINEAGE).where(
+            T_LINEAGE.c.fork_lg == bindparam("k_lg"), T_LINEAGE.c.fork_slug == bindparam("k_slug"),
+            T_LINEAGE.c.fork_version == bindparam("k_version"))
+        self.insert_edge = insert(T_LINEAGE)
+        self.insert_event = insert(T_EVENTS)
+        self.template_versions = select(v).where(v.c.lg == bindparam("k_lg"),
+                                                 v.c.slug == bindparam("k_slug"))
+        self.versions_in_order = self.template_versions.order_by(v.c.major, v.c.minor, v.c.patch)
+        self.template_upstream = select(t.c.upstream_template).where(template_key)
+        self.template = select(t).where(template_key)
+        self.insert_template = insert(t)
+        self.update_template = update(t).where(template_key)
+        self.delete_tags = delete(g).where(g.c.lg == bindparam("k_lg"), g.c.slug == bindparam("k_slug"))
+        self.insert_tag = insert(g)
+        forks = (select(func.count()).select_from(t)
+                 .where(t.c.upstream_template == bindparam("k_name")).scalar_subquery())
+        self.update_fork_count = update(t).where(template_key).values(fork_count=forks)
+        self.state = select(T_STATE.c.value).where(T_STATE.c.name == bindparam("k_name"))
+        self.insert_state = insert(T_STATE)
+        self.update_state = update(T_STATE).where(T_STATE.c.name == bindparam("k_name"))
+        self.insert_audit = insert(T_AUDIT)
+
+
+_SQL = _Statements()
+
+
+class IndexUnitFailed(RuntimeError):
+    """A write inside ``SqlIndex.unit()`` failed (and was caught): the unit committed nothing."""
+
+
+class _Unit:
+    """This thread's open unit: its transaction (begun on first use), its connection, and
+    whether an index call inside it failed."""
+
+    __slots__ = ("conn", "failed", "transaction")
+
+    def __init__(self) -> None:
+        self.transaction = ExitStack()
+        self.conn: Connection | None = None
+        self.failed = False
+
+
 class SqlIndex:
     """The TemplateIndex adapter: templates, versions, lineage, search, change feed, tokens, audit."""
 
     def __init__(self, url: str) -> None:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
+        self._local = threading.local()  # this thread's open unit (see unit())
+        # An audit entry naming a commit: at most one per commit (ON CONFLICT DO NOTHING).
+        if self.dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            self._insert_audit_once: Executable = postgresql.insert(T_AUDIT).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            self._insert_audit_once = sqlite.insert(T_AUDIT).on_conflict_do_nothing()
         from registry.storage.lineage_sql import LineageIndex
 
         self.lineage = LineageIndex(self)  # fork_status, fork_divergence, filtered feed
@@ -286,7 +353,32 @@ class SqlIndex:
     # -- transactions ------------------------------------------------------------------------
 
     @contextmanager
-    def _write(self) -> Iterator[Connection]:
+    def unit(self) -> Iterator[None]:
+        """One write transaction for every write and read of this thread inside the block.
+
+        What a publish writes after its git commit (version, audit entry, lineage, git tip)
+        commits together or not at all, and takes the write lock once instead of once per
+        statement group. The transaction begins at the first statement, so work done before it
+        (computing rows) does not hold the lock. Reentrant: an inner ``unit()`` joins the outer
+        one. Any error that passes through an index call inside the block fails the whole unit,
+        even when the caller catches it: the block then ends in ``IndexUnitFailed`` and nothing
+        is committed.
+        """
+        if getattr(self._local, "unit", None) is not None:
+            yield
+            return
+        current = _Unit()
+        self._local.unit = current
+        try:
+            with current.transaction:  # commits (or rolls back) what the first statement began
+                yield
+                if current.failed:
+                    raise IndexUnitFailed("an index write inside this unit failed; nothing of it was committed")
+        finally:
+            self._local.unit = None
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             conn.execution_options(yoshiki_write=True)
             with conn.begin():
@@ -295,7 +387,36 @@ class SqlIndex:
                 yield conn
 
     @contextmanager
+    def _joined(self) -> Iterator[Connection | None]:
+        """The connection of this thread's open unit, its transaction begun on first use (None
+        outside a unit); an error through it fails the unit."""
+        current: _Unit | None = getattr(self._local, "unit", None)
+        if current is None:
+            yield None
+            return
+        if current.conn is None:
+            current.conn = current.transaction.enter_context(self._transaction())
+        try:
+            yield current.conn
+        except BaseException:
+            current.failed = True
+            raise
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with self._joined() as joined:
+            if joined is not None:
+                yield joined
+                return
+        with self._transaction() as conn:
+            yield conn
+
+    @contextmanager
     def _read(self) -> Iterator[Connection]:
+        with self._joined() as joined:
+            if joined is not None:  # reads inside a unit see its own writes
+                yield joined
+                return
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
@@ -317,24 +438,27 @@ class SqlIndex:
     def record_version(self, rec: VersionRecord) -> None:
         """Add one published version, refresh its template, lineage and feed; same commit → no-op."""
         values = _version_values(rec)
-        key = self._version_key(T_VERSIONS, rec.lg, rec.slug, rec.version)
+        key = {"k_lg": rec.lg, "k_slug": rec.slug, "k_version": rec.version}
+        edge = self._lineage_values(values)
+        # The search keys of the template row this version makes (the usual case: it is the
+        # latest), analysed now and cached by text, so that the write lock is not held while
+        # SudachiPy analyses them (nor while it loads its dictionary, the first time).
+        search_index.postings_of(_template_values(rec.lg, rec.slug, [values]))
         with self._write() as conn:
-            existing = conn.execute(select(T_VERSIONS.c.commit).where(key)).scalar_one_or_none()
+            existing = conn.execute(_SQL.version_commit, key).scalar_one_or_none()
             if existing == rec.commit:
                 return
             if existing is None:
-                conn.execute(insert(T_VERSIONS).values(**values))
+                conn.execute(_SQL.insert_version, values)
             else:
                 # The same version from another commit: git was rewritten; follow it.
-                conn.execute(update(T_VERSIONS).where(key).values(**values))
-            conn.execute(delete(T_LINEAGE).where(T_LINEAGE.c.fork_lg == rec.lg,
-                                                 T_LINEAGE.c.fork_slug == rec.slug,
-                                                 T_LINEAGE.c.fork_version == rec.version))
-            if edge := self._lineage_values(values):
-                conn.execute(insert(T_LINEAGE).values(**edge))
+                conn.execute(_SQL.update_version, {**values, **key})
+            conn.execute(_SQL.delete_edge, key)
+            if edge:
+                conn.execute(_SQL.insert_edge, edge)
             self._refresh_template(conn, rec.lg, rec.slug)
             if existing is None:
-                conn.execute(insert(T_EVENTS).values(**self._event_values(values)))
+                conn.execute(_SQL.insert_event, self._event_values(values))
 
     def mark_deprecated(self, lg: str, slug: str, version: str, reason: str, actor: str,
                         at: str) -> None:
@@ -606,34 +730,29 @@ class SqlIndex:
                 "upstream_template": v["upstream_template"], "detail": v["changelog"]}
 
     def _refresh_template(self, conn: Connection, lg: str, slug: str) -> None:
-        rows = conn.execute(select(T_VERSIONS).where(T_VERSIONS.c.lg == lg,
-                                                     T_VERSIONS.c.slug == slug)).mappings().all()
+        here = {"k_lg": lg, "k_slug": slug}
+        rows = conn.execute(_SQL.template_versions, here).mappings().all()
         values = _template_values(lg, slug, [dict(r) for r in rows])
-        here = and_(T_TEMPLATES.c.lg == lg, T_TEMPLATES.c.slug == slug)
-        before = conn.execute(select(T_TEMPLATES.c.upstream_template).where(here)).one_or_none()
+        before = conn.execute(_SQL.template_upstream, here).one_or_none()
         if before is None:
-            conn.execute(insert(T_TEMPLATES).values(**values))
+            conn.execute(_SQL.insert_template, values)
         else:
-            conn.execute(update(T_TEMPLATES).where(here).values(**values))
-        conn.execute(delete(T_TAGS).where(T_TAGS.c.lg == lg, T_TAGS.c.slug == slug))
+            conn.execute(_SQL.update_template, {**values, **here})
+        conn.execute(_SQL.delete_tags, here)
         tags = [{"lg": lg, "slug": slug, "tag": t} for t in dict.fromkeys(json.loads(values["tags"]))]
         if tags:
-            conn.execute(insert(T_TAGS), tags)
+            conn.execute(_SQL.insert_tag, tags)
         touched = {f"{lg}/{slug}", values["upstream_template"], before[0] if before else None}
         for name in sorted(t for t in touched if t and "/" in t):
             ulg, _, uslug = name.partition("/")
-            count = (select(func.count()).select_from(T_TEMPLATES)
-                     .where(T_TEMPLATES.c.upstream_template == name).scalar_subquery())
-            conn.execute(update(T_TEMPLATES)
-                         .where(T_TEMPLATES.c.lg == ulg, T_TEMPLATES.c.slug == uslug)
-                         .values(fork_count=count))
+            conn.execute(_SQL.update_fork_count, {"k_lg": ulg, "k_slug": uslug, "k_name": name})
             if name != f"{lg}/{slug}":
                 # The upstream's fork count moved: its rank keys carry it (search order).
-                row = conn.execute(select(T_TEMPLATES).where(
-                    T_TEMPLATES.c.lg == ulg, T_TEMPLATES.c.slug == uslug)).mappings().one_or_none()
+                row = conn.execute(_SQL.template, {"k_lg": ulg, "k_slug": uslug}
+                                   ).mappings().one_or_none()
                 if row is not None:
                     search_index.restamp(conn, row["id"], dict(row))
-        row = conn.execute(select(T_TEMPLATES).where(here)).mappings().one()
+        row = conn.execute(_SQL.template, here).mappings().one()
         search_index.replace_terms(conn, row["id"], {**values, "fork_count": row["fork_count"]})
 
     # -- reads -------------------------------------------------------------------------------
@@ -843,10 +962,8 @@ class SqlIndex:
 
     def versions(self, lg: str, slug: str) -> list[VersionRecord]:
         """Every version of a template in ascending SemVer order (1.10.0 after 1.9.0)."""
-        v = T_VERSIONS
         with self._read() as conn:
-            rows = conn.execute(select(v).where(v.c.lg == lg, v.c.slug == slug)
-                                .order_by(v.c.major, v.c.minor, v.c.patch)).all()
+            rows = conn.execute(_SQL.versions_in_order, {"k_lg": lg, "k_slug": slug}).all()
         return [_record_of(r) for r in rows]
 
     def version(self, lg: str, slug: str, version: str) -> VersionRecord | None:
@@ -917,17 +1034,7 @@ class SqlIndex:
                   "target": target, "detail": detail, "remote_addr": remote_addr,
                   "commit": commit}
         with self._write() as conn:
-            if commit is None:
-                conn.execute(insert(T_AUDIT).values(**values))
-                return
-            if self.dialect == "postgresql":
-                from sqlalchemy.dialects import postgresql
-
-                conn.execute(postgresql.insert(T_AUDIT).values(**values).on_conflict_do_nothing())
-            else:
-                from sqlalchemy.dialects import sqlite
-
-                conn.execute(sqlite.insert(T_AUDIT).values(**values).on_conflict_do_nothing())
+            conn.execute(_SQL.insert_audit if commit is None else self._insert_audit_once, values)
 
     def audited_commits(self, commits: Sequence[str]) -> set[str]:
         """Which of ``commits`` have an audit entry."""
@@ -953,13 +1060,13 @@ class SqlIndex:
         ``expect=True`` (the default) sets unconditionally. Returns whether it was set.
         """
         with self._write() as conn:
-            current = conn.execute(select(T_STATE.c.value).where(T_STATE.c.name == name)).scalar()
+            current = conn.execute(_SQL.state, {"k_name": name}).scalar()
             if expect is not True and current != expect:
                 return False
             if current is None:
-                conn.execute(insert(T_STATE).values(name=name, value=value))
+                conn.execute(_SQL.insert_state, {"name": name, "value": value})
             else:
-                conn.execute(update(T_STATE).where(T_STATE.c.name == name).values(value=value))
+                conn.execute(_SQL.update_state, {"k_name": name, "value": value})
         return True
 
     # -- detachments ----------------------------------------------------------------------------

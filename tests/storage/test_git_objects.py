@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import shutil
+import stat
 import subprocess
 from pathlib import Path
 
+import pytest
+
+from registry.storage import git_objects
 from registry.storage.git_objects import LooseObjectWriter
 
 
@@ -37,3 +44,28 @@ def test_objects_match_what_git_writes(tmp_path: Path) -> None:
     assert git(repo, "show", f"{commit}:a/schema.json") == data
     fsck = subprocess.run(["git", f"--git-dir={repo}", "fsck", "--strict"], capture_output=True)
     assert fsck.returncode == 0, fsck.stderr
+
+
+def test_a_taken_temporary_name_or_a_missing_folder_is_no_obstacle(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dead process's tmp_obj_<pid>_<n> (same pid, reused) is left alone and another name
+    taken; a folder that does not exist (new, or emptied by prune-packed) is made."""
+    repo = tmp_path / "r.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    monkeypatch.setattr(git_objects, "_SERIAL", itertools.count())
+    data = "多摩市\n".encode()
+    oid = git(repo, "hash-object", "--stdin", input=data).decode().strip()
+    folder = repo / "objects" / oid[:2]
+    folder.mkdir()
+    stale = folder / f"tmp_obj_{os.getpid()}_0"
+    stale.write_bytes(b"left by a killed writer")
+    w = LooseObjectWriter(repo)
+    assert w.blob(data) == oid
+    assert sorted(p.name for p in folder.iterdir()) == sorted([oid[2:], stale.name])
+    assert stat.S_IMODE((folder / oid[2:]).stat().st_mode) == 0o444
+    other = "稲城市\n".encode()
+    other_oid = git(repo, "hash-object", "--stdin", input=other).decode().strip()
+    shutil.rmtree(repo / "objects" / other_oid[:2], ignore_errors=True)
+    assert w.blob(other) == other_oid
+    assert git(repo, "cat-file", "blob", other_oid) == other
+    assert not [p for p in (repo / "objects").glob("??/tmp_obj_*") if p != stale]

@@ -319,6 +319,69 @@ def test_a_failed_index_write_is_caught_up_before_the_next_write(service: Regist
     assert index.state(STATE_TIP) == service.store.tip()
 
 
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize("fault", ["lineage", "git tip"])
+def test_a_publish_whose_index_write_fails_midway_leaves_no_partial_rows(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, fault: str) -> None:
+    """Version row, feed event, audit entry, lineage and the index's git tip: one transaction.
+
+    The fault comes after the version and its audit entry were written in the transaction
+    (in the lineage upkeep, or at the git tip, the last step); none of it may remain, and the
+    next write catches the commit up from git.
+    """
+    from contextlib import ExitStack
+    from dataclasses import replace
+
+    from pg import fresh_database
+
+    from registry import lineage_upkeep
+
+    with ExitStack() as stack:
+        settings = Settings.for_data_dir(tmp_path / "data")
+        if backend == "postgres":
+            settings = replace(settings, database_url=stack.enter_context(fresh_database()))
+        svc = open_service(settings)
+        stack.callback(svc.index.close)  # type: ignore[attr-defined]
+        svc.publish(version_files(V1), actor=TAMA, key=V1)
+        tip_before = svc.index.state(STATE_TIP)
+        feed_before = svc.index.changes(0, 100)
+        status_before = svc.index.lineage.of_municipality(V1.lg)
+
+        def boom(*_a: Any, **_k: Any) -> Any:
+            raise RuntimeError("the index is down")
+
+        if fault == "lineage":
+            monkeypatch.setattr(lineage_upkeep, "after_publish", boom)
+        else:
+            monkeypatch.setattr(svc.index, "set_state", boom)
+        with pytest.raises(RuntimeError, match="the index is down"):
+            svc.publish(version_files(V2), actor=TAMA, key=V2)
+        monkeypatch.undo()
+        commit = svc.store.tip()
+        assert commit is not None
+        assert commit != tip_before
+        assert svc.store.exists(V2)  # git, the source of truth, has it
+        assert svc.index_behind
+        # ... and the index has none of it: no version, no event, no audit entry, same tip.
+        assert [v.version for v in svc.index.versions(V1.lg, V1.slug)] == ["1.0.0"]
+        summary = svc.index.get_template(V1.lg, V1.slug)
+        assert summary is not None
+        assert summary.latest_version == "1.0.0"
+        assert svc.index.changes(0, 100) == feed_before
+        assert svc.index.audited_commits([commit]) == set()
+        assert svc.index.lineage.of_municipality(V1.lg) == status_before
+        assert svc.index.state(STATE_TIP) == tip_before
+
+        svc.publish(version_files(OTHER), actor=TAMA, key=OTHER)  # catches up first
+        assert not svc.index_behind
+        assert [v.version for v in svc.index.versions(V1.lg, V1.slug)] == ["1.0.0", "1.1.0"]
+        assert svc.index.audited_commits([commit]) == {commit}
+        assert svc.index.state(STATE_TIP) == svc.store.tip()
+        status = {s.slug: s.latest_version for s in svc.index.lineage.of_municipality(V1.lg)}
+        assert status == {V1.slug: "1.1.0", OTHER.slug: "1.0.0"}
+
+
 def test_an_index_from_before_the_git_tip_state_is_rebuilt_once(service: RegistryService) -> None:
     with service.index.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.exec_driver_sql("DELETE FROM index_state")

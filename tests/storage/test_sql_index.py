@@ -472,6 +472,58 @@ def test_rebuild_drops_what_git_no_longer_has(loaded: SqlIndex) -> None:
     assert loaded.search(tag="届出")[0] == []
 
 
+
+# -- units of work (one transaction for what a publish writes after its git commit) ----------
+
+def test_a_unit_commits_everything_or_nothing(index: SqlIndex, backend_url: str) -> None:
+    first, second = CORPUS[0], CORPUS[1]
+    other = open_index(backend_url)  # another process's view of the same database
+    with index.unit():
+        index.record_version(first)
+        index.audit("学校教育課", "publish", "272264/absence-notice@1.0.0", commit=first.commit)
+        with index.unit():  # an inner unit joins the outer one
+            index.set_state("git_tip", first.commit)
+        # reads inside the unit see its own writes; nobody else does before it commits
+        assert [v.version for v in index.versions(first.lg, first.slug)] == ["1.0.0"]
+        assert other.versions(first.lg, first.slug) == []
+        assert other.state("git_tip") is None
+    assert [v.version for v in other.versions(first.lg, first.slug)] == ["1.0.0"]
+    assert other.audited_commits([first.commit]) == {first.commit}
+    assert other.state("git_tip") == first.commit
+
+    def fails_midway() -> None:
+        with index.unit():
+            index.record_version(second)
+            index.audit("学校教育課", "publish", "272264/absence-notice@1.1.0", commit=second.commit)
+            raise RuntimeError("the index is down")
+
+    with pytest.raises(RuntimeError, match="the index is down"):
+        fails_midway()
+    assert [v.version for v in other.versions(first.lg, first.slug)] == ["1.0.0"]
+    assert other.audited_commits([second.commit]) == set()
+    assert [e.version for e in other.changes(0, 100)] == ["1.0.0"]
+    assert other.state("git_tip") == first.commit
+    other.close()
+
+
+def test_an_error_caught_inside_a_unit_still_fails_it(index: SqlIndex) -> None:
+    from registry.storage.sql_index import IndexUnitFailed
+
+    def catches_a_failed_write() -> None:
+        with index.unit():
+            index.record_version(CORPUS[0])
+            with pytest.raises(NotFound):
+                index.mark_deprecated("272264", "absence-notice", "9.9.9", "古い", "admin",
+                                      "2026-01-01T00:00:00Z")
+
+    with pytest.raises(IndexUnitFailed):
+        catches_a_failed_write()
+    assert index.versions("272264", "absence-notice") == []
+    assert index.changes(0, 100) == []
+    index.record_version(CORPUS[0])  # the index is usable afterwards
+    assert [v.version for v in index.versions("272264", "absence-notice")] == ["1.0.0"]
+
+
 # -- audit and tokens -------------------------------------------------------------------------
 
 def test_audit_log(index: SqlIndex) -> None:

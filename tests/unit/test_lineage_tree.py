@@ -215,3 +215,50 @@ def test_detached_fork_counted_as_detached(service: RegistryService) -> None:
     assert [e.kind for e in service.changes(0, 100, kind="detached")] == ["detached"]
     service.reindex()
     assert nodes(service, ROOT)[f"{TAMA}/{SLUG}"].detached is True
+
+
+def test_a_forks_divergence_is_diffed_before_the_index_transaction_and_equals_reindex(
+        service: RegistryService, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Publish diffs a fork against its upstream from git before the index's write lock is
+    taken (lineage_upkeep.divergence_ahead); what it stores is what reindex computes."""
+    from contextlib import contextmanager
+
+    from registry import lineage_upkeep
+    from registry.storage.sql_index import SqlIndex
+
+    build(service)
+    inside: list[bool] = []
+    depth = [0]
+    transaction, divergence = SqlIndex._transaction, lineage_upkeep._divergence
+
+    @contextmanager
+    def watched_transaction(self: SqlIndex) -> Iterator[Any]:
+        depth[0] += 1
+        try:
+            with transaction(self) as conn:
+                yield conn
+        finally:
+            depth[0] -= 1
+
+    def watched_divergence(*args: Any) -> Any:
+        inside.append(depth[0] > 0)
+        return divergence(*args)
+
+    monkeypatch.setattr(SqlIndex, "_transaction", watched_transaction)
+    monkeypatch.setattr(lineage_upkeep, "_divergence", watched_divergence)
+    service.fork(ROOT, to_lg="133051", actor=ADMIN)  # 日の出町
+    assert inside == [False]
+    # 多摩市 1.0.1 comes before its latest 1.1.0: the status names 1.1.0, so the divergence
+    # computed ahead (for 1.0.1) is not the one stored; it is diffed again, inside.
+    inside.clear()
+    tama = TemplateKey(TAMA, SLUG)
+    publish(service, tama, "1.0.1", {**BASE_PROPS, "name": {"type": "string", "title": "お名前"}},
+            {"template": str(ROOT), "version": "1.0.0"})
+    assert inside == [False, True]
+    monkeypatch.undo()
+
+    names = [f"{lg}/{SLUG}" for lg in (TOKYO, INAGI, MIZUHO, TAMA, HACHIOJI, YOKOHAMA, "133051")]
+    stored = service.index.lineage.divergences(names)
+    assert stored[f"{TAMA}/{SLUG}"]  # 多摩市's phone and postal code, from 1.1.0
+    service.reindex()
+    assert service.index.lineage.divergences(names) == stored
