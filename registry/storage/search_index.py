@@ -121,7 +121,7 @@ def replace_terms(conn: Connection, template_id: int, template: Mapping[str, Any
 
 
 @dataclass(frozen=True)
-class Carried:
+class Filters:
     """A search's filters: those the postings carry (a prefecture code, a category) and the
     conditions on the templates table they do not (``joined``: municipality, tag)."""
 
@@ -142,7 +142,7 @@ class SqlSource:
     """
 
     def __init__(self, conn: Connection, templates: Table, keys: Iterable[str],
-                 filters: Carried | None = None) -> None:
+                 filters: Filters | None = None) -> None:
         self._conn = conn
         self._t = templates
         self._keys = sorted(set(keys))

@@ -782,8 +782,8 @@ class SqlIndex:
         conds.extend(joined)
         terms = query_terms(q)
         if terms:
-            carried = search_index.Carried(prefecture_code, category or None, joined)
-            return self._search_ranked(q or "", terms, conds, carried, cursor, limit,
+            split = search_index.Filters(prefecture_code, category or None, joined)
+            return self._search_ranked(q or "", terms, conds, split, cursor, limit,
                                        few=municipality is not None)
         conds.extend(self._text_conditions(terms))
         rank: ColumnElement[int]
@@ -819,7 +819,7 @@ class SqlIndex:
         return [_summary_of(r._mapping) for r in page], next_cursor
 
     def _search_ranked(self, q: str, terms: list[str], filters: list[ColumnElement[bool]],
-                       carried: search_index.Carried, cursor: str | None, limit: int,
+                       split: search_index.Filters, cursor: str | None, limit: int,
                        few: bool) -> tuple[list[TemplateSummary], str | None]:
         """Search by meaning (registry/search/ranking.py), best first, a page at a time.
 
@@ -843,7 +843,7 @@ class SqlIndex:
         text_after = at if isinstance(at, cursors.ByText) else None
         substring = all(len(term) >= 3 for term in terms)
         with self._read() as conn:
-            source = search_index.SqlSource(conn, t, query.all_keys(), carried)
+            source = search_index.SqlSource(conn, t, query.all_keys(), split)
             hits: list[topk.Hit] = []
             more = False
             if text_after is None:
@@ -851,7 +851,7 @@ class SqlIndex:
                     select(t.c.id).where(t.c.title_norm == " ".join(query.terms), *filters))]
                 ranked_source: topk.Source = (
                     topk.MemorySource(source.held(select(t.c.id).where(*filters)), query.all_keys())
-                    if few or (carried.joined and self._selects_few(conn, filters)) else source)
+                    if few or (split.joined and self._selects_few(conn, filters)) else source)
                 hits, more = topk.top(query, ranked_source, limit, after=after, title_equal=equal)
             texts: list[tuple[int, ranking.Scored]] = []
             if not more and substring and len(hits) < limit + 1:
