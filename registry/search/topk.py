@@ -179,6 +179,7 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
     # of its lists is unread; when one dies (クラブ in 放課後児童クラブ is no key), the
     # conjunction starts again over the others.
     conj = _Front(done=True)
+    conj_batch = 0
     texts: list[str] = []
     best = 0
     batch = max(first_batch, limit + 1)
@@ -195,6 +196,10 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
             conj = _Front(done=len(live) < 2 or (after is not None and after[0] < best))
             if not conj.done and after is not None and after[0] == best:
                 conj.suffix = after[1]
+            # Its own pace, from a page's worth: started again when a group dies (after the
+            # lists' batches have grown), it was asked for 192 templates where 21 would do —
+            # each one costing the probes of every driving posting before it.
+            conj_batch = max(first_batch, limit + 1)
         top_ok = others_ok = False
         if len(hits) > limit:
             nxt = hits[limit]
@@ -207,13 +212,13 @@ def top(query: Query, source: Source, limit: int, *, after: tuple[int, str] | No
             if top_ok and others_ok:
                 return hits[:limit], True
         if not conj.done and not top_ok:
-            got = source.conjunction(texts, conj.suffix or None, batch)
-            if len(got) < batch:
+            got = source.conjunction(texts, conj.suffix or None, conj_batch)
+            if len(got) < conj_batch:
                 conj.done = True
             if got:
                 conj.suffix, conj.rk = got[-1][1], got[-1][1]
             visit(tid for tid, _ in got)
-            batch = min(batch * 2, max_batch)
+            conj_batch = min(conj_batch * 2, max_batch)
             continue
         # Only the lists that set a group's bound move it: read those (the others' bounds
         # are lower and stay valid: 「届」 as typed before its synonyms).
