@@ -123,11 +123,12 @@ def replace_terms(conn: Connection, template_id: int, template: Mapping[str, Any
 @dataclass(frozen=True)
 class Filters:
     """A search's filters: those the postings carry (a prefecture code, a category) and the
-    conditions on the templates table they do not (``joined``: municipality, tag)."""
+    conditions on the templates table they do not (``joined``: municipality, ``tag``)."""
 
     prefecture: str | None = None
     category: str | None = None
     joined: Sequence[ColumnElement[bool]] = ()
+    tag: str | None = None
 
 
 class SqlSource:

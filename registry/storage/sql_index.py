@@ -782,7 +782,7 @@ class SqlIndex:
         conds.extend(joined)
         terms = query_terms(q)
         if terms:
-            split = search_index.Filters(prefecture_code, category or None, joined)
+            split = search_index.Filters(prefecture_code, category or None, joined, tag or None)
             return self._search_ranked(q or "", terms, conds, split, cursor, limit,
                                        few=municipality is not None)
         conds.extend(self._text_conditions(terms))
@@ -851,7 +851,7 @@ class SqlIndex:
                     select(t.c.id).where(t.c.title_norm == " ".join(query.terms), *filters))]
                 ranked_source: topk.Source = (
                     topk.MemorySource(source.held(select(t.c.id).where(*filters)), query.all_keys())
-                    if few or (split.joined and self._selects_few(conn, filters)) else source)
+                    if few or (split.joined and self._selects_few(conn, filters, split.tag)) else source)
                 hits, more = topk.top(query, ranked_source, limit, after=after, title_equal=equal)
             texts: list[tuple[int, ranking.Scored]] = []
             if not more and substring and len(hits) < limit + 1:
@@ -880,10 +880,19 @@ class SqlIndex:
     """A tag (or another filter the postings do not carry) selecting at most this many templates
     is ranked in memory (see _search_ranked)."""
 
-    def _selects_few(self, conn: Connection, filters: list[ColumnElement[bool]]) -> bool:
-        """Whether ``filters`` select at most FEW templates (counted no further than that)."""
+    def _selects_few(self, conn: Connection, filters: list[ColumnElement[bool]],
+                     tag: str | None = None) -> bool:
+        """Whether ``filters`` select at most FEW templates (counted no further than that).
+
+        A tag among them is counted first, on its own index: a common tag is not few, and
+        counting the templates that hold it through the filters made PostgreSQL hash every
+        one of them (学校 at 100k templates: 17 ms of a 30 ms search)."""
         if not filters:
             return False
+        if tag is not None:
+            tagged = select(T_TAGS.c.lg).where(T_TAGS.c.tag == tag).limit(self.FEW + 1).subquery()
+            if int(conn.execute(select(func.count()).select_from(tagged)).scalar_one()) > self.FEW:
+                return False
         inner = select(T_TEMPLATES.c.id).where(*filters).limit(self.FEW + 1).subquery()
         return int(conn.execute(select(func.count()).select_from(inner)).scalar_one()) <= self.FEW
 
