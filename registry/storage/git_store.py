@@ -342,6 +342,7 @@ class GitTemplateStore:
         self.repacker = RepackScheduler(self.path, repack_every)
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
+        self.locked_seconds = 0.0  # time spent holding the writers' lock (reported by the bench)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
         # The long-lived reader (see _reader): started on first use, per process.
         self._reader_lock = threading.RLock()
@@ -631,7 +632,11 @@ class GitTemplateStore:
             return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield True
+            started = time.perf_counter()
+            try:
+                yield True
+            finally:
+                self.locked_seconds += time.perf_counter() - started
         finally:
             os.close(fd)
 
