@@ -258,7 +258,7 @@ def catalogue(work: Path, n: int) -> Path | None:
         generate(settings.repo_path, n)
         service = open_service(settings)
         service.reindex(actor="bench")
-        service.store.close()
+        getattr(service.store, "close", lambda: None)()
         (data / "ready").write_text("")
     return data
 
