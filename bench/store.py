@@ -209,7 +209,8 @@ def _cpu() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str], float, float, float]:
+def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str], float, float,
+                                                         dict[str, float]]:
     data_dir, writer, count, shared, barrier = args
     from registry.errors import RegistryError
     from registry.wiring import open_service
@@ -236,8 +237,9 @@ def _writer(args: tuple[str, int, int, int, Any]) -> tuple[list[str], list[str],
         repacker.join()
     import resource
 
-    return (ok, refused, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _cpu() - cpu0,
-            getattr(service.store, "locked_seconds", 0.0))
+    store = service.store
+    locked = {"lock": getattr(store, "locked_seconds", 0.0), **getattr(store, "locked_parts", {})}
+    return ok, refused, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, _cpu() - cpu0, locked
 
 
 def catalogue(work: Path, n: int) -> Path | None:
@@ -300,7 +302,9 @@ def bench_publish(work: Path, writers: int, per_writer: int, catalogue_dir: Path
     refused = [r for _, rs, _, _, _ in outcomes for r in rs]
     rss = max(m for _, _, m, _, _ in outcomes)
     cpu_ms = 1000 * sum(c for _, _, _, c, _ in outcomes) / max(len(ok), 1)
-    locked_ms = 1000 * sum(s for _, _, _, _, s in outcomes) / max(len(ok), 1)
+    parts = {k: 1000 * sum(o[4].get(k, 0.0) for o in outcomes) / max(len(ok), 1)
+             for k in outcomes[0][4]}
+    locked_ms = parts.pop("lock", 0.0)
     in_git = {str(v.key) for v in service.store.iter_versions()}
     if len(in_git) != before + len(ok):
         print(f"    versions in git: {len(in_git)}, expected {before} + {len(ok)}")
@@ -312,6 +316,8 @@ def bench_publish(work: Path, writers: int, per_writer: int, catalogue_dir: Path
           f"held {locked_ms:4.2f} ms each) | refused {len(refused)} | lost {len(lost)} | "
           f"in index {in_index}/{len(ok)} | fsck rc {service.store.fsck().returncode} | "
           f"largest writer's peak RSS {rss:.0f} MB", flush=True)
+    print("    git writers' lock, ms per publish: " + ", ".join(f"{k} {v:.2f}" for k, v in parts.items()),
+          flush=True)
     if refused:
         print("    refused:", refused[:3])
     return rate

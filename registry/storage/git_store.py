@@ -296,6 +296,10 @@ class GitTemplateStore:
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
         self.locked_seconds = 0.0  # time spent holding the writers' lock (reported by the bench)
+        # ... and in its parts: "read" (tip, root tree, existence), "precheck", "objects"
+        # (trees and commit), "update-ref" (seconds, summed over attempts)
+        self.locked_parts: dict[str, float] = dict.fromkeys(
+            ("read", "precheck", "objects", "update-ref"), 0.0)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
         # The long-lived reader (see _reader): started on first use, per process.
         self._reader_lock = threading.RLock()
@@ -582,7 +586,9 @@ class GitTemplateStore:
                     if folder is not None:
                         node[leaf] = ("040000", folder)
             with self._writers_lock() as holding:
+                parts = self.locked_parts
                 for attempt in range(self.max_retries + 1):
+                    t0 = time.perf_counter()
                     old = self._tip_with(cat)
                     try:
                         base_tree = self._root_of(cat, old) if old is not None else None
@@ -604,8 +610,12 @@ class GitTemplateStore:
                             detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
                             extra={"version": str(must_not_exist)},
                         )
+                    t1 = time.perf_counter()
+                    parts["read"] += t1 - t0
                     if precheck is not None:
                         precheck(old)
+                    t2 = time.perf_counter()
+                    parts["precheck"] += t2 - t1
                     if callable(changes):
                         def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
                             got = cat.get(f"{old}:{path}") if old is not None else None
@@ -639,7 +649,10 @@ class GitTemplateStore:
                         continue
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
+                    t3 = time.perf_counter()
+                    parts["objects"] += t3 - t2
                     refused = self._update_ref(new, old or zero)
+                    parts["update-ref"] += time.perf_counter() - t3
                     if refused is None:
                         self.repacker.wrote()
                         return CommitInfo(commit=new, author_name=author.display,
