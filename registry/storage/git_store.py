@@ -480,7 +480,8 @@ class GitTemplateStore:
         return tree
 
     def _root_of(self, cat: _CatFile, commit: str) -> str:
-        """The root tree id of ``commit`` (a full object id)."""
+        """The root tree id of ``commit`` (a full object id, e.g. the tip). GitError
+        "unavailable" when git cannot read it (a race with a repack: retried)."""
         root = self._commit_roots.get(commit)
         if root is None:
             got = self._object(cat, commit)
@@ -502,10 +503,19 @@ class GitTemplateStore:
         A full commit id is walked here (loose objects and the cache: no round trip, which
         matters inside the writers' lock); any other revision is asked of cat-file.
         """
-        if len(rev) != 40 or not _is_oid(rev.encode()):
-            got = cat.get(f"{rev}:{path}" if path else f"{rev}^{{tree}}")
-            return Tree(got[2]) if got is not None and got[1] == "tree" else None
-        tree = self._tree(cat, self._root_of(cat, rev))
+        root = self._commit_roots.get(rev)
+        if root is None and len(rev) == 40 and _is_oid(rev.encode()):
+            got = self._object(cat, rev)
+            if got is None:  # no such object (a made-up commit id): nothing there
+                return None
+            if got[0] == "tree":
+                root = rev
+            elif got[0] == "commit" and got[1].startswith(b"tree "):
+                root = self._root_of(cat, rev)
+        if root is None:  # a branch name, an abbreviated id, a tag...: git resolves it
+            asked = cat.get(f"{rev}:{path}" if path else f"{rev}^{{tree}}")
+            return Tree(asked[2]) if asked is not None and asked[1] == "tree" else None
+        tree = self._tree(cat, root)
         for part in path.split("/") if path else []:
             entry = tree.get(part)
             if entry is None or not is_tree_mode(entry[0]):
