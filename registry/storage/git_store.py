@@ -4,7 +4,11 @@ A write is objects first, the branch last (as dulwich does it):
 
 1. blobs: loose objects written directly (zlib + SHA-1, ``registry/storage/git_objects.py``);
 2. trees: bottom-up for the changed paths only, written the same way; every untouched subtree
-   is reused by id, read through one ``git cat-file --batch``;
+   is reused by id. A tree is edited, not rebuilt: its one changed entry replaced or inserted at
+   its place in git's order (``git_objects.Tree``; the root has 1,788 municipality folders).
+   Trees and commits are read from their loose files (what the other writers just wrote), else
+   through one long-lived ``git cat-file --batch``, and cached by id (objects never change);
+   inside the writers' lock the existence check and the precheck's version list walk them too;
 3. the commit: written the same way, authored by the publishing account, committed by the
    registry (no ``hash-object``, ``mktree`` or ``commit-tree`` process per publish);
 4. the branch: ``git update-ref refs/heads/main <new> <old>`` — compare-and-swap (git takes
