@@ -343,7 +343,8 @@ def _bare_git(args: tuple[str, int, int, Any]) -> tuple[int, float]:
         for _ in range(50):
             old = git("rev-parse", "-q", "--verify", "refs/heads/main")
             root = git("ls-tree", old)
-            tree = git("mktree", data=f"{root}\n100644 blob {blob}\tw{writer}-{i}.json\n".encode())
+            listing = (f"{root}\n" if root else "") + f"100644 blob {blob}\tw{writer}-{i}.json\n"
+            tree = git("mktree", data=listing.encode())
             new = git("commit-tree", tree, "-p", old, "-m", "bench", data=None)
             if subprocess.run(["git", f"--git-dir={repo}", "update-ref", "refs/heads/main", new, old],
                               capture_output=True).returncode == 0:
