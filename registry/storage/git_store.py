@@ -4,7 +4,11 @@ A write is objects first, the branch last (as dulwich does it):
 
 1. blobs: loose objects written directly (zlib + SHA-1, ``registry/storage/git_objects.py``);
 2. trees: bottom-up for the changed paths only, written the same way; every untouched subtree
-   is reused by id, read through one ``git cat-file --batch``;
+   is reused by id. A tree is edited, not rebuilt: its one changed entry replaced or inserted at
+   its place in git's order (``git_objects.Tree``; the root has 1,788 municipality folders).
+   Trees and commits are read from their loose files (what the other writers just wrote), else
+   through one long-lived ``git cat-file --batch``, and cached by id (objects never change);
+   inside the writers' lock the existence check and the precheck's version list walk them too;
 3. the commit: written the same way, authored by the publishing account, committed by the
    registry (no ``hash-object``, ``mktree`` or ``commit-tree`` process per publish);
 4. the branch: ``git update-ref refs/heads/main <new> <old>`` — compare-and-swap (git takes
@@ -38,6 +42,7 @@ import subprocess
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +52,7 @@ from registry.errors import Conflict, RegistryError, VersionExists
 from registry.layout import LG_RE, TEMPLATE_FILE, TemplateKey, VersionKey, is_slug
 from registry.lineage import DETACHED_FILE, dump_detachments, load_detachments
 from registry.readmodels import Author
-from registry.storage.git_objects import LooseObjectWriter
+from registry.storage.git_objects import LooseObjectWriter, Tree, is_tree_mode, read_loose
 from registry.storage.maintenance import (
     WRITERS_LOCK,
     RepackScheduler,
@@ -256,55 +261,7 @@ def _is_oid(raw: bytes) -> bool:
 
 def parse_tree(raw: bytes) -> dict[str, tuple[str, str]]:
     """Parse a raw tree object into ``name -> (mode, hex oid)``."""
-    entries: dict[str, tuple[str, str]] = {}
-    i, n = 0, len(raw)
-    while i < n:
-        sp = raw.index(b" ", i)
-        nul = raw.index(b"\0", sp)
-        mode = raw[i:sp].decode()
-        name = raw[sp + 1:nul].decode("utf-8", "surrogateescape")
-        entries[name] = (mode, raw[nul + 1:nul + 21].hex())
-        i = nul + 21
-    return entries
-
-
-class _MkTree:
-    """One ``git mktree --batch -z`` process: write many trees, one round trip each."""
-
-    def __init__(self, git_dir: Path) -> None:
-        self._proc = subprocess.Popen(
-            ["git", f"--git-dir={git_dir}", "mktree", "--batch", "-z"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        assert self._proc.stdin is not None
-        assert self._proc.stdout is not None
-        self._in: IO[bytes] = self._proc.stdin
-        self._out: IO[bytes] = self._proc.stdout
-
-    def write(self, entries: dict[str, tuple[str, str]]) -> str:
-        """Write a tree of ``name -> (mode, oid)`` entries; return its id."""
-        buf = bytearray()
-        for name, (mode, oid) in entries.items():
-            kind = "tree" if mode == "40000" or mode == "040000" else "blob"
-            mode = "040000" if kind == "tree" else mode
-            buf += f"{mode} {kind} {oid}\t".encode() + name.encode("utf-8", "surrogateescape") + b"\0"
-        buf += b"\0"
-        self._in.write(bytes(buf))
-        self._in.flush()
-        line = self._out.readline().strip()
-        if not line:
-            err = self._proc.stderr.read() if self._proc.stderr else b""
-            raise GitError(f"git mktree failed: {err.decode(errors='replace')}")
-        return line.decode()
-
-    def close(self) -> None:
-        """Stop the process."""
-        with contextlib.suppress(BrokenPipeError):
-            self._in.close()
-        self._proc.wait()
-        self._out.close()
-        if self._proc.stderr:
-            self._proc.stderr.close()
+    return Tree(raw).as_dict()
 
 
 Changes = dict[str, "Changes | str | tuple[str, str] | None"]
@@ -342,6 +299,11 @@ class GitTemplateStore:
         self.repacker = RepackScheduler(self.path, repack_every)
         self.max_retries = max_retries
         self.retries = 0  # lost races seen by this instance (reported by the bench)
+        self.locked_seconds = 0.0  # time spent holding the writers' lock (reported by the bench)
+        # ... and in its parts: "read" (tip, root tree, existence), "precheck", "objects"
+        # (trees and commit), "update-ref" (seconds, summed over attempts)
+        self.locked_parts: dict[str, float] = dict.fromkeys(
+            ("read", "precheck", "objects", "update-ref"), 0.0)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
         # The long-lived reader (see _reader): started on first use, per process.
         self._reader_lock = threading.RLock()
@@ -352,6 +314,10 @@ class GitTemplateStore:
         self._refs_pid = 0
         self._refs_finalizer: weakref.finalize[[], GitTemplateStore] | None = None
         self._object_writer: LooseObjectWriter | None = None
+        # Trees and commits' root trees by object id: objects never change, so what is cached
+        # is always right; bounded (the root tree alone is 59 KB at national scale).
+        self._tree_cache: OrderedDict[str, Tree] = OrderedDict()
+        self._commit_roots: OrderedDict[str, str] = OrderedDict()
         if not (self.path / "HEAD").is_file():
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Re-running init on an existing repository is safe, so racing initialisers are fine.
@@ -483,30 +449,108 @@ class GitTemplateStore:
                 self.fault("in-objects")  # some objects written, not all (crash tests)
         return out
 
-    def _build_tree(self, cat: _CatFile, mk: _MkTree | LooseObjectWriter, base: str | None,
+    # -- objects read without a round trip when they are loose or were seen before ----------
+    _CACHED_TREES = 64
+    _CACHED_COMMITS = 256
+
+    def _object(self, cat: _CatFile, oid: str) -> tuple[str, bytes] | None:
+        """``(type, body)`` of an object: read from its loose file (what the other writers just
+        wrote), else asked of cat-file (packed objects). None when git has no such object."""
+        got = read_loose(self.path, oid)
+        if got is not None:
+            return got
+        asked = cat.get(oid)
+        return None if asked is None else (asked[1], asked[2])
+
+    def _remember(self, oid: str, tree: Tree) -> None:
+        cache = self._tree_cache
+        cache[oid] = tree
+        cache.move_to_end(oid)
+        if len(cache) > self._CACHED_TREES:
+            cache.popitem(last=False)
+
+    def _tree(self, cat: _CatFile, oid: str) -> Tree:
+        """The tree ``oid`` (cached by id). GitError "unavailable" when git cannot read it: an
+        object a tree or commit names exists, so this is a race with a repack (retried)."""
+        tree = self._tree_cache.get(oid)
+        if tree is not None:
+            self._tree_cache.move_to_end(oid)
+            return tree
+        got = self._object(cat, oid)
+        if got is None or got[0] != "tree":
+            raise GitError(f"tree {oid} unavailable")
+        tree = Tree(got[1])
+        self._remember(oid, tree)
+        return tree
+
+    def _root_of(self, cat: _CatFile, commit: str) -> str:
+        """The root tree id of ``commit`` (a full object id, e.g. the tip). GitError
+        "unavailable" when git cannot read it (a race with a repack: retried)."""
+        root = self._commit_roots.get(commit)
+        if root is None:
+            got = self._object(cat, commit)
+            if got is None or got[0] != "commit" or not got[1].startswith(b"tree "):
+                raise GitError(f"commit {commit} unavailable")
+            root = got[1][5:got[1].find(b"\n")].decode()
+            self._note_commit(commit, root)
+        return root
+
+    def _note_commit(self, commit: str, root: str) -> None:
+        roots = self._commit_roots
+        roots[commit] = root
+        if len(roots) > self._CACHED_COMMITS:
+            roots.popitem(last=False)
+
+    def _tree_at(self, cat: _CatFile, rev: str, path: str) -> Tree | None:
+        """The tree at ``<rev>:<path>`` ("" for the root), or None when that is not a tree.
+
+        A full commit id is walked here (loose objects and the cache: no round trip, which
+        matters inside the writers' lock); any other revision is asked of cat-file.
+        """
+        root = self._commit_roots.get(rev)
+        if root is None and len(rev) == 40 and _is_oid(rev.encode()):
+            got = self._object(cat, rev)
+            if got is None:  # no such object (a made-up commit id): nothing there
+                return None
+            if got[0] == "tree":
+                root = rev
+            elif got[0] == "commit" and got[1].startswith(b"tree "):
+                root = self._root_of(cat, rev)
+        if root is None:  # a branch name, an abbreviated id, a tag...: git resolves it
+            asked = cat.get(f"{rev}:{path}" if path else f"{rev}^{{tree}}")
+            return Tree(asked[2]) if asked is not None and asked[1] == "tree" else None
+        tree = self._tree(cat, root)
+        for part in path.split("/") if path else []:
+            entry = tree.get(part)
+            if entry is None or not is_tree_mode(entry[0]):
+                return None
+            tree = self._tree(cat, entry[1])
+        return tree
+
+    def _build_tree(self, cat: _CatFile, mk: LooseObjectWriter, base: str | None,
                     node: Changes) -> str | None:
-        """Apply ``node`` onto the tree ``base``; return the new tree id (None when empty)."""
-        entries: dict[str, tuple[str, str]] = {}
-        if base is not None:
-            entries = cat.tree(base) or {}
+        """Apply ``node`` onto the tree ``base`` (an id); return the new tree id (None when
+        empty). Only the changed entries are touched (git_objects.Tree.edit)."""
+        tree = self._tree(cat, base) if base is not None else Tree(b"")
+        edits: dict[str, tuple[str, str] | None] = {}
         for name, change in node.items():
             if isinstance(change, dict):
-                old = entries.get(name)
-                sub_base = old[1] if old is not None and old[0] in ("40000", "040000") else None
+                old = tree.get(name)
+                sub_base = old[1] if old is not None and is_tree_mode(old[0]) else None
                 new = self._build_tree(cat, mk, sub_base, change)
-                if new is None:
-                    entries.pop(name, None)
-                else:
-                    entries[name] = ("040000", new)
+                edits[name] = None if new is None else ("40000", new)
             elif change is None:
-                entries.pop(name, None)
+                edits[name] = None
             elif isinstance(change, tuple):  # a subtree written beforehand
-                entries[name] = change
+                edits[name] = change
             else:
-                entries[name] = ("100644", change)
-        if not entries:
+                edits[name] = ("100644", change)
+        edited = tree.edit(edits)
+        if not edited.raw:
             return None
-        return mk.write(entries)
+        oid = mk.tree(edited)
+        self._remember(oid, edited)
+        return oid
 
     def _nested_blobs(self, changes: Mapping[str, bytes | None]) -> Changes:
         blob_ids = iter(self._write_blobs([c for c in changes.values() if c is not None]))
@@ -556,18 +600,36 @@ class GitTemplateStore:
                     if folder is not None:
                         node[leaf] = ("040000", folder)
             with self._writers_lock() as holding:
+                parts = self.locked_parts
                 for attempt in range(self.max_retries + 1):
+                    t0 = time.perf_counter()
                     old = self._tip_with(cat)
-                    if must_not_exist is not None and old is not None and \
-                            cat.get(f"{old}:{must_not_exist.relpath}") is not None:
+                    try:
+                        base_tree = self._root_of(cat, old) if old is not None else None
+                        taken = must_not_exist is not None and old is not None and \
+                            self._exists_at(cat, old, must_not_exist.relpath)
+                    except GitError as exc:  # a race with the background repack, as below
+                        if "unavailable" not in str(exc) or attempt == self.max_retries:
+                            raise
+                        self.retries += 1
+                        with self._reader_lock:
+                            self._drop_reader()
+                            with self._reader() as fresh:
+                                cat = fresh
+                        continue
+                    if taken:
+                        assert must_not_exist is not None
                         raise VersionExists(
                             f"{must_not_exist} is already published; a published version never changes — publish a new version number",
                             detail_ja=f"{must_not_exist} は公開済みです。公開した版は変更できません。新しい版番号で公開してください",
                             extra={"version": str(must_not_exist)},
                         )
+                    t1 = time.perf_counter()
+                    parts["read"] += t1 - t0
                     if precheck is not None:
                         precheck(old)
-                    base_tree = f"{old}^{{tree}}" if old is not None else None
+                    t2 = time.perf_counter()
+                    parts["precheck"] += t2 - t1
                     if callable(changes):
                         def read(path: str, cat: _CatFile = cat, old: str | None = old) -> bytes | None:
                             got = cat.get(f"{old}:{path}") if old is not None else None
@@ -582,6 +644,7 @@ class GitTemplateStore:
                         new = mk.commit(tree, old, author=(author.display, author.email),
                                         committer=(self.committer_name, self.committer_email),
                                         when=when, message=message)
+                        self._note_commit(new, tree)
                     except (GitError, FileNotFoundError) as exc:
                         # A race with the background repack (maintenance.py): prune-packed
                         # removes an emptied objects/xx/ folder just as an object is written
@@ -591,7 +654,7 @@ class GitTemplateStore:
                         if not transient or attempt == self.max_retries:
                             raise
                         self.retries += 1
-                        with self._reader_lock:  # a fresh reader: nothing cached survives
+                        with self._reader_lock:  # a fresh reader (cached trees stay: ids)
                             self._drop_reader()
                             with self._reader() as fresh:
                                 cat = fresh
@@ -600,7 +663,10 @@ class GitTemplateStore:
                         continue
                     self.fault("before-update-ref")
                     zero = "0" * len(new)
+                    t3 = time.perf_counter()
+                    parts["objects"] += t3 - t2
                     refused = self._update_ref(new, old or zero)
+                    parts["update-ref"] += time.perf_counter() - t3
                     if refused is None:
                         self.repacker.wrote()
                         return CommitInfo(commit=new, author_name=author.display,
@@ -631,7 +697,11 @@ class GitTemplateStore:
             return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            yield True
+            started = time.perf_counter()
+            try:
+                yield True
+            finally:
+                self.locked_seconds += time.perf_counter() - started
         finally:
             os.close(fd)
 
@@ -668,17 +738,27 @@ class GitTemplateStore:
             tip = self._tip_with(cat)
             if tip is None:
                 return None, []
-            entries = cat.tree(f"{tip}:{key.lg}/{key.slug}") or {}
-        return tip, sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
+            tree = self._tree_at(cat, tip, f"{key.lg}/{key.slug}")
+        return tip, _folders(tree)
 
     def list_versions(self, key: TemplateKey, commit: str | None = None) -> list[str]:
-        """Versions of a template in ascending SemVer order (at ``commit`` or the tip)."""
+        """Versions of a template in ascending SemVer order (at ``commit`` or the tip).
+
+        Inside the writers' lock (the publish precheck) this reads the trees the write has
+        just read: cached, no round trip.
+        """
         rev = commit or self.tip()
         if rev is None:
             return []
         with self._reader() as cat:
-            entries = cat.tree(f"{rev}:{key.lg}/{key.slug}") or {}
-        return sort_versions([n for n, (m, _) in entries.items() if m == "40000"])
+            tree = self._tree_at(cat, rev, f"{key.lg}/{key.slug}")
+        return _folders(tree)
+
+    def _exists_at(self, cat: _CatFile, commit: str, path: str) -> bool:
+        """True when ``<commit>:<path>`` names an object (what ``cat-file`` would find)."""
+        folder, _, name = path.rpartition("/")
+        tree = self._tree_at(cat, commit, folder)
+        return tree is not None and tree.get(name) is not None
 
     def exists(self, key: VersionKey, commit: str | None = None) -> bool:
         """True when the version folder exists at ``commit`` or the tip."""
@@ -974,6 +1054,13 @@ class GitTemplateStore:
                 event=trailers.get(TRAILER_EVENT, "published"), bump=trailers.get(TRAILER_BUMP),
                 changelog=body[1].strip() if len(body) > 2 else None))
         return out
+
+
+def _folders(tree: Tree | None) -> list[str]:
+    """The sub-folders of a template's tree (its versions), in SemVer order."""
+    if tree is None:
+        return []
+    return sort_versions([n for n, (m, _) in tree.as_dict().items() if is_tree_mode(m)])
 
 
 def _version_order(text: str) -> tuple[int, ...]:

@@ -184,3 +184,34 @@ def test_read_modify_write_is_redone_after_a_lost_race(store: GitTemplateStore) 
     assert store.retries == 1
     assert json.loads(store.read_file(path) or b"") == {"mine": 1, "other": 1}
     fsck_ok(store)
+
+
+def test_versions_read_at_any_revision_and_trees_like_git(store: GitTemplateStore) -> None:
+    """The trees walked without cat-file (loose files, a cache by id) answer as git does: at a
+    commit id, a root tree id, a branch, an abbreviated id; nothing at a made-up id. A second
+    store (empty caches, another writer's loose objects) sees the same; what the store writes
+    beside a root of many folders, named to sort differently as folders ("a" sorts as "a/"),
+    is the tree git mktree writes."""
+    first = publish(store, V1)
+    t = V1.template
+    other = GitTemplateStore(store.path)
+    for s in (store, other):
+        root = git(s, "rev-parse", f"{first}^{{tree}}").strip()
+        for rev in (first, root, "main", first[:12]):
+            assert s.list_versions(t, rev) == ["1.0.0"], rev
+        assert s.list_versions(t, "0" * 40) == []
+        assert s.exists(V1)
+        assert not s.exists(V2)
+    second = publish(other, V2)
+    assert store.list_versions(t, second) == ["1.0.0", "1.1.0"]
+    # folders next to "132241" whose names sort differently as folders and as files
+    names = ["13224", "132241-a", "132241.b", "1322410", "132241_c"]
+    for lg in names:
+        store.commit_files({f"{lg}/x/y.json": b"{}\n"}, author=TAMA, message="add\n")
+    listing = git(store, "ls-tree", "main")
+    rebuilt = subprocess.run(["git", f"--git-dir={store.path}", "mktree"], input=listing, text=True,
+                             capture_output=True, check=True).stdout.strip()
+    assert rebuilt == git(store, "rev-parse", "main^{tree}").strip()
+    assert [line.split("\t")[1] for line in listing.splitlines()] == \
+        ["13224", "132241-a", "132241.b", "132241", "1322410", "132241_c"]
+    fsck_ok(store)
