@@ -617,3 +617,37 @@ def fresh_index(url: str, name: str) -> Iterator[SqlIndex]:
         ix = open_index(pg_url)
         yield ix
         ix.close()
+
+
+def test_searches_during_a_rebuild_see_the_old_index_or_the_new(loaded: SqlIndex) -> None:
+    """A rebuild is one transaction (PostgreSQL: a new search_terms table swapped in at its
+    end): searches running meanwhile never fail and never see a half-built index."""
+    import threading
+
+    expected = [s.slug for s in loaded.search(q="欠席", limit=50)[0]]
+    assert expected
+    seen: list[list[str]] = []
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                seen.append([s.slug for s in loaded.search(q="欠席", limit=50)[0]])
+            except BaseException as exc:  # any failure is the finding
+                errors.append(exc)
+                return
+
+    readers = [threading.Thread(target=search) for _ in range(2)]
+    for r in readers:
+        r.start()
+    try:
+        for _ in range(5):
+            loaded.rebuild(CORPUS)
+    finally:
+        stop.set()
+        for r in readers:
+            r.join()
+    assert errors == []
+    assert seen
+    assert all(slugs == expected for slugs in seen)
