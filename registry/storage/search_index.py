@@ -160,7 +160,7 @@ class SqlSource:
             out.append(k.c.category == self._category)
         return out
 
-    def _joined(self, stmt: Any, k: Any) -> Any:
+    def _with_joined_filters(self, stmt: Any, k: Any) -> Any:
         """``stmt`` over postings ``k`` kept to the templates that pass the filters the postings
         do not carry. On PostgreSQL a LATERAL probe per posting, read in rank order: planned
         as a join, it misjudged a tag with a category as selecting a handful of templates and
@@ -183,7 +183,7 @@ class SqlSource:
                                                                              *self._carried(k))
             if rk is not None:
                 stmt = stmt.where(k.c.rk > rk)
-            stmt = self._joined(stmt, k)
+            stmt = self._with_joined_filters(stmt, k)
             parts.append(select(stmt.order_by(k.c.rk).limit(count).subquery()))
         out: dict[str, list[ListEntry]] = {key: [] for key in after}
         if not parts:
@@ -268,7 +268,7 @@ class SqlSource:
                 stmt = stmt.where(exists().where(*held))
         # The filters last: a word in the title is rarer than a tag (PostgreSQL probes in
         # the order written).
-        stmt = self._joined(stmt, first)
+        stmt = self._with_joined_filters(stmt, first)
         rows = self._conn.execute(stmt.order_by(first.c.rk).limit(count)).all()
         return [(tid, rk[1:]) for tid, rk in rows]
 
