@@ -431,6 +431,15 @@ class GitTemplateStore:
                 self._refs_finalizer()
             self._refs, self._refs_finalizer = None, None
 
+    def _reader_after_race(self) -> _CatFile:
+        """A write lost a race with the background repack: counted, and a fresh reader for the
+        next attempt (the cached trees stay: they are keyed by object id)."""
+        self.retries += 1
+        with self._reader_lock:
+            self._drop_reader()
+            with self._reader() as fresh:
+                return fresh
+
     def _objects(self) -> LooseObjectWriter:
         """The loose-object writer (made once: it reads the repository's config)."""
         if self._object_writer is None:
@@ -611,11 +620,7 @@ class GitTemplateStore:
                     except GitError as exc:  # a race with the background repack, as below
                         if "unavailable" not in str(exc) or attempt == self.max_retries:
                             raise
-                        self.retries += 1
-                        with self._reader_lock:
-                            self._drop_reader()
-                            with self._reader() as fresh:
-                                cat = fresh
+                        cat = self._reader_after_race()
                         continue
                     if taken:
                         assert must_not_exist is not None
@@ -653,11 +658,7 @@ class GitTemplateStore:
                         transient = isinstance(exc, FileNotFoundError) or "unavailable" in str(exc)
                         if not transient or attempt == self.max_retries:
                             raise
-                        self.retries += 1
-                        with self._reader_lock:  # a fresh reader (cached trees stay: ids)
-                            self._drop_reader()
-                            with self._reader() as fresh:
-                                cat = fresh
+                        cat = self._reader_after_race()
                         if not callable(changes):
                             nested = self._nested_blobs(changes)
                         continue
