@@ -31,24 +31,15 @@ def _prefecture(lg: str) -> str:
     return m.prefecture_code if m else ""
 
 
-def _detached_versions(service: RegistryService, names: list[str]) -> dict[str, dict[str, str]]:
-    """``{lg/slug: {upstream: fork version at detach}}`` from the change feed's ``detached`` events."""
+def _detached_versions(service: RegistryService,
+                       names: list[str] | None) -> dict[str, dict[str, str]]:
+    """``{lg/slug: {upstream: fork version at detach}}`` from the change feed's ``detached``
+    events of ``names`` (of every template when None)."""
     out: dict[str, dict[str, str]] = defaultdict(dict)
-    if len(names) == 1:  # a publish's own template: one indexed read
-        lg, _, slug = names[0].partition("/")
-        for e in service.index.lineage.detached_events(lg, slug):
-            if e.upstream_template:
-                out[names[0]][e.upstream_template] = e.version
-        return out
-    after = 0
-    while True:
-        events = service.index.lineage.changes(after, 1000, templates=names, kinds=["detached"])
-        for e in events:
-            if e.upstream_template:
-                out[f"{e.lg}/{e.slug}"][e.upstream_template] = e.version
-        if len(events) < 1000:
-            return out
-        after = events[-1].id
+    for e in service.index.lineage.detached_events(names):
+        if e.upstream_template:
+            out[f"{e.lg}/{e.slug}"][e.upstream_template] = e.version
+    return out
 
 
 def status_from(versions: list[VersionRecord], upstream_versions: list[str],
@@ -190,7 +181,7 @@ def rebuild(service: RegistryService, records: list[VersionRecord]) -> None:
         per[f"{r.lg}/{r.slug}"].append(r)
     for vs in per.values():
         vs.sort(key=lambda r: Version.parse(r.version))
-    detached = _detached_versions(service, sorted(per))
+    detached = _detached_versions(service, None)
     statuses: list[ForkStatus] = []
     divergences: dict[str, list[Divergence]] = {}
     for name, vs in sorted(per.items()):

@@ -10,7 +10,7 @@ Used through ``SqlIndex`` (``index.lineage``); private to ``registry.storage``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -55,10 +55,10 @@ _DELETE_DIVERGENCE = delete(T_DIVERGENCE).where(T_DIVERGENCE.c.lg == bindparam("
 _INSERT_DIVERGENCE = insert(T_DIVERGENCE)
 _DIRECT_FORKS = (select(T_STATUS).where(T_STATUS.c.upstream_template == bindparam("k_name"))
                  .order_by(T_STATUS.c.lg, T_STATUS.c.slug))
-_DETACHED_EVENTS = (select(T_EVENTS).where(T_EVENTS.c.lg == bindparam("k_lg"),
-                                           T_EVENTS.c.slug == bindparam("k_slug"),
-                                           T_EVENTS.c.kind == "detached")
-                    .order_by(T_EVENTS.c.id))
+_DETACHED = select(T_EVENTS).where(T_EVENTS.c.kind == "detached").order_by(T_EVENTS.c.id)
+_DETACHED_OF = _DETACHED.where(tuple_(T_EVENTS.c.lg, T_EVENTS.c.slug).in_(
+    bindparam("k_keys", expanding=True)))
+_KEYS_PER_STATEMENT = 400  # (lg, slug) pairs bound at once: far below SQLite's variable limit
 
 
 def _status_of(m: Any) -> ForkStatus:
@@ -136,10 +136,19 @@ class LineageIndex:
             rows = conn.execute(_DIRECT_FORKS, {"k_name": name}).all()
         return [_status_of(r._mapping) for r in rows]
 
-    def detached_events(self, lg: str, slug: str) -> list[ChangeEvent]:
-        """One template's ``detached`` feed events, oldest first (read at every publish)."""
+    def detached_events(self, names: Sequence[str] | None = None) -> list[ChangeEvent]:
+        """The ``detached`` feed events of the templates ``names`` (``lg/slug``; every
+        template's when None), oldest first. Read at every publish (the template and its
+        forks) and by a rebuild (all of them, however many)."""
         with self.index._read() as conn:
-            rows = conn.execute(_DETACHED_EVENTS, {"k_lg": lg, "k_slug": slug}).all()
+            if names is None:
+                rows = conn.execute(_DETACHED).all()
+            else:
+                keys = [tuple(n.split("/", 1)) for n in names]
+                rows = [r for i in range(0, len(keys), _KEYS_PER_STATEMENT)
+                        for r in conn.execute(_DETACHED_OF,
+                                              {"k_keys": keys[i:i + _KEYS_PER_STATEMENT]})]
+                rows.sort(key=lambda r: r.id)
         return [ChangeEvent(**dict(r._mapping)) for r in rows]
 
     def lineage(self, lg: str, slug: str) -> dict[str, ForkStatus]:

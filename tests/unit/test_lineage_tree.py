@@ -262,3 +262,31 @@ def test_a_forks_divergence_is_diffed_before_the_index_transaction_and_equals_re
     assert stored[f"{TAMA}/{SLUG}"]  # 多摩市's phone and postal code, from 1.1.0
     service.reindex()
     assert service.index.lineage.divergences(names) == stored
+
+
+def test_a_rebuild_reads_the_detachments_of_every_template(service: RegistryService) -> None:
+    """At national scale a rebuild has hundreds of thousands of templates: the detachments of
+    all of them count (they were read through a filter capped at 5,000 template names, so a
+    fork sorting after the 5,000th lost its detachment at every reindex)."""
+    from sqlalchemy import insert
+
+    from registry import lineage_upkeep
+    from registry.readmodels import VersionRecord
+    from registry.storage.sql_index import T_EVENTS
+
+    records = [VersionRecord(lg=TAMA, slug=f"form-{i:05d}", version="1.0.0", title="様式",
+                             category="その他", commit="0" * 40,
+                             published_at="2026-12-01T09:00:00Z", author_name="課",
+                             author_email="a@example.invalid", event="published")
+               for i in range(5001)]
+    last = records[-1]
+    with service.index._write() as conn:  # type: ignore[attr-defined]
+        conn.execute(insert(T_EVENTS).values(kind="detached", lg=last.lg, slug=last.slug,
+                                             version="1.0.0", at="2026-12-04T23:00:00Z",
+                                             actor="情報政策課", upstream_template=str(ROOT),
+                                             detail="独自運用"))
+    lineage_upkeep.rebuild(service, records)
+    mine = {s.name: s for s in service.index.lineage.of_municipality(TAMA)}
+    assert len(mine) == 5001
+    assert mine[f"{TAMA}/form-05000"].detached is True
+    assert mine[f"{TAMA}/form-04999"].detached is False
