@@ -33,6 +33,7 @@ from registry import lineage_upkeep
 from registry.errors import RegistryError
 from registry.layout import SCHEMA_FILE, TEMPLATE_FILE, TemplateKey, VersionKey
 from registry.lineage import DETACHED_FILE, load_detachments
+from registry.reindex_reader import record_of
 from registry.search.fields import field_titles
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def _apply(service: RegistryService, commits: list[tuple[Any, dict[str, str]]], 
                 if not isinstance(template, dict):
                     report.skipped.append(f"{info.commit}: {key} has no readable template.json")
                     continue
-                record = service._record(key, template, info, trailers.get("Yoshiki-Bump"), event)
+                record = record_of(key, template, info, trailers.get("Yoshiki-Bump"), event)
                 # The schema's field titles, as publish and reindex index them (search).
                 schema_raw = store.read_file(f"{key.relpath}/{SCHEMA_FILE}", tip)
                 try:

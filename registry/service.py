@@ -80,8 +80,9 @@ from registry.readmodels import (
     VersionRecord,
     author_of,
 )
+from registry.reindex_reader import CatalogueReader, PreparedFeed, record_of
 from registry.search.fields import field_titles
-from registry.storage.ports import CommitInfo, StoredVersion, TemplateIndex, TemplateStore
+from registry.storage.ports import CommitInfo, TemplateIndex, TemplateStore
 from registry.syntax.documents import decode_utf8, dumps, parse_json_text
 from registry.syntax.refs import SchemaSet
 from registry.versioning import BUMP_ORDER, Bump, Version, max_bump
@@ -194,15 +195,6 @@ class VersionDiff(msgspec.Struct, kw_only=True):
 def now_iso() -> str:
     """Now, ISO 8601 UTC (seconds)."""
     return datetime.now(UTC).replace(microsecond=0).isoformat()
-
-
-def _loads(data: bytes) -> Any:
-    """JSON read back from git for the index: msgspec (C, ~2x json), json for what it refuses
-    (NaN, a BOM, UTF-16…), so reindex reads exactly what it read before."""
-    try:
-        return msgspec.json.decode(data)
-    except msgspec.DecodeError:
-        return json.loads(data)
 
 
 def _split_files(files: Mapping[str, bytes], key: VersionKey | None) -> tuple[VersionKey, dict[str, bytes]]:
@@ -456,7 +448,7 @@ class RegistryService:
             result.previous, result.bump, result.required_bump = previous, declared, required
             result.changes = changes
         result.commit = info.commit
-        record = self._record(key, template, info, declared, _EVENTS[event])
+        record = record_of(key, template, info, declared, _EVENTS[event])
         record.field_titles = field_titles(parsed.schema)
         if record.upstream_template and record.upstream_version:
             record.upstream_commit = self._published_commit(
@@ -581,29 +573,6 @@ class RegistryService:
             return indexed.commit
         log = self.store.log_for(VersionKey(lg, slug, version))
         return log[-1].commit if log else None
-
-    @staticmethod
-    def _record(key: VersionKey, template: Mapping[str, Any], info: CommitInfo | None,
-                bump: str | None, event: str, deprecated: bool = False,
-                deprecated_reason: str | None = None) -> VersionRecord:
-        upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else {}
-        tags = template.get("tags")
-        return VersionRecord(
-            lg=key.lg, slug=key.slug, version=key.version,
-            title=str(template.get("title") or key.slug),
-            category=str(template.get("category") or "その他"),
-            commit=info.commit if info else "", published_at=info.date if info else "",
-            author_name=info.author_name if info else "", author_email=info.author_email if info else "",
-            title_en=template.get("title_en"), description=template.get("description"),
-            tags=[str(t) for t in tags] if isinstance(tags, list) else [],
-            license=template.get("license"),
-            compatibility=str(template.get("compatibility") or DEFAULT_MODE),
-            changelog=template.get("changelog"), bump=bump,
-            upstream_template=upstream.get("template") if upstream else None,
-            upstream_version=upstream.get("version") if upstream else None,
-            deprecated=deprecated, deprecated_reason=deprecated_reason,
-            event=event,  # type: ignore[arg-type]
-        )
 
     # -- fork ---------------------------------------------------------------------------------
     def fork(self, source: TemplateKey | str, version: str | None = None, *, to_lg: str,
@@ -862,49 +831,26 @@ class RegistryService:
 
     # -- reads --------------------------------------------------------------------------------
     def records(self) -> list[VersionRecord]:
-        """Every version at the tip as an index record (from git alone)."""
-        from registry.storage.sql_index import gc_paused
+        """Every version at the tip as an index record (from git alone), template by template."""
+        from registry.storage.bulk import gc_paused
 
+        reader = CatalogueReader(self.store)
         with gc_paused():  # ~1M objects built; none of them in a cycle
-            return self._records()
-
-    def _records(self) -> list[VersionRecord]:
-        out: list[VersionRecord] = []
-        commits: dict[str, str] = {}
-        refused: list[str] = []
-        # Streamed: each version's blobs are dropped once its record is made.
-        stored: Iterator[StoredVersion] = iter(self.store.iter_versions())
-        for s in stored:
-            if s.commit:
-                commits[str(s.key)] = s.commit.commit
-            try:
-                template = _loads(s.template)
-            except ValueError:
-                template = {}
-            bad = upstream_issues(template)
-            if bad:  # written before upstream was checked: report and skip, never fail
-                refused.append(f"{s.key}: {bad[0].message}")
-                continue
-            rec = self._record(s.key, template if isinstance(template, dict) else {}, s.commit,
-                               s.bump, s.event, s.deprecated, s.deprecated_reason)
-            try:
-                rec.field_titles = field_titles(_loads(s.schema)) if s.schema else []
-            except ValueError:
-                rec.field_titles = []
-            out.append(rec)
-        self.reindex_skipped = list(getattr(self.store, "skipped", [])) + refused
-        for rec in out:
-            if rec.upstream_template and rec.upstream_version:
-                rec.upstream_commit = commits.get(f"{rec.upstream_template}@{rec.upstream_version}")
+            out = [r for group in reader for r in group]
+        self.reindex_skipped = reader.skipped
         return out
 
-    def reindex(self, *, actor: str = "system") -> int:
-        """Rebuild the index (everything but tokens) from git alone; idempotent. Returns count."""
+    def reindex(self, *, actor: str = "system", parallel: bool | None = None) -> int:
+        """Rebuild the index (everything but tokens) from git alone; idempotent. Returns count.
+
+        ``parallel``: read git in a second process while this one writes the index (True),
+        not (False), or by the repository's size (None; ``registry.reindex_reader``)."""
         from registry.recovery import STATE_TIP
 
         tip = self.store.tip()
-        records = self.records()
-        self.index.rebuild(records)
+        feed = PreparedFeed(self.store, tip, parallel=parallel)
+        records = self.index.rebuild_prepared(feed)
+        self.reindex_skipped = feed.skipped
         for path, data in sorted(self.store.files_named(DETACHED_FILE, tip).items()):
             lg, slug, _ = path.split("/")
             for r in load_detachments(data):

@@ -806,8 +806,9 @@ class GitTemplateStore:
         out = self._git("log", f"--format={_LOG_FORMAT}", self.ref, "--", path).stdout.decode()
         return _parse_log(out)
 
-    def version_commits(self) -> dict[str, tuple[CommitInfo, dict[str, str]]]:
-        """``"<lg>/<slug>@<version>" -> (commit, trailers)`` of the commit that added each version.
+    def version_commits(self, at: str | None = None) -> dict[str, tuple[CommitInfo, dict[str, str]]]:
+        """``"<lg>/<slug>@<version>" -> (commit, trailers)`` of the commit that added each version
+        (in the history of ``at``, default the branch).
 
         One ``git log`` reading trailers; versions written without trailers (e.g. by hand in a
         clone) fall back to one ``git log --diff-filter=A`` over template.json additions.
@@ -815,7 +816,7 @@ class GitTemplateStore:
         # Only the trailers are asked for (git parses them): no message bodies to split in Python.
         fmt = ("%x1e%H%x00%an%x00%ae%x00%aI%x00%(trailers:key=Yoshiki-Version,key=Yoshiki-Bump,"
                "key=Yoshiki-Event,separator=%x01)")
-        out = self._git("log", f"--format={fmt}", self.ref).stdout.decode()
+        out = self._git("log", f"--format={fmt}", at or self.ref).stdout.decode()
         found: dict[str, tuple[CommitInfo, dict[str, str]]] = {}
         for rec in out.split(_RECORD):  # newest first: the oldest claim wins
             fields = rec.split(_FIELD)
@@ -885,19 +886,20 @@ class GitTemplateStore:
                     result[f"{parts[0]}/{parts[1]}@{parts[2]}"] = infos[0]
         return result
 
-    def iter_versions(self) -> Iterator[StoredVersion]:
-        """Every version at the tip with its template.json, commit, bump and deprecation.
+    def iter_versions(self, *, at: str | None = None) -> Iterator[StoredVersion]:
+        """Every version at the tip (or at commit ``at``) with its template.json, commit, bump
+        and deprecation, in path order (a template's versions together).
 
         ONE ``git ls-tree -r`` lists the tip, ONE ``git cat-file --batch`` reads the
         template.json and deprecated.json blobs, ONE ``git log`` maps versions to commits.
         """
         self.skipped = []
-        tip = self.tip()
+        tip = at or self.tip()
         if tip is None:
             return
         # git log runs in a thread while ls-tree and cat-file run: three processes, two cores.
         commits_box: list[dict[str, tuple[CommitInfo, dict[str, str]]]] = []
-        log_thread = threading.Thread(target=lambda: commits_box.append(self.version_commits()))
+        log_thread = threading.Thread(target=lambda: commits_box.append(self.version_commits(tip)))
         log_thread.start()
         listing = self._git("ls-tree", "-r", "-z", "--full-tree", tip).stdout
         keys: list[VersionKey] = []

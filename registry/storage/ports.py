@@ -25,6 +25,7 @@ from registry.readmodels import (
 if TYPE_CHECKING:
     from registry.storage.lineage_sql import LineageIndex
     from registry.storage.outbox_sql import OutboxIndex
+    from registry.storage.rebuild import Prepared
 
 
 class CommitInfo(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,7 +97,7 @@ class TemplateStore(Protocol):
         ``precheck(tip)`` runs on every attempt with the tip it builds on, and may refuse.
         """
 
-    def iter_versions(self) -> Iterator[StoredVersion]:
+    def iter_versions(self, *, at: str | None = None) -> Iterator[StoredVersion]:
         """Every version at the tip, with the commit that published it (bulk, for reindex)."""
 
     def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
@@ -213,6 +214,10 @@ class TemplateIndex(Protocol):
 
     def rebuild(self, records: Iterable[VersionRecord]) -> None:
         """Replace everything but tokens (and audit) with these records; idempotent."""
+
+    def rebuild_prepared(self, feed: Iterable[Prepared]) -> list[VersionRecord]:
+        """``rebuild`` from templates made ready by ``registry.storage.rebuild.prepare``
+        (possibly in another process); returns the versions they held."""
 
     def create_token(self, municipality: str, name: str, admin: bool = False) -> str:
         """A new token (returned once, stored hashed)."""

@@ -14,22 +14,20 @@ Search semantics, identical on both backends (docs/index.md):
 
 from __future__ import annotations
 
-import gc
 import hashlib
-import itertools
 import json
+import logging
 import re
 import secrets
 import sqlite3
 import threading
 import time
 import unicodedata
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -70,7 +68,7 @@ from registry.readmodels import (
 )
 from registry.search import cursors, ranking, topk
 from registry.search.analyser import parse_query
-from registry.storage import search_index
+from registry.storage import bulk, search_index
 from registry.storage.tables import (
     AuditRow,
     DetachmentRow,
@@ -83,6 +81,9 @@ from registry.storage.tables import (
     VersionRow,
 )
 from registry.versioning import Version
+
+if TYPE_CHECKING:
+    from registry.storage.rebuild import Prepared
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MAX_PAGE = 100
@@ -97,6 +98,8 @@ T_TAGS: Table = TemplateTagRow.__table__  # type: ignore[attr-defined]
 T_VERSIONS: Table = VersionRow.__table__  # type: ignore[attr-defined]
 T_LINEAGE: Table = LineageRow.__table__  # type: ignore[attr-defined]
 T_EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
+_log = logging.getLogger(__name__)
+
 T_AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
 T_TOKENS: Table = TokenRow.__table__  # type: ignore[attr-defined]
 T_STATE: Table = IndexStateRow.__table__  # type: ignore[attr-defined]
@@ -148,18 +151,6 @@ def prefecture_code_of(lg: str) -> str:
     return m.prefecture_code if m else ""
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection for a bulk load (its rows hold no cycles); as it was after."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _version_values(rec: VersionRecord) -> dict[str, Any]:
     v = Version.parse(rec.version)
     values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
@@ -172,6 +163,17 @@ def _version_values(rec: VersionRecord) -> dict[str, Any]:
 
 # json.dumps(value, ensure_ascii=False), without building an encoder per call.
 _json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def lineage_values(v: dict[str, Any]) -> dict[str, Any] | None:
+    """The lineage row of a version row (``_version_values``) of a fork; None for others."""
+    upstream = v["upstream_template"]
+    if not upstream or "/" not in upstream:
+        return None
+    ulg, _, uslug = upstream.partition("/")
+    return {"fork_lg": v["lg"], "fork_slug": v["slug"], "fork_version": v["version"],
+            "upstream_lg": ulg, "upstream_slug": uslug,
+            "upstream_version": v["upstream_version"], "upstream_commit": v["upstream_commit"]}
 
 
 def _record_of(row: Row[Any]) -> VersionRecord:
@@ -330,6 +332,8 @@ class SqlIndex:
         self.engine = _engine_for(url)
         self.dialect = self.engine.dialect.name
         self._local = threading.local()  # this thread's open unit (see unit())
+        self._memory = self.dialect == "sqlite" and self.engine.url.database in (None, "", ":memory:")
+        self._checkpointing: threading.Thread | None = None  # after a bulk load (SQLite)
         # An audit entry naming a commit: at most one per commit (ON CONFLICT DO NOTHING).
         if self.dialect == "postgresql":
             from sqlalchemy.dialects import postgresql
@@ -347,7 +351,8 @@ class SqlIndex:
         self.outbox = OutboxIndex(self)  # webhooks, their outbox and delivery log
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after the checkpoint a bulk load left running)."""
+        self.settle()
         self.engine.dispose()
 
     # -- transactions ------------------------------------------------------------------------
@@ -412,6 +417,47 @@ class SqlIndex:
             yield conn
 
     @contextmanager
+    def bulk_transaction(self) -> Iterator[Connection]:
+        """A write transaction for a bulk load (``registry.storage.rebuild``).
+
+        On a SQLite file its commit does not copy the write-ahead log into the database —
+        SQLite's automatic checkpoint at commit, 3 s of a 100k-template rebuild — a thread
+        does it afterwards while the caller goes on, as SQLite's documentation suggests for
+        this case (https://www.sqlite.org/wal.html#ckpt); a passive checkpoint holds neither
+        readers nor writers. ``settle`` waits for it.
+        """
+        if self.dialect != "sqlite" or self._memory or getattr(self._local, "unit", None):
+            with self._write() as conn:
+                yield conn
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(yoshiki_write=True)  # BEGIN IMMEDIATE, as every writer
+            raw = conn.connection.driver_connection
+            every = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]  # type: ignore[union-attr]
+            raw.execute("PRAGMA wal_autocheckpoint = 0")  # type: ignore[union-attr]
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                raw.execute(f"PRAGMA wal_autocheckpoint = {int(every)}")  # type: ignore[union-attr]
+        self._checkpointing = threading.Thread(target=self._checkpoint, daemon=True,
+                                               name="yoshiki-wal-checkpoint")
+        self._checkpointing.start()
+
+    def _checkpoint(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.connection.driver_connection.execute(  # type: ignore[union-attr]
+                    "PRAGMA wal_checkpoint(PASSIVE)")
+        except Exception:  # the next commit's automatic checkpoint does it instead
+            _log.warning("background WAL checkpoint failed", exc_info=True)
+
+    def settle(self) -> None:
+        """Wait for work a bulk load left running (the SQLite WAL checkpoint)."""
+        if self._checkpointing is not None:
+            self._checkpointing.join()
+
+    @contextmanager
     def _read(self) -> Iterator[Connection]:
         with self._joined() as joined:
             if joined is not None:  # reads inside a unit see its own writes
@@ -439,7 +485,7 @@ class SqlIndex:
         """Add one published version, refresh its template, lineage and feed; same commit → no-op."""
         values = _version_values(rec)
         key = {"k_lg": rec.lg, "k_slug": rec.slug, "k_version": rec.version}
-        edge = self._lineage_values(values)
+        edge = lineage_values(values)
         # The search keys of the template row this version makes (the usual case: it is the
         # latest), analysed now and cached by text, so that the write lock is not held while
         # SudachiPy analyses them (nor while it loads its dictionary, the first time).
@@ -479,249 +525,25 @@ class SqlIndex:
                                                  upstream_template=None, detail=reason))
 
     def rebuild(self, records: Iterable[VersionRecord]) -> None:
-        """Replace templates, versions, tags and lineage with ``records``, in one transaction.
+        """Replace templates, versions, tags and lineage with ``records``, in one transaction
+        (``registry.storage.rebuild``)."""
+        from registry.storage import rebuild
 
-        Tokens and the audit log are kept (git cannot restore them). The change feed is
-        append-only and keeps its ids: a version or deprecation without an event gets one, in
-        publication order, so consumers' cursors stay valid and a second rebuild adds nothing.
+        rebuild.load(self, rebuild.prepared_of(records))
 
-        A bulk load (bench/store.py measures it): the cyclic garbage collector is paused (it
-        would walk every row built so far, again and again), rows go to the database as they
-        are made (search keys template by template, never all at once), and on SQLite through
-        the driver's own executemany with a bigger page cache and the FTS index built once at
-        the end instead of by a trigger per row. Still one transaction: readers see the old
-        index or the new one.
-        """
-        with gc_paused():
-            self._rebuild(records)
+    def rebuild_prepared(self, feed: Iterable[Prepared]) -> list[VersionRecord]:
+        """``rebuild`` from templates already prepared (``registry.reindex_reader``); returns
+        the versions they held."""
+        from registry.storage import rebuild
 
-    def _rebuild(self, records: Iterable[VersionRecord]) -> None:
-        recs = list(records)
-        last = {(r.lg, r.slug, r.version): i for i, r in enumerate(recs)}  # the last one wins
-        if len(last) != len(recs):
-            recs = [recs[i] for i in sorted(last.values())]
-        del last
-        # Version rows are made as they are inserted (never all held): here only their order
-        # (publication order, for the feed) and each template's highest version.
-        published = [utc_text(r.published_at) for r in recs]
-        semver = [Version.parse(r.version) for r in recs]
-        order = sorted(range(len(recs)), key=lambda i: (published[i], recs[i].lg, recs[i].slug,
-                                                        semver[i].major, semver[i].minor,
-                                                        semver[i].patch))
-        top: dict[tuple[str, str], int] = {}
-        updated: dict[tuple[str, str], str] = {}
-        for i, r in enumerate(recs):
-            tk = (r.lg, r.slug)
-            j = top.get(tk)
-            if j is None or semver[i] > semver[j]:
-                top[tk] = i
-            if tk not in updated or published[i] > updated[tk]:
-                updated[tk] = published[i]
-        templates = []
-        for tk, i in top.items():
-            row = _template_values(tk[0], tk[1], [_version_values(recs[i])])
-            row["updated_at"] = updated[tk]
-            templates.append(row)
-        del top, updated
-        fork_counts: dict[str, int] = defaultdict(int)
-        for t in templates:
-            if t["upstream_template"]:
-                fork_counts[t["upstream_template"]] += 1
-        for t in templates:
-            t["fork_count"] = fork_counts.get(f"{t['lg']}/{t['slug']}", 0)
-        tags = [{"lg": t["lg"], "slug": t["slug"], "tag": tag}
-                for t in templates for tag in dict.fromkeys(json.loads(t["tags"]))]
-        lineage = [edge for r in recs if r.upstream_template
-                   and (edge := self._lineage_values(_version_values(r)))]
-        with self._write() as conn, self._bulk_load(conn):
-            seen = {tuple(r) for r in conn.execute(select(
-                T_EVENTS.c.lg, T_EVENTS.c.slug, T_EVENTS.c.version, T_EVENTS.c.kind))}
-            for table in (T_TAGS, T_LINEAGE, T_VERSIONS):
-                conn.execute(delete(table))
-            if self.dialect == "sqlite":  # PostgreSQL loads a new table (_indexes_built_after)
-                conn.execute(delete(search_index.T_TERMS))
-            self._delete_templates(conn)
-            self._bulk_insert(conn, T_VERSIONS, (_version_values(recs[i]) for i in order))
-            for table, rows in ((T_TEMPLATES, templates), (T_TAGS, tags), (T_LINEAGE, lineage)):
-                self._bulk_insert(conn, table, rows)
-            ids = {(lg, slug): tid for tid, lg, slug in conn.execute(
-                select(T_TEMPLATES.c.id, T_TEMPLATES.c.lg, T_TEMPLATES.c.slug))}
-            # Made template by template as they are inserted, never all held.
-            with self._indexes_built_after(conn, search_index.T_TERMS) as into:
-                self._bulk_runs(conn, into, [(search_index.COLUMNS, (
-                    row for t in templates
-                    for row in search_index.tuples_of(ids[(t["lg"], t["slug"])], t)))])
-            del ids
-            now = now_text()
+        return rebuild.load(self, feed)
 
-            def events() -> Iterator[dict[str, Any]]:
-                for i in order:  # in publication order
-                    r = recs[i]
-                    if (r.lg, r.slug, r.version, r.event) not in seen:
-                        yield {"kind": r.event, "lg": r.lg, "slug": r.slug, "version": r.version,
-                               "at": published[i], "actor": r.author_name,
-                               "upstream_template": r.upstream_template, "detail": r.changelog}
-                for i in order:
-                    r = recs[i]
-                    if r.deprecated and (r.lg, r.slug, r.version, "deprecated") not in seen:
-                        # Git records that a version is deprecated, not when the feed learnt it.
-                        yield {"kind": "deprecated", "lg": r.lg, "slug": r.slug,
-                               "version": r.version, "at": now, "actor": "reindex",
-                               "upstream_template": None, "detail": r.deprecated_reason}
-
-            self._bulk_insert(conn, T_EVENTS, events())
-            # Fresh statistics after a bulk load: the planners choose between the text index
-            # and the updated_at order by them.
-            for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
-                conn.exec_driver_sql(f"ANALYZE {table.name}")
-        if self.dialect == "postgresql":
-            # A bulk-loaded table has no visibility map until (auto)vacuum passes: every
-            # index-only read of a posting list goes to the heap meanwhile (2× slower lists and
-            # counts measured right after a 100k rebuild). VACUUM does not block readers or
-            # writers; it runs after the rebuild's commit, outside any transaction.
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.exec_driver_sql(f"VACUUM (ANALYZE) {search_index.T_TERMS.name}")
-
-    @contextmanager
-    def _bulk_load(self, conn: Connection) -> Iterator[None]:
-        """SQLite, inside the rebuild's transaction: a page cache that holds the new b-trees
-        (256 MiB at most, given back afterwards) and no FTS insert trigger — the FTS index is
-        built from the templates table in one pass at the end."""
-        if self.dialect != "sqlite":
-            yield
-            return
-        before = conn.exec_driver_sql("PRAGMA cache_size").scalar_one()
-        conn.exec_driver_sql("PRAGMA cache_size = -262144")
-        try:
-            trigger = conn.exec_driver_sql(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'templates_fts_ai'"
-            ).scalar_one()
-            conn.exec_driver_sql("DROP TRIGGER templates_fts_ai")
-            yield
-            conn.exec_driver_sql("INSERT INTO templates_fts(templates_fts) VALUES ('rebuild')")
-            conn.exec_driver_sql(trigger)
-        finally:
-            conn.exec_driver_sql(f"PRAGMA cache_size = {int(before)}")
-
-    @contextmanager
-    def _indexes_built_after(self, conn: Connection, table: Table) -> Iterator[str]:
-        """Inside the rebuild's transaction, the name of the table to bulk-load ``table``'s new
-        rows into, so that its indexes are built once, sorted, after the load instead of by
-        millions of random b-tree inserts (search_terms: 2.1× faster for its 4–7 M rows on
-        SQLite, /tmp micro-benchmark in the issue 18 note).
-
-        SQLite: the table's secondary indexes are dropped before and made again from their
-        stored SQL after; readers keep the old snapshot (WAL) until the transaction commits.
-        PostgreSQL: dropping an index would lock readers out for the whole rebuild, so the rows
-        go to a new table (``<table>_load``, columns and defaults alike) that takes the old one's
-        indexes and primary key at the end, then its place and their names — readers are held
-        only for that swap, at the end of the transaction (500k templates maintained their
-        indexes row by row for over ten minutes).
-        """
-        if self.dialect == "sqlite":
-            stored = conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
-                " AND sql IS NOT NULL", (table.name,)).all()
-            for name, _sql in stored:
-                conn.exec_driver_sql(f'DROP INDEX "{name}"')
-            yield table.name
-            for _name, sql in stored:
-                conn.exec_driver_sql(sql)
-            return
-        name, load = table.name, f"{table.name}_load"
-        constraints = conn.exec_driver_sql(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
-            " WHERE conrelid = %(t)s::regclass AND contype IN ('p', 'u')", {"t": name}).all()
-        indexes = conn.exec_driver_sql(
-            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i"
-            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = %(t)s::regclass"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)",
-            {"t": name}).all()
-        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{load}"')
-        conn.exec_driver_sql(f'CREATE TABLE "{load}" (LIKE "{name}" INCLUDING DEFAULTS)')
-        yield load
-        for con, definition in constraints:
-            conn.exec_driver_sql(f'ALTER TABLE "{load}" ADD CONSTRAINT "{con}_load" {definition}')
-        for index, definition in indexes:
-            made = _INDEXDEF.fullmatch(definition)
-            if made is None:
-                raise RuntimeError(f"unexpected index definition: {definition}")
-            conn.exec_driver_sql(f'{made["create"]}"{index}_load"{made["on"]}"{load}"{made["rest"]}')
-        conn.exec_driver_sql(f'DROP TABLE "{name}"')
-        conn.exec_driver_sql(f'ALTER TABLE "{load}" RENAME TO "{name}"')
-        for con, _definition in constraints:
-            conn.exec_driver_sql(f'ALTER TABLE "{name}" RENAME CONSTRAINT "{con}_load" TO "{con}"')
-        for index, _definition in indexes:
-            conn.exec_driver_sql(f'ALTER INDEX "{index}_load" RENAME TO "{index}"')
-
-    def _delete_templates(self, conn: Connection) -> None:
-        if self.dialect != "sqlite":
-            conn.execute(delete(T_TEMPLATES))
-            return
-        # Deleting row by row through the FTS trigger leaves a delete marker per trigram (a
-        # replacing rebuild took three times as long as a first one): empty the FTS index at
-        # once and delete without that trigger, restored from its own stored SQL. All of it
-        # inside the rebuild's transaction, so readers see the old index or the new one.
-        trigger = conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'templates_fts_ad'"
-        ).scalar_one()
-        conn.exec_driver_sql("INSERT INTO templates_fts(templates_fts) VALUES ('delete-all')")
-        conn.exec_driver_sql("DROP TRIGGER templates_fts_ad")
-        conn.execute(delete(T_TEMPLATES))
-        conn.exec_driver_sql(trigger)
-
-    def _bulk_insert(self, conn: Connection, table: Table,
-                     rows: Iterable[dict[str, Any]]) -> None:
-        """Insert many rows as they come: COPY on PostgreSQL (~10× a multi-row INSERT), the
-        driver's executemany on SQLite (~5× SQLAlchemy's, which builds a parameter dict per
-        row). A row's keys name its columns; a row with other keys starts another statement."""
-        self._bulk_runs(conn, table.name, _runs(rows))
-
-    def _bulk_runs(self, conn: Connection, table: str, runs: Iterable[Run]) -> None:
-        """``_bulk_insert`` into the table named ``table`` of rows already as (column names,
-        value tuples) runs."""
-        if self.dialect != "postgresql":
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            try:
-                for names, values in runs:
-                    columns = ", ".join(f'"{n}"' for n in names)
-                    marks = ", ".join("?" * len(names))
-                    sql = f'INSERT INTO "{table}" ({columns}) VALUES ({marks})'
-                    try:
-                        cursor.executemany(sql, values)
-                    except sqlite3.IntegrityError as exc:
-                        # The same exception type as any SQLAlchemy statement (and PostgreSQL).
-                        raise IntegrityError(sql, None, exc) from exc
-            finally:
-                cursor.close()
-            return
-        import psycopg
-
-        for names, values in runs:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-            columns = ", ".join(f'"{n}"' for n in names)
-            sql = f'COPY "{table}" ({columns}) FROM STDIN'
-            try:
-                with cursor.copy(sql) as copy:
-                    for row in values:
-                        copy.write_row(row)
-            except psycopg.IntegrityError as exc:
-                # The same exception type as the SQLite path (and as any SQLAlchemy statement).
-                raise IntegrityError(sql, None, exc) from exc
+    def _bulk_insert(self, conn: Connection, table: Table, rows: Iterable[dict[str, Any]]) -> None:
+        bulk.insert(conn, self.dialect, table, rows)
 
     @staticmethod
     def _version_key(table: Table, lg: str, slug: str, version: str) -> ColumnElement[bool]:
         return and_(table.c.lg == lg, table.c.slug == slug, table.c.version == version)
-
-    @staticmethod
-    def _lineage_values(v: dict[str, Any]) -> dict[str, Any] | None:
-        upstream = v["upstream_template"]
-        if not upstream or "/" not in upstream:
-            return None
-        ulg, _, uslug = upstream.partition("/")
-        return {"fork_lg": v["lg"], "fork_slug": v["slug"], "fork_version": v["version"],
-                "upstream_lg": ulg, "upstream_slug": uslug,
-                "upstream_version": v["upstream_version"], "upstream_commit": v["upstream_commit"]}
 
     @staticmethod
     def _event_values(v: dict[str, Any]) -> dict[str, Any]:
@@ -1188,19 +1010,6 @@ class SqlIndex:
                                 .order_by(k.c.name)).all()
         return [TokenInfo(municipality=r.municipality, name=r.name, admin=bool(r.admin),
                           created_at=r.created_at, last_used_at=r.last_used_at) for r in rows]
-
-
-Run = tuple[tuple[str, ...], Iterable[tuple[Any, ...]]]
-
-# pg_get_indexdef's form: CREATE [UNIQUE] INDEX name ON [ONLY] schema.table USING method (…)
-_INDEXDEF = re.compile(r"(?P<create>CREATE (?:UNIQUE )?INDEX )\S+(?P<on> ON (?:ONLY )?(?:\S+\.)?)\S+"
-                       r"(?P<rest> USING .*)", re.DOTALL)
-
-
-def _runs(rows: Iterable[dict[str, Any]]) -> Iterator[Run]:
-    """Rows as runs of (column names, value tuples): consecutive rows with the same keys."""
-    for names, group in itertools.groupby(rows, key=tuple):
-        yield names, (tuple(r.values()) for r in group)
 
 
 def _like_escape(term: str) -> str:

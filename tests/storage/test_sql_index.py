@@ -408,6 +408,21 @@ def snapshot(index: SqlIndex) -> dict[str, Any]:
             "chains": {k: index.upstream_chain(*k) for k in sorted(keys)}}
 
 
+def test_a_publish_after_a_first_rebuild_gets_an_id_of_its_own(index: SqlIndex) -> None:
+    """A rebuild gives the templates their ids (1, 2, …, as the second process prepared them);
+    the id sequence follows, so the next publish does not collide with one of them."""
+    index.rebuild(CORPUS)
+    before = {(s.lg, s.slug) for s in index.search(limit=100)[0]}
+    index.record_version(rec("132241/staff-lunch-survey-2", "1.0.0", "職員ランチ満足度調査",
+                             "2026-07-01T00:00:00Z", category="職員"))
+    index.record_version(rec("132250/new-form", "1.0.0", "新しい申請書",
+                             "2026-07-02T00:00:00Z", category="その他"))
+    after = {(s.lg, s.slug) for s in index.search(limit=100)[0]}
+    assert after == before | {("132241", "staff-lunch-survey-2"), ("132250", "new-form")}
+    assert names(index.search(q="満足度")[0]) == ["132241/staff-lunch-survey-2"]
+    check_search_index(index)
+
+
 def test_rebuild_equals_recording_and_is_idempotent(loaded: SqlIndex, backend_url: str) -> None:
     token = loaded.create_token("272264", "学校教育課")
     loaded.audit("学校教育課", "token.create", "272264")

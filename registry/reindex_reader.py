@@ -1,0 +1,282 @@
+"""Reading git for the index: every version at the tip as an index record, template by template.
+
+``CatalogueReader`` is the one way versions are read back from git (``RegistryService.records``
+and reindex). ``PreparedFeed`` hands a reindex its templates ready for the index
+(``registry.storage.rebuild.prepare``); for a large catalogue it reads and prepares them in a
+second process, so that git's output is parsed, the search keys analysed and the index written
+on two cores at once (bench/store.py prints the reindex with it; the note on issue 18 has the
+figures). Both ways give the same templates in the same order: the worker runs this module's
+own generator.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import msgspec
+
+from registry.checks.compatibility import DEFAULT_MODE
+from registry.checks.identifiers import upstream_issues
+from registry.layout import VersionKey
+from registry.readmodels import VersionRecord
+from registry.search.fields import field_titles
+from registry.storage.bulk import gc_paused
+from registry.storage.ports import CommitInfo, TemplateStore
+from registry.storage.rebuild import Prepared, prepare
+
+WORKER_FROM_OBJECTS = 60_000
+"""A reindex reads git in a second process from this many git objects (~7,500 versions): below
+it, starting the process (~1 s: Python, the dictionary of SudachiPy) costs more than it saves."""
+
+_BATCH = 200  # templates per message from the worker
+_QUEUED = 64  # messages held at most (~0.5 MB each at national scale)
+
+
+def loads(data: bytes) -> Any:
+    """JSON read back from git for the index: msgspec (C, ~2x json), json for what it refuses
+    (NaN, a BOM, UTF-16…), so reindex reads exactly what it read before."""
+    try:
+        return msgspec.json.decode(data)
+    except msgspec.DecodeError:
+        return json.loads(data)
+
+
+class CatalogueReader:
+    """Every version at ``tip`` (default: the current one) as index records, one list per
+    template. A fork's versions come after the upstream versions they name, so each knows its
+    upstream's commit (those whose upstream version is not in git come last, without one).
+    ``skipped`` says, once read, what could not be indexed and why."""
+
+    def __init__(self, store: TemplateStore, tip: str | None = None) -> None:
+        self.store = store
+        self.tip = tip
+        self.skipped: list[str] = []
+
+    def __iter__(self) -> Iterator[list[VersionRecord]]:
+        refused: list[str] = []
+        commits: dict[str, str] = {}
+        parked: dict[str, list[list[VersionRecord]]] = defaultdict(list)
+
+        def ready(group: list[VersionRecord]) -> Iterator[list[VersionRecord]]:
+            missing = None
+            for rec in group:
+                if rec.upstream_template and rec.upstream_version:
+                    wanted = f"{rec.upstream_template}@{rec.upstream_version}"
+                    rec.upstream_commit = commits.get(wanted)
+                    if rec.upstream_commit is None and missing is None:
+                        missing = wanted
+            if missing is None:
+                yield group
+            else:
+                parked[missing].append(group)
+
+        group: list[VersionRecord] = []
+        current: tuple[str, str] | None = None
+        for s in self.store.iter_versions(at=self.tip):
+            if (s.key.lg, s.key.slug) != current:
+                yield from ready(group) if group else ()
+                group, current = [], (s.key.lg, s.key.slug)
+            if s.commit:
+                commits[str(s.key)] = s.commit.commit
+                for waiting in parked.pop(str(s.key), ()):
+                    yield from ready(waiting)
+            try:
+                template = loads(s.template)
+            except ValueError:
+                template = {}
+            bad = upstream_issues(template)
+            if bad:  # written before upstream was checked: report and skip, never fail
+                refused.append(f"{s.key}: {bad[0].message}")
+                continue
+            rec = record_of(s.key, template if isinstance(template, dict) else {}, s.commit,
+                            s.bump, s.event, s.deprecated, s.deprecated_reason)
+            try:
+                rec.field_titles = field_titles(loads(s.schema)) if s.schema else []
+            except ValueError:
+                rec.field_titles = []
+            group.append(rec)
+        yield from ready(group) if group else ()
+        for groups in parked.values():  # their upstream version is not in git
+            yield from groups
+        self.skipped = list(getattr(self.store, "skipped", [])) + refused
+
+
+def record_of(key: VersionKey, template: dict[str, Any], info: CommitInfo | None,
+              bump: str | None, event: str, deprecated: bool = False,
+              deprecated_reason: str | None = None) -> VersionRecord:
+    """A version's index record from its template.json and the commit that published it."""
+    upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else {}
+    tags = template.get("tags")
+    return VersionRecord(
+        lg=key.lg, slug=key.slug, version=key.version,
+        title=str(template.get("title") or key.slug),
+        category=str(template.get("category") or "その他"),
+        commit=info.commit if info else "", published_at=info.date if info else "",
+        author_name=info.author_name if info else "", author_email=info.author_email if info else "",
+        title_en=template.get("title_en"), description=template.get("description"),
+        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+        license=template.get("license"),
+        compatibility=str(template.get("compatibility") or DEFAULT_MODE),
+        changelog=template.get("changelog"), bump=bump,
+        upstream_template=upstream.get("template") if upstream else None,
+        upstream_version=upstream.get("version") if upstream else None,
+        deprecated=deprecated, deprecated_reason=deprecated_reason,
+        event=event,  # type: ignore[arg-type]
+    )
+
+
+def _prepared(reader: CatalogueReader) -> Iterator[Prepared]:
+    for template_id, group in enumerate(reader, start=1):
+        yield prepare(template_id, group)
+
+
+class _Batch(msgspec.Struct, tag=True):
+    items: list[Prepared]
+
+
+class _Done(msgspec.Struct, tag=True):
+    skipped: list[str]
+
+
+class _Failed(msgspec.Struct, tag=True):
+    error: str
+
+
+class PreparedFeed:
+    """The templates at ``tip`` ready for the index, in ``CatalogueReader``'s order; once it has
+    been iterated, ``skipped`` says what could not be indexed and why.
+
+    ``parallel``: read and prepare in a second process (True), here (False), or by the size of
+    the repository (None: from ``WORKER_FROM_OBJECTS`` git objects). Only a git store without a
+    test fault hook is read in a second process.
+    """
+
+    def __init__(self, store: TemplateStore, tip: str | None, *, parallel: bool | None = None) -> None:
+        from registry.storage.git_store import GitTemplateStore
+
+        self.store = store
+        self.tip = tip
+        self.skipped: list[str] = []
+        git = isinstance(store, GitTemplateStore) and store.fault.point is None
+        if parallel is None:
+            parallel = git and _objects(Path(store.path)) >= WORKER_FROM_OBJECTS  # type: ignore[attr-defined]
+        self.parallel = bool(parallel and git)
+
+    def __iter__(self) -> Iterator[Prepared]:
+        if not self.parallel:
+            reader = CatalogueReader(self.store, self.tip)
+            yield from _prepared(reader)
+            self.skipped = reader.skipped
+            return
+        yield from self._from_worker()
+
+    def _from_worker(self) -> Iterator[Prepared]:
+        """A fresh interpreter runs this module (not multiprocessing, whose "spawn" re-imports
+        the caller's main script) and writes framed messages to a pipe of its own; a thread
+        drains the pipe into a queue (blocking reads let go of the GIL), so that the worker
+        never waits for this process to finish writing a batch, nor the other way round."""
+        from registry.storage.git_store import GitError
+
+        read_fd, write_fd = os.pipe()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        with tempfile.TemporaryFile() as said:
+            try:
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "registry.reindex_reader", str(write_fd),
+                     str(self.store.path), self.tip or ""],  # type: ignore[attr-defined]
+                    pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=said, stderr=said,
+                    env=env)
+            except BaseException:
+                os.close(read_fd)
+                raise
+            finally:
+                os.close(write_fd)
+            frames: queue.Queue[bytes] = queue.Queue(maxsize=_QUEUED)
+            drain = threading.Thread(target=_drain, args=(read_fd, frames), daemon=True,
+                                     name="yoshiki-reindex-pipe")
+            drain.start()
+            decoder = msgspec.msgpack.Decoder(_Batch | _Done | _Failed)
+            try:
+                while data := frames.get():
+                    message = decoder.decode(data)
+                    if isinstance(message, _Batch):
+                        yield from message.items
+                    elif isinstance(message, _Done):
+                        self.skipped = message.skipped
+                        return
+                    else:
+                        raise GitError(f"the reindex reader failed: {message.error}")
+                said.seek(0)
+                output = said.read().decode("utf-8", "replace").strip()[-2000:]
+                raise GitError(f"the reindex reader stopped (exit code {worker.wait()}) before it"
+                               f" had read the repository: {output or 'it said nothing'}")
+            finally:
+                if worker.poll() is None:
+                    worker.kill()
+                worker.wait()
+                while drain.is_alive():  # let a drain blocked on a full queue reach the end
+                    with contextlib.suppress(queue.Empty):
+                        frames.get(timeout=0.05)
+
+
+def _drain(fd: int, frames: queue.Queue[bytes]) -> None:
+    """Each framed message from the worker's pipe into ``frames``; b"" at its end."""
+    with os.fdopen(fd, "rb") as pipe:
+        while True:
+            head = pipe.read(4)
+            data = pipe.read(int.from_bytes(head, "big")) if len(head) == 4 else b""
+            if not data:
+                break
+            frames.put(data)
+    frames.put(b"")
+
+
+def _work(out: BinaryIO, repo: str, tip: str | None) -> None:
+    """The second process of a parallel reindex: reads git and prepares, in batches."""
+    from registry.storage.git_store import GitTemplateStore
+
+    encode = msgspec.msgpack.Encoder().encode
+
+    def send(message: _Batch | _Done | _Failed) -> None:
+        data = encode(message)
+        out.write(len(data).to_bytes(4, "big"))
+        out.write(data)
+
+    try:
+        reader = CatalogueReader(GitTemplateStore(repo), tip)
+        batch: list[Prepared] = []
+        with gc_paused():  # nothing it builds is in a cycle
+            for prepared in _prepared(reader):
+                batch.append(prepared)
+                if len(batch) >= _BATCH:
+                    send(_Batch(batch))
+                    batch = []
+        send(_Batch(batch))
+        send(_Done(reader.skipped))
+    except Exception as exc:  # told to the reindex, which fails with it
+        send(_Failed(f"{type(exc).__name__}: {exc}"))
+    finally:
+        out.close()
+
+
+def _objects(repo: Path) -> int:
+    """How many objects the repository holds, loose and packed (``git count-objects -v``)."""
+    proc = subprocess.run(["git", f"--git-dir={repo}", "count-objects", "-v"], capture_output=True,
+                          check=False)
+    fields = dict(line.split(": ", 1) for line in proc.stdout.decode().splitlines() if ": " in line)
+    return int(fields.get("count", 0)) + int(fields.get("in-pack", 0))
+
+
+if __name__ == "__main__":  # the worker: python -m registry.reindex_reader FD REPO [TIP]
+    _work(os.fdopen(int(sys.argv[1]), "wb"), sys.argv[2], sys.argv[3] or None)

@@ -1,0 +1,116 @@
+"""Reindex reading git in a second process (registry/reindex_reader.py): the same index as
+reading here, forks after the upstream versions they name, and a reader that fails leaves the
+index as it was."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from registry import reindex_reader
+from registry.config import Settings
+from registry.layout import TemplateKey
+from registry.readmodels import Author
+from registry.reindex_reader import CatalogueReader, PreparedFeed
+from registry.seeding import seed
+from registry.service import RegistryService
+from registry.storage.git_store import GitError
+from registry.wiring import open_service
+from tests.conftest import CATALOGUE
+
+LUNCH = TemplateKey("132241", "staff-lunch-survey")
+UP = (LUNCH.lg, LUNCH.slug)
+# 千代田区 sorts before 多摩市: git lists its fork first, before the upstream version it names.
+CHIYODA = Author(name="総務課", email="somu@city.chiyoda.invalid", municipality="131016",
+                 municipality_name="千代田区")
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("reader") / "data"
+    service = open_service(Settings.for_data_dir(data))
+    seed(service, CATALOGUE)
+    service.fork(LUNCH, "1.0.0", to_lg="131016", actor=CHIYODA)
+    service.fork(LUNCH, "1.1.0", to_lg="131016", to_slug="lunch-survey-2", actor=CHIYODA)
+    service.index.close()  # type: ignore[attr-defined]
+    return data
+
+
+@pytest.fixture
+def service(seeded: Path, tmp_path: Path) -> Iterator[RegistryService]:
+    data = tmp_path / "data"
+    shutil.copytree(seeded, data)
+    svc = open_service(Settings.for_data_dir(data))
+    yield svc
+    svc.index.close()  # type: ignore[attr-defined]
+
+
+def snapshot(service: RegistryService) -> dict[str, Any]:
+    """What readers see, every column of every version included."""
+    index = service.index
+    keys = sorted((t.lg, t.slug) for t in service.store.list_templates())
+    pages = {q: [f"{s.lg}/{s.slug}" for s in index.search(q=q, limit=100)[0]]
+             for q in ("アンケート", "ランチ", "犬", "欠席", "郵便番号", "")}
+    return {
+        "versions": {k: [msgspec.structs.asdict(r) for r in index.versions(*k)] for k in keys},
+        "summaries": [msgspec.structs.asdict(s) for s in index.search(limit=500)[0]],
+        "search": pages,
+        "forks": {k: index.forks_of(*k) for k in keys},
+        "feed": [(e.kind, e.lg, e.slug, e.version) for e in index.changes(0, 10_000)],
+    }
+
+
+def test_the_worker_and_this_process_build_the_same_index(service: RegistryService) -> None:
+    service.reindex(parallel=False)
+    here = snapshot(service)
+    count = service.reindex(parallel=True)
+    assert snapshot(service) == here
+    assert count == sum(len(v) for v in here["versions"].values())
+    assert count > 20  # the seeded catalogue and both forks
+    # ...and both are what publishing recorded: the forks know the commit they came from.
+    fork = {r.version: r for r in service.index.versions("131016", "staff-lunch-survey")}
+    upstream = {r.version: r for r in service.index.versions(*UP)}
+    assert fork["1.0.0"].upstream_commit == upstream["1.0.0"].commit != ""
+    assert [f"{f.lg}/{f.slug}" for f in service.index.forks_of(*UP)] == [
+        "131016/lunch-survey-2", "131016/staff-lunch-survey", "132250/staff-lunch-survey"]
+
+
+def test_forks_wait_for_the_upstream_versions_they_name(service: RegistryService) -> None:
+    reader = CatalogueReader(service.store)
+    records = {(r.lg, r.slug, r.version): r for g in reader for r in g}
+    order = [(g[0].lg, g[0].slug) for g in CatalogueReader(service.store)]
+    assert len(order) == len(set(order)) == len(service.store.list_templates())
+    # git lists 千代田区's forks first; they are held until 多摩市's versions have been read
+    listed = [(t.lg, t.slug) for t in service.store.list_templates()]
+    assert listed.index(("131016", "staff-lunch-survey")) < listed.index(("132241", "public-comment"))
+    assert order.index(("131016", "staff-lunch-survey")) > order.index(("132241", "public-comment"))
+    for fork, version in (("staff-lunch-survey", "1.0.0"), ("lunch-survey-2", "1.1.0")):
+        assert records[("131016", fork, version)].upstream_commit == \
+            records[("132241", "staff-lunch-survey", version)].commit != ""
+    assert reader.skipped == []
+
+
+def test_a_reader_that_fails_leaves_the_index_as_it_was(service: RegistryService) -> None:
+    before = snapshot(service)
+    feed = PreparedFeed(service.store, "f" * 40, parallel=True)  # no such commit
+    with pytest.raises(GitError, match="reindex reader failed"):
+        service.index.rebuild_prepared(feed)
+    assert snapshot(service) == before
+    service.reindex(parallel=True)  # and the next one works
+    assert snapshot(service) == before
+
+
+def test_the_worker_is_used_from_a_size_and_never_for_a_test_fault_hook(
+        service: RegistryService, monkeypatch: pytest.MonkeyPatch) -> None:
+    tip = service.store.tip()
+    assert not PreparedFeed(service.store, tip).parallel  # a small repository: read here
+    monkeypatch.setattr(reindex_reader, "WORKER_FROM_OBJECTS", 10)
+    assert PreparedFeed(service.store, tip).parallel
+    assert not PreparedFeed(service.store, tip, parallel=False).parallel
+    service.store.fault.point = "before-update-ref"  # type: ignore[attr-defined]
+    assert not PreparedFeed(service.store, tip, parallel=True).parallel
