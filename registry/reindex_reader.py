@@ -29,6 +29,7 @@ import msgspec
 from registry.checks.compatibility import DEFAULT_MODE
 from registry.checks.identifiers import upstream_issues
 from registry.layout import VersionKey
+from registry.lineage import DETACHED_FILE
 from registry.readmodels import VersionRecord
 from registry.search.fields import field_titles
 from registry.storage.bulk import gc_paused
@@ -38,6 +39,13 @@ from registry.storage.rebuild import Prepared, prepare
 WORKER_FROM_OBJECTS = 60_000
 """A reindex reads git in a second process from this many git objects (~7,500 versions): below
 it, starting the process (~1 s: Python, the dictionary of SudachiPy) costs more than it saves."""
+
+WORKER_FROM_CORES = 4
+"""...and only with this many cores. The second process and this one each keep a core busy,
+and git's cat-file and log want their own: on two cores they share, and at 100k templates the
+second process saved 2–6 s of 50–60 (0.89–0.97×) for ~20 % more CPU (bench/store.py; the issue
+18 note). From four cores the reading (~26 s alone at 100k) runs beside the writing (~15 s)
+instead of before it."""
 
 _BATCH = 200  # templates per message from the worker
 _QUEUED = 64  # messages held at most (~0.5 MB each at national scale)
@@ -56,12 +64,14 @@ class CatalogueReader:
     """Every version at ``tip`` (default: the current one) as index records, one list per
     template. A fork's versions come after the upstream versions they name, so each knows its
     upstream's commit (those whose upstream version is not in git come last, without one).
-    ``skipped`` says, once read, what could not be indexed and why."""
+    ``skipped`` says, once read, what could not be indexed and why, and ``detached`` holds the
+    ``<lg>/<slug>/detached.json`` files met on the way (path -> bytes)."""
 
     def __init__(self, store: TemplateStore, tip: str | None = None) -> None:
         self.store = store
         self.tip = tip
         self.skipped: list[str] = []
+        self.detached: dict[str, bytes] = {}
 
     def __iter__(self) -> Iterator[list[VersionRecord]]:
         refused: list[str] = []
@@ -110,6 +120,9 @@ class CatalogueReader:
         for groups in parked.values():  # their upstream version is not in git
             yield from groups
         self.skipped = list(getattr(self.store, "skipped", [])) + refused
+        found = getattr(self.store, "detached_files", None)
+        self.detached = (dict(found) if found is not None else
+                         self.store.files_named(DETACHED_FILE, self.tip))
 
 
 def record_of(key: VersionKey, template: dict[str, Any], info: CommitInfo | None,
@@ -147,6 +160,7 @@ class _Batch(msgspec.Struct, tag=True):
 
 class _Done(msgspec.Struct, tag=True):
     skipped: list[str]
+    detached: dict[str, bytes]
 
 
 class _Failed(msgspec.Struct, tag=True):
@@ -155,11 +169,12 @@ class _Failed(msgspec.Struct, tag=True):
 
 class PreparedFeed:
     """The templates at ``tip`` ready for the index, in ``CatalogueReader``'s order; once it has
-    been iterated, ``skipped`` says what could not be indexed and why.
+    been iterated, ``skipped`` says what could not be indexed and why and ``detached`` holds the
+    detached.json files.
 
-    ``parallel``: read and prepare in a second process (True), here (False), or by the size of
-    the repository (None: from ``WORKER_FROM_OBJECTS`` git objects). Only a git store without a
-    test fault hook is read in a second process.
+    ``parallel``: read and prepare in a second process (True), here (False), or by the machine
+    and the repository (None: from ``WORKER_FROM_CORES`` cores and ``WORKER_FROM_OBJECTS`` git
+    objects). Only a git store without a test fault hook is read in a second process.
     """
 
     def __init__(self, store: TemplateStore, tip: str | None, *, parallel: bool | None = None) -> None:
@@ -168,16 +183,18 @@ class PreparedFeed:
         self.store = store
         self.tip = tip
         self.skipped: list[str] = []
+        self.detached: dict[str, bytes] = {}
         git = isinstance(store, GitTemplateStore) and store.fault.point is None
         if parallel is None:
-            parallel = git and _objects(Path(store.path)) >= WORKER_FROM_OBJECTS  # type: ignore[attr-defined]
+            parallel = (git and (os.cpu_count() or 1) >= WORKER_FROM_CORES
+                        and _objects(Path(store.path)) >= WORKER_FROM_OBJECTS)  # type: ignore[attr-defined]
         self.parallel = bool(parallel and git)
 
     def __iter__(self) -> Iterator[Prepared]:
         if not self.parallel:
             reader = CatalogueReader(self.store, self.tip)
             yield from _prepared(reader)
-            self.skipped = reader.skipped
+            self.skipped, self.detached = reader.skipped, reader.detached
             return
         yield from self._from_worker()
 
@@ -213,7 +230,7 @@ class PreparedFeed:
                     if isinstance(message, _Batch):
                         yield from message.items
                     elif isinstance(message, _Done):
-                        self.skipped = message.skipped
+                        self.skipped, self.detached = message.skipped, message.detached
                         return
                     else:
                         raise GitError(f"the reindex reader failed: {message.error}")
@@ -263,7 +280,7 @@ def _work(out: BinaryIO, repo: str, tip: str | None) -> None:
                     send(_Batch(batch))
                     batch = []
         send(_Batch(batch))
-        send(_Done(reader.skipped))
+        send(_Done(reader.skipped, reader.detached))
     except Exception as exc:  # told to the reindex, which fails with it
         send(_Failed(f"{type(exc).__name__}: {exc}"))
     finally:

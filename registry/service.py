@@ -851,7 +851,7 @@ class RegistryService:
         feed = PreparedFeed(self.store, tip, parallel=parallel)
         records = self.index.rebuild_prepared(feed)
         self.reindex_skipped = feed.skipped
-        for path, data in sorted(self.store.files_named(DETACHED_FILE, tip).items()):
+        for path, data in sorted(feed.detached.items()):
             lg, slug, _ = path.split("/")
             for r in load_detachments(data):
                 self.index.record_detachment(lg, slug, r["upstream"], r["version"],

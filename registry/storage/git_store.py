@@ -305,6 +305,8 @@ class GitTemplateStore:
         self.locked_parts: dict[str, float] = dict.fromkeys(
             ("read", "precheck", "objects", "update-ref"), 0.0)
         self.skipped: list[str] = []  # what the last iter_versions could not index, and why
+        # ... and the detached.json files it met, by path (read in the same pass)
+        self.detached_files: dict[str, bytes] = {}
         # The long-lived reader (see _reader): started on first use, per process.
         self._reader_lock = threading.RLock()
         self._cat: _CatFile | None = None
@@ -891,9 +893,11 @@ class GitTemplateStore:
         and deprecation, in path order (a template's versions together).
 
         ONE ``git ls-tree -r`` lists the tip, ONE ``git cat-file --batch`` reads the
-        template.json and deprecated.json blobs, ONE ``git log`` maps versions to commits.
+        template.json, schema.json, deprecated.json and detached.json blobs (the last kept in
+        ``detached_files`` for the reindex), ONE ``git log`` maps versions to commits.
         """
         self.skipped = []
+        self.detached_files = {}
         tip = at or self.tip()
         if tip is None:
             return
@@ -905,9 +909,11 @@ class GitTemplateStore:
         keys: list[VersionKey] = []
         oids: list[str] = []
         deprecated_oids: dict[tuple[str, str], str] = {}
+        detached_oids: dict[str, str] = {}
         schema_oids: dict[tuple[str, str, str], str] = {}
         for entry in listing.split(b"\0"):
-            if not entry.endswith((b"/template.json", b"/deprecated.json", b"/schema.json")):
+            if not entry.endswith((b"/template.json", b"/deprecated.json", b"/schema.json",
+                                   b"/detached.json")):
                 continue
             meta, _, raw_path = entry.partition(b"\t")
             parts = raw_path.decode("utf-8", "surrogateescape").split("/")
@@ -923,6 +929,8 @@ class GitTemplateStore:
                 schema_oids[(parts[0], parts[1], parts[2])] = meta.split()[2].decode()
             elif len(parts) == 3 and parts[2] == DEPRECATED_FILE:
                 deprecated_oids[(parts[0], parts[1])] = meta.split()[2].decode()
+            elif len(parts) == 3 and parts[2] == DETACHED_FILE and meta:
+                detached_oids["/".join(parts)] = meta.split()[2].decode()
         fallback: dict[str, CommitInfo] | None = None
         deprecations: dict[tuple[str, str], dict[str, Any]] = {}
         with _CatFile(self.path, buffered=True) as cat:
@@ -931,6 +939,7 @@ class GitTemplateStore:
             # then each version's template.json and schema.json side by side: streamed, so
             # no more than one version's blobs are held at a time.
             wanted = [deprecated_oids[k] for k in dep_keys]
+            wanted.extend(detached_oids.values())
             for k, oid in zip(keys, oids, strict=True):
                 wanted.append(oid)
                 if (schema_oid := schema_oids.get((k.lg, k.slug, k.version))) is not None:
@@ -940,6 +949,7 @@ class GitTemplateStore:
             del wanted
             for tk in dep_keys:
                 deprecations[tk] = load_deprecations(next(blobs))
+            self.detached_files = {path: next(blobs) or b"" for path in detached_oids}
             log_thread.join()
             if not commits_box:
                 raise GitError("git log failed while reading the repository")

@@ -46,6 +46,10 @@ BATCH = 500
 Term = tuple[int, str, int, int, str, str, str]
 """A search_terms row (``search_index.COLUMNS``)."""
 
+Stamp = tuple[str, str, str, int, int, int, int]
+"""A version's place in publication order: published_at, lg, slug, major, minor, patch, and
+its index among the records read."""
+
 
 class Prepared(msgspec.Struct, array_like=True):
     """One template ready for the index: its versions as git holds them, its templates row
@@ -101,16 +105,17 @@ def load(index: SqlIndex, feed: Iterable[Prepared]) -> list[VersionRecord]:
         bulk.delete_templates(conn, dialect, T_TEMPLATES)
         forks: dict[str, int] = defaultdict(int)
         templates: dict[str, tuple[int, str]] = {}  # lg/slug -> (id, updated_at)
+        order: list[Stamp] = []  # each record's place in publication order
         with bulk.indexes_built_after(conn, dialect, search_index.T_TERMS) as into:
             batch: list[Prepared] = []
             for prepared in feed:
                 batch.append(prepared)
                 if len(batch) >= BATCH:
-                    _write_batch(conn, dialect, into, batch, records, forks, templates)
+                    _write_batch(conn, dialect, into, batch, records, order, forks, templates)
                     batch = []
-            _write_batch(conn, dialect, into, batch, records, forks, templates)
+            _write_batch(conn, dialect, into, batch, records, order, forks, templates)
             _count_forks(conn, dialect, into, forks, templates)
-        bulk.insert(conn, dialect, T_EVENTS, _events(records, seen))
+        bulk.insert(conn, dialect, T_EVENTS, _events(records, order, seen))
         # Fresh statistics after a bulk load: the planners choose between the text index
         # and the updated_at order by them.
         for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
@@ -130,7 +135,7 @@ def load(index: SqlIndex, feed: Iterable[Prepared]) -> list[VersionRecord]:
 
 
 def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[Prepared],
-                 records: list[VersionRecord], forks: dict[str, int],
+                 records: list[VersionRecord], order: list[Stamp], forks: dict[str, int],
                  templates: dict[str, tuple[int, str]]) -> None:
     versions: list[dict[str, Any]] = []
     lineage: list[dict[str, Any]] = []
@@ -141,6 +146,8 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
         for r in p.versions:
             values = _version_values(r)
             versions.append(values)
+            order.append((values["published_at"], r.lg, r.slug, values["major"],
+                          values["minor"], values["patch"], len(order)))
             if r.upstream_template and (edge := lineage_values(values)):
                 lineage.append(edge)
         row = p.row
@@ -192,22 +199,19 @@ def _suffix(name: str, fork_count: int, updated_at: str) -> str:
                                    "lg": lg, "slug": slug})
 
 
-def _events(records: list[VersionRecord], seen: set[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
+def _events(records: list[VersionRecord], order: list[Stamp],
+            seen: set[tuple[Any, ...]]) -> Iterator[dict[str, Any]]:
     """The change feed's missing events, in publication order, then missing deprecations."""
-    published = [utc_text(r.published_at) for r in records]
-    semver = [Version.parse(r.version) for r in records]
-    order = sorted(range(len(records)), key=lambda i: (
-        published[i], records[i].lg, records[i].slug,
-        semver[i].major, semver[i].minor, semver[i].patch))
-    for i in order:
-        r = records[i]
+    order.sort()
+    for stamp in order:
+        r = records[stamp[-1]]
         if (r.lg, r.slug, r.version, r.event) not in seen:
             yield {"kind": r.event, "lg": r.lg, "slug": r.slug, "version": r.version,
-                   "at": published[i], "actor": r.author_name,
+                   "at": stamp[0], "actor": r.author_name,
                    "upstream_template": r.upstream_template, "detail": r.changelog}
     now = now_text()
-    for i in order:
-        r = records[i]
+    for stamp in order:
+        r = records[stamp[-1]]
         if r.deprecated and (r.lg, r.slug, r.version, "deprecated") not in seen:
             # Git records that a version is deprecated, not when the feed learnt it.
             yield {"kind": "deprecated", "lg": r.lg, "slug": r.slug,

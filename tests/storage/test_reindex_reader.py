@@ -37,6 +37,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     seed(service, CATALOGUE)
     service.fork(LUNCH, "1.0.0", to_lg="131016", actor=CHIYODA)
     service.fork(LUNCH, "1.1.0", to_lg="131016", to_slug="lunch-survey-2", actor=CHIYODA)
+    service.detach("131016/lunch-survey-2", CHIYODA, "独自に運用します")
     service.index.close()  # type: ignore[attr-defined]
     return data
 
@@ -62,6 +63,8 @@ def snapshot(service: RegistryService) -> dict[str, Any]:
         "search": pages,
         "forks": {k: index.forks_of(*k) for k in keys},
         "feed": [(e.kind, e.lg, e.slug, e.version) for e in index.changes(0, 10_000)],
+        "detached": [(d["upstream_template"], d["version"], d["reason"])
+                     for d in index.detachments("131016", "lunch-survey-2")],
     }
 
 
@@ -72,6 +75,7 @@ def test_the_worker_and_this_process_build_the_same_index(service: RegistryServi
     assert snapshot(service) == here
     assert count == sum(len(v) for v in here["versions"].values())
     assert count > 20  # the seeded catalogue and both forks
+    assert [d[0] for d in here["detached"]] == ["132241/staff-lunch-survey"]  # from detached.json
     # ...and both are what publishing recorded: the forks know the commit they came from.
     fork = {r.version: r for r in service.index.versions("131016", "staff-lunch-survey")}
     upstream = {r.version: r for r in service.index.versions(*UP)}
@@ -105,12 +109,35 @@ def test_a_reader_that_fails_leaves_the_index_as_it_was(service: RegistryService
     assert snapshot(service) == before
 
 
-def test_the_worker_is_used_from_a_size_and_never_for_a_test_fault_hook(
+def test_the_worker_is_used_from_a_size_and_cores_and_never_for_a_test_fault_hook(
         service: RegistryService, monkeypatch: pytest.MonkeyPatch) -> None:
     tip = service.store.tip()
+    monkeypatch.setattr(reindex_reader, "WORKER_FROM_CORES", 1)
     assert not PreparedFeed(service.store, tip).parallel  # a small repository: read here
     monkeypatch.setattr(reindex_reader, "WORKER_FROM_OBJECTS", 10)
     assert PreparedFeed(service.store, tip).parallel
+    monkeypatch.setattr(reindex_reader, "WORKER_FROM_CORES", 4096)
+    assert not PreparedFeed(service.store, tip).parallel  # too few cores
+    monkeypatch.setattr(reindex_reader, "WORKER_FROM_CORES", 1)
     assert not PreparedFeed(service.store, tip, parallel=False).parallel
     service.store.fault.point = "before-update-ref"  # type: ignore[attr-defined]
     assert not PreparedFeed(service.store, tip, parallel=True).parallel
+
+
+def test_a_lost_index_comes_back_whole_from_the_worker(seeded: Path, tmp_path: Path,
+                                                      service: RegistryService) -> None:
+    """Only the repository is left: the worker's reindex restores versions, forks and the
+    detachment that lives in git (detached.json, read in the same pass as the versions)."""
+    data = tmp_path / "lost"
+    data.mkdir()
+    shutil.copytree(seeded / "templates.git", data / "templates.git")
+    svc = open_service(Settings.for_data_dir(data))
+    try:
+        svc.reindex(parallel=True)
+        got = snapshot(svc)
+        assert got["detached"] == [("132241/staff-lunch-survey", "1.1.0", "独自に運用します")]
+        recorded = snapshot(service)  # the index publishing wrote
+        assert (got["versions"], got["summaries"], got["search"]) == (
+            recorded["versions"], recorded["summaries"], recorded["search"])
+    finally:
+        svc.index.close()  # type: ignore[attr-defined]
