@@ -40,12 +40,11 @@ WORKER_FROM_OBJECTS = 60_000
 """A reindex reads git in a second process from this many git objects (~7,500 versions): below
 it, starting the process (~1 s: Python, the dictionary of SudachiPy) costs more than it saves."""
 
-WORKER_FROM_CORES = 4
-"""...and only with this many cores. The second process and this one each keep a core busy,
-and git's cat-file and log want their own: on two cores they share, and at 100k templates the
-second process saved 2–6 s of 50–60 (0.89–0.97×) for ~20 % more CPU (bench/store.py; the issue
-18 note). From four cores the reading (~26 s alone at 100k) runs beside the writing (~15 s)
-instead of before it."""
+WORKER_FROM_CORES = 2
+"""...and only with a second core for it. On two cores the two processes and git's cat-file and
+log share them: at 100k templates the second process took 0.85–0.97× the wall time of reading
+here (43–50 s against 49–52 s) for ~15 % more CPU (bench/store.py; the issue 18 note); with more
+cores the reading (~26 s alone at 100k) runs fully beside the writing (~15 s)."""
 
 _BATCH = 200  # templates per message from the worker
 _QUEUED = 64  # messages held at most (~0.5 MB each at national scale)
