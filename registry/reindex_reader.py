@@ -77,7 +77,8 @@ class CatalogueReader:
         commits: dict[str, str] = {}
         parked: dict[str, list[list[VersionRecord]]] = defaultdict(list)
 
-        def ready(group: list[VersionRecord]) -> Iterator[list[VersionRecord]]:
+        def fill(group: list[VersionRecord]) -> str | None:
+            """Set each fork version's upstream commit; the first one not read yet, if any."""
             missing = None
             for rec in group:
                 if rec.upstream_template and rec.upstream_version:
@@ -85,6 +86,10 @@ class CatalogueReader:
                     rec.upstream_commit = commits.get(wanted)
                     if rec.upstream_commit is None and missing is None:
                         missing = wanted
+            return missing
+
+        def ready(group: list[VersionRecord]) -> Iterator[list[VersionRecord]]:
+            missing = fill(group)
             if missing is None:
                 yield group
             else:
@@ -116,8 +121,10 @@ class CatalogueReader:
                 rec.field_titles = []
             group.append(rec)
         yield from ready(group) if group else ()
-        for groups in parked.values():  # their upstream version is not in git
-            yield from groups
+        for groups in parked.values():  # an upstream version they name is not in git
+            for waiting in groups:
+                fill(waiting)  # ...but the others they name may have come since
+                yield waiting
         self.skipped = list(getattr(self.store, "skipped", [])) + refused
         found = getattr(self.store, "detached_files", None)
         self.detached = (dict(found) if found is not None else

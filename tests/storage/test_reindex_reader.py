@@ -141,3 +141,27 @@ def test_a_lost_index_comes_back_whole_from_the_worker(seeded: Path, tmp_path: P
             recorded["versions"], recorded["summaries"], recorded["search"])
     finally:
         svc.index.close()  # type: ignore[attr-defined]
+
+
+def test_a_fork_naming_a_version_git_does_not_hold_still_gets_the_commits_it_can(
+        tmp_path: Path) -> None:
+    """Written by hand into git: 千代田区's 1.0.0 names an upstream version that is not there,
+    its 1.1.0 one that is (read later: 132241 sorts after 131016). The group waits for the
+    first in vain, and is still given the second's commit at the end."""
+    from registry.layout import VersionKey
+    from registry.storage.git_store import GitTemplateStore
+    from tests.storage.conftest import TAMA, version_files
+
+    store = GitTemplateStore(tmp_path / "templates.git")
+    up = VersionKey("132241", "up-form", "1.0.0")
+    info = store.commit_version(up, version_files(up), author=TAMA, event="published",
+                                bump=None, changelog=None)
+    for version, names in (("1.0.0", "9.9.9"), ("1.1.0", "1.0.0")):
+        key = VersionKey("131016", "fork-form", version)
+        files = version_files(key, extra_template={
+            "upstream": {"template": "132241/up-form", "version": names}})
+        store.commit_version(key, files, author=CHIYODA, event="forked", bump=None, changelog=None)
+    got = {(r.slug, r.version): r.upstream_commit
+           for group in CatalogueReader(store) for r in group}
+    assert got == {("up-form", "1.0.0"): None, ("fork-form", "1.0.0"): None,
+                   ("fork-form", "1.1.0"): info.commit}
