@@ -171,24 +171,24 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
 def _count_forks(conn: Connection, dialect: str, terms_table: str, forks: dict[str, int],
                  templates: dict[str, tuple[int, str]]) -> None:
     """Each upstream's fork count into its templates row and its search rows' rank keys."""
-    counted = [(n, templates[name]) for name, n in forks.items() if name in templates]
+    # (id, fork count, rank-key suffix) of each upstream the index holds
+    counted = [(templates[name][0], n, _suffix(name, n, templates[name][1]))
+               for name, n in forks.items() if name in templates]
     if not counted:
         return
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         mark = "?" if dialect == "sqlite" else "%s"
         cursor.executemany(f"UPDATE templates SET fork_count = {mark} WHERE id = {mark}",
-                           [(n, tid) for n, (tid, _at) in counted])
-        stamps = [(tid, _suffix(name, n, at)) for name, n in forks.items()
-                  if (found := templates.get(name)) for tid, at in [found]]
+                           [(n, tid) for tid, n, _suffix_ in counted])
         if dialect == "sqlite":
             cursor.executemany(f'UPDATE "{terms_table}" SET rk = substr(rk, 1, 1) || ?'
-                               " WHERE template_id = ?", [(s, tid) for tid, s in stamps])
+                               " WHERE template_id = ?", [(sx, tid) for tid, _n, sx in counted])
         else:  # the load table has no index yet: one pass joining the upstreams
             cursor.execute(
                 f'UPDATE "{terms_table}" AS t SET rk = substr(t.rk, 1, 1) || v.suffix'
                 " FROM unnest(%s::int[], %s::text[]) AS v(id, suffix) WHERE t.template_id = v.id",
-                ([tid for tid, _s in stamps], [s for _tid, s in stamps]))
+                ([tid for tid, _n, _sx in counted], [sx for _tid, _n, sx in counted]))
     finally:
         cursor.close()
 
