@@ -85,6 +85,8 @@ from registry.versioning import Version
 if TYPE_CHECKING:
     from registry.storage.rebuild import Prepared
 
+_log = logging.getLogger(__name__)
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MAX_PAGE = 100
 # Every index write on PostgreSQL takes this transaction-level advisory lock, so change-feed ids
@@ -98,8 +100,6 @@ T_TAGS: Table = TemplateTagRow.__table__  # type: ignore[attr-defined]
 T_VERSIONS: Table = VersionRow.__table__  # type: ignore[attr-defined]
 T_LINEAGE: Table = LineageRow.__table__  # type: ignore[attr-defined]
 T_EVENTS: Table = EventRow.__table__  # type: ignore[attr-defined]
-_log = logging.getLogger(__name__)
-
 T_AUDIT: Table = AuditRow.__table__  # type: ignore[attr-defined]
 T_TOKENS: Table = TokenRow.__table__  # type: ignore[attr-defined]
 T_STATE: Table = IndexStateRow.__table__  # type: ignore[attr-defined]
