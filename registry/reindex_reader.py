@@ -29,7 +29,6 @@ import msgspec
 from registry.checks.compatibility import DEFAULT_MODE
 from registry.checks.identifiers import upstream_issues
 from registry.layout import VersionKey
-from registry.lineage import DETACHED_FILE
 from registry.readmodels import VersionRecord
 from registry.search.fields import field_titles
 from registry.storage.bulk import gc_paused
@@ -125,10 +124,8 @@ class CatalogueReader:
             for waiting in groups:
                 fill(waiting)  # ...but the others they name may have come since
                 yield waiting
-        self.skipped = list(getattr(self.store, "skipped", [])) + refused
-        found = getattr(self.store, "detached_files", None)
-        self.detached = (dict(found) if found is not None else
-                         self.store.files_named(DETACHED_FILE, self.tip))
+        self.skipped = [*self.store.skipped, *refused]
+        self.detached = dict(self.store.detached_files)
 
 
 def record_of(key: VersionKey, template: dict[str, Any], info: CommitInfo | None,

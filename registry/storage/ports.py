@@ -65,6 +65,11 @@ class VersionCommit(msgspec.Struct, kw_only=True):
 class TemplateStore(Protocol):
     """The source of truth: template versions in the canonical layout, one commit per write."""
 
+    skipped: list[str]
+    """What the last ``iter_versions`` could not index, and why."""
+    detached_files: dict[str, bytes]
+    """The ``<lg>/<slug>/detached.json`` files the last ``iter_versions`` met (path -> bytes)."""
+
     def tip(self) -> str | None:
         """The commit the main branch points at (None for an empty store)."""
 
@@ -98,7 +103,8 @@ class TemplateStore(Protocol):
         """
 
     def iter_versions(self, *, at: str | None = None) -> Iterator[StoredVersion]:
-        """Every version at the tip, with the commit that published it (bulk, for reindex)."""
+        """Every version at the tip (or ``at``), with the commit that published it (bulk, for
+        reindex); fills ``skipped`` and ``detached_files`` as it goes."""
 
     def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
         """Commits touching a version or template folder, newest first."""

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from registry.layout import VersionKey, schema_uri
 from registry.readmodels import Author
 from registry.storage.git_store import GitTemplateStore
+
+if TYPE_CHECKING:
+    from registry.service import RegistryService
 
 TAMA = Author(name="情報政策課", email="joho@city.tama.invalid", municipality="132241",
               municipality_name="多摩市")
@@ -59,3 +65,19 @@ def fsck_ok(store: GitTemplateStore) -> str:
     bad = [line for line in out.splitlines() if not line.startswith(("dangling ", "Checking"))]
     assert bad == [], out
     return out
+
+
+@contextmanager
+def opened(data: Path, *, copy_of: Path | None = None) -> Iterator[RegistryService]:
+    """A service over the data folder ``data`` (first copied from ``copy_of`` when given),
+    its index closed afterwards."""
+    from registry.config import Settings
+    from registry.wiring import open_service
+
+    if copy_of is not None:
+        shutil.copytree(copy_of, data)
+    service = open_service(Settings.for_data_dir(data))
+    try:
+        yield service
+    finally:
+        service.index.close()  # type: ignore[attr-defined]

@@ -13,15 +13,14 @@ import msgspec
 import pytest
 
 from registry import reindex_reader
-from registry.config import Settings
 from registry.layout import TemplateKey
 from registry.readmodels import Author
 from registry.reindex_reader import CatalogueReader, PreparedFeed
 from registry.seeding import seed
 from registry.service import RegistryService
 from registry.storage.git_store import GitError
-from registry.wiring import open_service
 from tests.conftest import CATALOGUE
+from tests.storage.conftest import opened
 
 LUNCH = TemplateKey("132241", "staff-lunch-survey")
 UP = (LUNCH.lg, LUNCH.slug)
@@ -33,22 +32,18 @@ CHIYODA = Author(name="総務課", email="somu@city.chiyoda.invalid", municipali
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("reader") / "data"
-    service = open_service(Settings.for_data_dir(data))
-    seed(service, CATALOGUE)
-    service.fork(LUNCH, "1.0.0", to_lg="131016", actor=CHIYODA)
-    service.fork(LUNCH, "1.1.0", to_lg="131016", to_slug="lunch-survey-2", actor=CHIYODA)
-    service.detach("131016/lunch-survey-2", CHIYODA, "独自に運用します")
-    service.index.close()  # type: ignore[attr-defined]
+    with opened(data) as service:
+        seed(service, CATALOGUE)
+        service.fork(LUNCH, "1.0.0", to_lg="131016", actor=CHIYODA)
+        service.fork(LUNCH, "1.1.0", to_lg="131016", to_slug="lunch-survey-2", actor=CHIYODA)
+        service.detach("131016/lunch-survey-2", CHIYODA, "独自に運用します")
     return data
 
 
 @pytest.fixture
 def service(seeded: Path, tmp_path: Path) -> Iterator[RegistryService]:
-    data = tmp_path / "data"
-    shutil.copytree(seeded, data)
-    svc = open_service(Settings.for_data_dir(data))
-    yield svc
-    svc.index.close()  # type: ignore[attr-defined]
+    with opened(tmp_path / "data", copy_of=seeded) as svc:
+        yield svc
 
 
 def snapshot(service: RegistryService) -> dict[str, Any]:
@@ -129,18 +124,14 @@ def test_a_lost_index_comes_back_whole_from_the_worker(seeded: Path, tmp_path: P
     """Only the repository is left: the worker's reindex restores versions, forks and the
     detachment that lives in git (detached.json, read in the same pass as the versions)."""
     data = tmp_path / "lost"
-    data.mkdir()
     shutil.copytree(seeded / "templates.git", data / "templates.git")
-    svc = open_service(Settings.for_data_dir(data))
-    try:
+    with opened(data) as svc:
         svc.reindex(parallel=True)
         got = snapshot(svc)
-        assert got["detached"] == [("132241/staff-lunch-survey", "1.1.0", "独自に運用します")]
-        recorded = snapshot(service)  # the index publishing wrote
-        assert (got["versions"], got["summaries"], got["search"]) == (
-            recorded["versions"], recorded["summaries"], recorded["search"])
-    finally:
-        svc.index.close()  # type: ignore[attr-defined]
+    assert got["detached"] == [("132241/staff-lunch-survey", "1.1.0", "独自に運用します")]
+    recorded = snapshot(service)  # the index publishing wrote
+    assert (got["versions"], got["summaries"], got["search"]) == (
+        recorded["versions"], recorded["summaries"], recorded["search"])
 
 
 def test_a_fork_naming_a_version_git_does_not_hold_still_gets_the_commits_it_can(

@@ -7,7 +7,6 @@ and copied for each test that writes.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from registry.config import Settings
 from registry.errors import (
     Conflict,
     Forbidden,
@@ -28,9 +26,8 @@ from registry.layout import TemplateKey, VersionKey
 from registry.readmodels import Author
 from registry.seeding import plan, seed
 from registry.service import RegistryService
-from registry.wiring import open_service
 from tests.conftest import CATALOGUE
-from tests.storage.conftest import TAMA, fsck_ok, version_files
+from tests.storage.conftest import TAMA, fsck_ok, opened, version_files
 
 INAGI = Author(name="企画部 ICT推進課", email="ict@city.inagi.invalid", municipality="132250",
                municipality_name="稲城市")
@@ -41,26 +38,21 @@ INAGI_LUNCH = TemplateKey("132250", "staff-lunch-survey")
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("seeded") / "data"
-    service = open_service(Settings.for_data_dir(data))
-    seed(service, CATALOGUE)
-    service.index.close()  # type: ignore[attr-defined]
+    with opened(data) as service:
+        seed(service, CATALOGUE)
     return data
 
 
 @pytest.fixture
 def service(seeded: Path, tmp_path: Path) -> Iterator[RegistryService]:
-    data = tmp_path / "data"
-    shutil.copytree(seeded, data)
-    svc = open_service(Settings.for_data_dir(data))
-    yield svc
-    svc.index.close()  # type: ignore[attr-defined]
+    with opened(tmp_path / "data", copy_of=seeded) as svc:
+        yield svc
 
 
 @pytest.fixture
 def empty(tmp_path: Path) -> Iterator[RegistryService]:
-    svc = open_service(Settings.for_data_dir(tmp_path / "empty"))
-    yield svc
-    svc.index.close()  # type: ignore[attr-defined]
+    with opened(tmp_path / "empty") as svc:
+        yield svc
 
 
 def files_of(service: RegistryService, key: VersionKey) -> dict[str, Any]:
