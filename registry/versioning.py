@@ -7,7 +7,7 @@ something forks cannot rely on, so the registry accepts plain release numbers on
 from __future__ import annotations
 
 import re
-from functools import total_ordering
+from functools import lru_cache, total_ordering
 from typing import Literal
 
 from registry.errors import UsageError
@@ -37,6 +37,12 @@ class Version:
     @classmethod
     def parse(cls, text: str) -> Version:
         """Parse ``1.2.3``; raise UsageError with a Japanese message otherwise."""
+        if cls is Version and isinstance(text, str):
+            return _parsed(text)  # immutable: a reindex parses ~10 per template, most alike
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> Version:
         m = SEMVER_RE.fullmatch(text) if isinstance(text, str) else None
         if m is None and isinstance(text, str) and _UNBOUNDED_RE.fullmatch(text):
             raise UsageError(
@@ -105,3 +111,8 @@ def max_bump(*bumps: Bump) -> Bump:
 def sort_versions(texts: list[str]) -> list[str]:
     """Version strings in ascending SemVer order (invalid ones are dropped)."""
     return [str(v) for v in sorted(Version.parse(t) for t in texts if Version.is_valid(t))]
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Version:
+    return Version._parse(text)

@@ -132,7 +132,9 @@ def utc_text(value: str | datetime) -> str:
                              detail_ja=f"{value!r} は ISO 8601 形式の日時ではありません") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is C and pads the year to four digits (strftime's %Y does not below 1000);
+    # a reindex formats ~7 timestamps per template (3× faster than strftime).
+    return value.astimezone(UTC).isoformat(timespec="seconds")[:19] + "Z"
 
 
 def now_text() -> str:
@@ -212,6 +214,10 @@ def _summary_of(m: RowMapping) -> TemplateSummary:
         upstream_template=m["upstream_template"], fork_count=m["fork_count"])
 
 
+PAGE_SIZE = 16384
+"""SQLite's page size for a new index database."""
+
+
 def _engine_for(url: str) -> Engine:
     if url.startswith(("postgres://", "postgresql://")):
         # The one PostgreSQL driver we ship is psycopg 3; SQLAlchemy would default to psycopg2.
@@ -238,6 +244,10 @@ def _engine_for(url: str) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA busy_timeout = 30000")
+        # A new database gets 16 KiB pages (an existing one keeps its own: SQLite ignores this
+        # once the file has a table): a reindex appends millions of search keys and builds
+        # their index, 1.5× and 1.25× faster than on SQLite's default 4 KiB (issue 18 note).
+        cur.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         if not memory:
             _wal(cur)
             # NORMAL is durable against crashes of the process in WAL mode; the index is a
