@@ -3,7 +3,8 @@
 A cursor is URL-safe base64 of a JSON array, opaque to clients:
 
 * ``[rank, updated_at, lg, slug]`` — a listing without a query (rank is 0);
-* ``["k", score, suffix]`` — after a result found by its words (``registry.search.topk``);
+* ``["k", score, suffix]`` — after a result found by its words (``registry.search.topk``;
+  a suffix of the form before migration 0007 is refused: start again);
 * ``["t", updated_at, fork_count, lg, slug]`` — after one found only by its text.
 
 Every integer fits a 32-bit column and every text is short and free of NUL (PostgreSQL text
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,9 @@ from registry.errors import UsageError
 
 _TEXT_MAX = 256
 _INT_MAX = 2**31 - 1
+# A recency suffix (topk.recency_suffix) starts with 12 base-62 characters; one from before
+# migration 0007 (inverted ISO text) does not, and is refused like any other stale cursor.
+_SUFFIX = re.compile(r"[0-9A-Za-z]{12}")
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,8 @@ def decode(cursor: str) -> Cursor:
         except (ValueError, TypeError, binascii.Error, RecursionError):
             parts = None
     if isinstance(parts, list):
-        if len(parts) == 3 and parts[0] == "k" and _int(parts[1]) and _text(parts[2]):
+        if (len(parts) == 3 and parts[0] == "k" and _int(parts[1]) and _text(parts[2])
+                and _SUFFIX.match(parts[2])):
             return ByWords(parts[1], parts[2])
         if (len(parts) == 5 and parts[0] == "t" and _text(parts[1]) and _int(parts[2])
                 and _text(parts[3]) and _text(parts[4])):

@@ -179,6 +179,58 @@ def test_an_index_from_revision_0004_is_rebuilt_at_the_next_start(tmp_path: Path
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_migration_0007_makes_the_keys_again_and_the_answers_stay(tmp_path: Path, backend: str) -> None:
+    """0006 → 0007 (shorter rank keys, the prefecture in the rank index): the keys are emptied
+    and the git tip forgotten, so the next start rebuilds; the pages are the same, filtered by
+    prefecture too. SQLite without the prefecture index, PostgreSQL with it."""
+    from alembic import command
+    from alembic.config import Config
+
+    from registry.recovery import STATE_TIP
+    from registry.storage.sql_index import MIGRATIONS
+
+    def indexes(ix: SqlIndex) -> set[str]:
+        sql = ("SELECT indexname FROM pg_indexes WHERE tablename = 'search_terms'"
+               if ix.dialect == "postgresql" else
+               "SELECT name FROM sqlite_master WHERE tbl_name = 'search_terms' AND type = 'index'")
+        with ix.engine.connect() as conn:
+            return set(conn.exec_driver_sql(sql).scalars())
+
+    def check(ix: SqlIndex) -> None:
+        ix.migrate()
+        records = catalogue(120)
+        ix.rebuild(records)
+        asked = [{"q": "氏名"}, {"q": "欠席", "prefecture": "東京都"},
+                 {"q": "様式", "prefecture": "大阪府", "category": "教育"}]
+        before = [every_page(ix, 7, **a) for a in asked]
+        assert all(before)
+        with ix.engine.begin() as conn:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(MIGRATIONS))
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0006")
+        assert "ix_search_terms_prefecture" in indexes(ix)
+        ix.rebuild(records)  # keys in 0006's form
+        ix.set_state(STATE_TIP, "0" * 40)
+        ix.migrate()
+        assert ("ix_search_terms_prefecture" in indexes(ix)) == (ix.dialect == "postgresql")
+        with ix.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM search_terms").scalar_one() == 0
+        assert ix.state(STATE_TIP) is None  # what makes the next start rebuild
+        ix.rebuild(records)
+        assert [every_page(ix, 7, **a) for a in asked] == before
+        assert before[1] == brute(ix, "欠席", prefecture="東京都")
+
+    if backend == "sqlite":
+        check(SqlIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}"))
+    else:
+        with fresh_database() as url:
+            ix = SqlIndex(url)
+            check(ix)
+            ix.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_a_new_version_moves_the_postings_to_its_category(tmp_path: Path, backend: str) -> None:
     """The postings carry the template's category and prefecture: a version that changes the
     category answers under the new one only, in the joined and the carried reading alike."""

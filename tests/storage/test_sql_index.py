@@ -6,7 +6,9 @@ The expected search results are written out once and must hold on both backends:
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import multiprocessing
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,7 +202,7 @@ def test_migrate_twice_and_models_match_the_migration(index: SqlIndex) -> None:
         diffs = compare_metadata(context, METADATA)
         tables = set(inspect(conn).get_table_names())
         columns = {c["name"] for c in inspect(conn).get_columns("api_tokens")}
-    assert revision == ["0006"]
+    assert revision == ["0007"]
     assert diffs == []
     assert {"templates", "template_tags", "versions", "lineage", "events", "audit_log",
             "api_tokens", "alembic_version", "search_terms"} <= tables
@@ -241,7 +243,9 @@ def test_a_rebuild_leaves_the_tables_as_the_migrations_made_them(loaded: SqlInde
             assert "WITHOUT ROWID" in sql
         assert set(indexes if loaded.dialect == "postgresql" else conn.execute(text(
             "SELECT name FROM sqlite_master WHERE tbl_name = 'search_terms' AND type = 'index'"
-            " AND sql IS NOT NULL")).scalars()) >= {"ix_search_terms_rank", "ix_search_terms_prefecture"}
+            " AND sql IS NOT NULL")).scalars()) >= {"ix_search_terms_rank"}
+        if loaded.dialect == "postgresql":  # SQLite reads a prefecture's postings from the rank index
+            assert "ix_search_terms_prefecture" in indexes
     assert loaded.search(q="欠席", limit=50)[0] == before
 
 
@@ -304,6 +308,15 @@ def test_bad_cursor_and_limit(loaded: SqlIndex) -> None:
     with pytest.raises(NotFound):
         loaded.search(prefecture="架空県")
     assert len(loaded.search(limit=1000)[0]) == len(ALL_IN_ORDER)
+    # A page cursor of a search by words holds a recency suffix; one from before migration 0007
+    # (inverted ISO text) would page from a wrong place, so it is refused: start again.
+    _page, cursor = loaded.search(q="欠席", limit=1)
+    assert cursor is not None
+    loaded.search(q="欠席", cursor=cursor, limit=1)
+    stale = base64.urlsafe_b64encode(
+        json.dumps(["k", 800, "79739-88-85T77:86:77Z999999999132241/a"]).encode()).decode()
+    with pytest.raises(UsageError, match="start again"):
+        loaded.search(q="欠席", cursor=stale, limit=1)
 
 
 # -- versions, lineage, feed ------------------------------------------------------------------
@@ -606,7 +619,7 @@ def test_concurrent_migrations_and_writers(backend_url: str) -> None:
         pool.map(_migrate_and_publish, [(backend_url, w) for w in range(1, 5)])
     index = SqlIndex(backend_url)
     with index.engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0006"]
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0007"]
     assert len(index.versions("132241", "shared")) == 40
     summary = index.get_template("132241", "shared")
     assert summary is not None
@@ -666,3 +679,4 @@ def test_searches_during_a_rebuild_see_the_old_index_or_the_new(loaded: SqlIndex
     assert errors == []
     assert seen
     assert all(slugs == expected for slugs in seen)
+

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -19,7 +20,15 @@ from registry.search.ranking import (
     TITLE_EN,
     Posting,
 )
-from registry.storage.search_index import COLUMNS, postings_of, rows_of, tuples_of
+from registry.search.topk import rank_key
+from registry.storage.search_index import (
+    COLUMNS,
+    Keys,
+    keys_of_template,
+    postings_of,
+    rows_of,
+    suffix_of,
+)
 
 WORDS = ["欠席", "遅刻連絡", "保育所", "保育園", "申込", "申し込み", "郵便番号", "氏名", "届出", "犬",
          "こども", "子ども", "アンケート", "ｱﾝｹｰﾄ", "Library", "2026"]
@@ -61,12 +70,18 @@ def test_rows_come_in_primary_key_order_with_the_filters_they_carry() -> None:
                 "municipality_name": "多摩市", "updated_at": "2026-11-24T19:47:59Z",
                 "fork_count": 2, "lg": "132241", "slug": "absence", "prefecture_code": "130001",
                 "category": "教育"}
-    rows = tuples_of(7, template)
+    keys = keys_of_template(7, template)
+    rows = list(keys.rows())
     assert [r[:2] for r in rows] == sorted(r[:2] for r in rows)
     assert {r[0] for r in rows} == {7}
     assert {r[5:] for r in rows} == {("130001", "教育")}
-    assert {r[1] for r in rows} == set(postings_of(template))
+    postings = postings_of(template)
+    assert {r[1]: (r[2], r[3]) for r in rows} == {k: (p.code, p.pos) for k, p in postings.items()}
+    assert all(r[4] == rank_key(r[2], suffix_of(template)) for r in rows)
     assert rows_of(7, template) == [dict(zip(COLUMNS, r, strict=True)) for r in rows]
+    # as a reindex's worker sends them (column-wise), the same rows come out
+    sent = msgspec.msgpack.decode(msgspec.msgpack.encode(keys), type=Keys)
+    assert list(sent.rows()) == rows
     title = next(r for r in rows if r[1] == "欠席")
     field = next(r for r in rows if r[1] == "氏名")
     assert title[4] < field[4]  # the title's rank key sorts first
