@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,7 +32,7 @@ from registry.layout import VersionKey
 from registry.readmodels import VersionRecord
 from registry.search.fields import field_titles
 from registry.storage.bulk import gc_paused
-from registry.storage.ports import CommitInfo, TemplateStore
+from registry.storage.ports import CommitInfo, TemplateStore, VersionCommits
 from registry.storage.rebuild import Prepared, prepare
 
 WORKER_FROM_OBJECTS = 60_000
@@ -65,9 +65,11 @@ class CatalogueReader:
     ``skipped`` says, once read, what could not be indexed and why, and ``detached`` holds the
     ``<lg>/<slug>/detached.json`` files met on the way (path -> bytes)."""
 
-    def __init__(self, store: TemplateStore, tip: str | None = None) -> None:
+    def __init__(self, store: TemplateStore, tip: str | None = None,
+                 commits: Callable[[], VersionCommits] | None = None) -> None:
         self.store = store
         self.tip = tip
+        self.commits = commits  # where the version → commit map comes from (default: git log)
         self.skipped: list[str] = []
         self.detached: dict[str, bytes] = {}
 
@@ -96,7 +98,7 @@ class CatalogueReader:
 
         group: list[VersionRecord] = []
         current: tuple[str, str] | None = None
-        for s in self.store.iter_versions(at=self.tip):
+        for s in self.store.iter_versions(at=self.tip, commits=self.commits):
             if (s.key.lg, s.key.slug) != current:
                 yield from ready(group) if group else ()
                 group, current = [], (s.key.lg, s.key.slug)
@@ -206,16 +208,17 @@ class PreparedFeed:
         the caller's main script) and writes framed messages to a pipe of its own; a thread
         drains the pipe into a queue (blocking reads let go of the GIL), so that the worker
         never waits for this process to finish writing a batch, nor the other way round."""
-        from registry.storage.git_store import GitError
+        from registry.storage.git_store import GitError, widen_pipe
 
         read_fd, write_fd = os.pipe()
+        widen_pipe(write_fd)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         with tempfile.TemporaryFile() as said:
             try:
                 worker = subprocess.Popen(
                     [sys.executable, "-m", "registry.reindex_reader", str(write_fd),
                      str(self.store.path), self.tip or ""],  # type: ignore[attr-defined]
-                    pass_fds=(write_fd,), stdin=subprocess.DEVNULL, stdout=said, stderr=said,
+                    pass_fds=(write_fd,), stdin=subprocess.PIPE, stdout=said, stderr=said,
                     env=env)
             except BaseException:
                 os.close(read_fd)
@@ -228,6 +231,7 @@ class PreparedFeed:
             drain.start()
             decoder = msgspec.msgpack.Decoder(_Batch | _Done | _Failed)
             try:
+                self._send_commits(worker)
                 while data := frames.get():
                     message = decoder.decode(data)
                     if isinstance(message, _Batch):
@@ -248,6 +252,25 @@ class PreparedFeed:
                 while drain.is_alive():  # let a drain blocked on a full queue reach the end
                     with contextlib.suppress(queue.Empty):
                         frames.get(timeout=0.05)
+
+    def _send_commits(self, worker: subprocess.Popen[bytes]) -> None:
+        """git log, read here while the worker lists the tree and starts reading blobs (this
+        process has nothing else to do until the first batch): the map goes to the worker's
+        stdin, which it reads before its first version. At 100k templates the log is 300k
+        commits (~2.5 s of git) that no longer hold up the worker: its first batch came
+        after 6.2–6.9 s, now after 4.6–4.8 s (with GIT_FLUSH=0, GitTemplateStore._git)."""
+        assert worker.stdin is not None
+        try:
+            commits = self.store.version_commits(self.tip) if self.tip else {}
+            worker.stdin.write(msgspec.msgpack.encode(commits))
+        except BrokenPipeError:  # the worker ended early: its own message says why
+            pass
+        except BaseException:
+            worker.kill()
+            raise
+        finally:
+            with contextlib.suppress(BrokenPipeError):
+                worker.stdin.close()
 
 
 def _drain(fd: int, frames: queue.Queue[bytes]) -> None:
@@ -273,8 +296,11 @@ def _work(out: BinaryIO, repo: str, tip: str | None) -> None:
         out.write(len(data).to_bytes(4, "big"))
         out.write(data)
 
+    def commits() -> VersionCommits:  # sent by the reindex on stdin (_send_commits)
+        return msgspec.msgpack.decode(sys.stdin.buffer.read(), type=VersionCommits)
+
     try:
-        reader = CatalogueReader(GitTemplateStore(repo), tip)
+        reader = CatalogueReader(GitTemplateStore(repo), tip, commits)
         batch: list[Prepared] = []
         with gc_paused():  # nothing it builds is in a cycle
             for prepared in _prepared(reader):

@@ -62,6 +62,10 @@ class VersionCommit(msgspec.Struct, kw_only=True):
     changelog: str | None = None
 
 
+VersionCommits = dict[str, tuple[CommitInfo, str | None, str]]
+"""``"<lg>/<slug>@<version>" -> (commit, bump, event)``: what published each version."""
+
+
 class TemplateStore(Protocol):
     """The source of truth: template versions in the canonical layout, one commit per write."""
 
@@ -102,9 +106,16 @@ class TemplateStore(Protocol):
         ``precheck(tip)`` runs on every attempt with the tip it builds on, and may refuse.
         """
 
-    def iter_versions(self, *, at: str | None = None) -> Iterator[StoredVersion]:
+    def iter_versions(self, *, at: str | None = None,
+                      commits: Callable[[], VersionCommits] | None = None) -> Iterator[StoredVersion]:
         """Every version at the tip (or ``at``), with the commit that published it (bulk, for
-        reindex); fills ``skipped`` and ``detached_files`` as it goes."""
+        reindex); fills ``skipped`` and ``detached_files`` as it goes. ``commits``: where the
+        version → commit map comes from, asked once before the first version (default: the
+        store reads it, ``version_commits``)."""
+
+    def version_commits(self, at: str | None = None) -> VersionCommits:
+        """``"<lg>/<slug>@<version>" -> (commit, bump, event)`` of the commit that added each
+        version, in the history of ``at`` (default: the branch)."""
 
     def log_for(self, key: VersionKey | TemplateKey) -> list[CommitInfo]:
         """Commits touching a version or template folder, newest first."""
