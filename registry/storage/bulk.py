@@ -120,15 +120,8 @@ def indexes_built_after(conn: Connection, dialect: str, table: Table) -> Iterato
     indexes row by row for over ten minutes).
     """
     if dialect == "sqlite":
-        stored = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
-            " AND sql IS NOT NULL", (table.name,)).all()
-        for name, _sql in stored:
-            conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        yield table.name
-        with _sorting(conn):
-            for _name, sql in stored:
-                conn.exec_driver_sql(sql)
+        with sqlite_indexes_after(conn, dialect, table):
+            yield table.name
         return
     name, load = table.name, f"{table.name}_load"
     constraints = conn.exec_driver_sql(
@@ -155,6 +148,26 @@ def indexes_built_after(conn: Connection, dialect: str, table: Table) -> Iterato
         conn.exec_driver_sql(f'ALTER TABLE "{name}" RENAME CONSTRAINT "{con}_load" TO "{con}"')
     for index, _definition in indexes:
         conn.exec_driver_sql(f'ALTER INDEX "{index}_load" RENAME TO "{index}"')
+
+
+@contextmanager
+def sqlite_indexes_after(conn: Connection, dialect: str, *tables: Table) -> Iterator[None]:
+    """SQLite, inside the rebuild's transaction: the tables' secondary indexes dropped before
+    the load and made again from their stored SQL after it (``_sorting``), so each is built
+    once, sorted; readers keep the old snapshot (WAL) until the transaction commits.
+    Constraints' own indexes (UNIQUE, the primary key) stay. Elsewhere: nothing."""
+    if dialect != "sqlite":
+        yield
+        return
+    stored = [row for table in tables for row in conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+        " AND sql IS NOT NULL", (table.name,)).all()]
+    for name, _sql in stored:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    with _sorting(conn):
+        for _name, sql in stored:
+            conn.exec_driver_sql(sql)
 
 
 @contextmanager

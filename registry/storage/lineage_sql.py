@@ -36,6 +36,7 @@ from registry.forktree import (
     sentence,
 )
 from registry.readmodels import ChangeEvent
+from registry.storage import bulk
 from registry.storage.tables import EventRow, ForkDivergenceRow, ForkStatusRow
 
 if TYPE_CHECKING:
@@ -104,8 +105,9 @@ class LineageIndex:
         with self.index._write() as conn:
             conn.execute(delete(T_DIVERGENCE))
             conn.execute(delete(T_STATUS))
-            self.index._bulk_insert(conn, T_STATUS, status_rows)
-            self.index._bulk_insert(conn, T_DIVERGENCE, div_rows)
+            with bulk.sqlite_indexes_after(conn, self.index.dialect, T_STATUS, T_DIVERGENCE):
+                self.index._bulk_insert(conn, T_STATUS, status_rows)
+                self.index._bulk_insert(conn, T_DIVERGENCE, div_rows)
             # Fresh statistics after a bulk load, as SqlIndex.rebuild does: the planners pick
             # the covering indexes by them.
             for table in (T_STATUS, T_DIVERGENCE):

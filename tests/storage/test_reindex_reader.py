@@ -5,6 +5,7 @@ index as it was."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -94,12 +95,24 @@ def test_forks_wait_for_the_upstream_versions_they_name(service: RegistryService
     assert reader.skipped == []
 
 
-def test_a_reader_that_fails_leaves_the_index_as_it_was(service: RegistryService) -> None:
+def test_a_reader_that_fails_leaves_the_index_as_it_was(service: RegistryService,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     before = snapshot(service)
-    feed = PreparedFeed(service.store, "f" * 40, parallel=True)  # no such commit
-    with pytest.raises(GitError, match="reindex reader failed"):
+    feed = PreparedFeed(service.store, "f" * 40, parallel=True)  # no such commit: git log fails here
+    with pytest.raises(GitError, match="bad object"):
         service.index.rebuild_prepared(feed)
     assert snapshot(service) == before
+
+    def garbled(self: PreparedFeed, worker: subprocess.Popen[bytes]) -> None:
+        assert worker.stdin is not None
+        worker.stdin.write(b"\xc1 not msgpack")
+        worker.stdin.close()
+
+    monkeypatch.setattr(PreparedFeed, "_send_commits", garbled)  # the worker fails, and says why
+    with pytest.raises(GitError, match=r"reindex reader failed: .*Error"):
+        service.index.rebuild_prepared(PreparedFeed(service.store, service.store.tip(), parallel=True))
+    assert snapshot(service) == before
+    monkeypatch.undo()
     service.reindex(parallel=True)  # and the next one works
     assert snapshot(service) == before
 
@@ -156,3 +169,23 @@ def test_a_fork_naming_a_version_git_does_not_hold_still_gets_the_commits_it_can
            for group in CatalogueReader(store) for r in group}
     assert got == {("up-form", "1.0.0"): None, ("fork-form", "1.0.0"): None,
                    ("fork-form", "1.1.0"): info.commit}
+
+
+def test_a_rebuilds_version_rows_are_what_a_publish_writes(service: RegistryService) -> None:
+    """The rebuild builds version rows as tuples (rebuild._version_row) where a publish builds
+    them as mappings (sql_index._version_values): the same columns, the same values."""
+    from registry.storage.rebuild import _VERSION_COLUMNS, _version_row
+    from registry.storage.sql_index import T_VERSIONS, _version_values
+
+    assert sorted(_VERSION_COLUMNS) == sorted(T_VERSIONS.columns.keys())
+    records = service.records()
+    assert any(r.upstream_template for r in records)
+    assert any(r.field_titles for r in records)
+    odd = [msgspec.structs.replace(records[0], published_at="2026-04-01T09:00:00+09:00",
+                                   deprecated=True, deprecated_reason="新様式へ",
+                                   tags=["学校", "欠席"], field_titles=["氏名", "理由"],
+                                   bump="minor", event="pulled"),
+           msgspec.structs.replace(records[-1], version="12.0.3", tags=[], field_titles=[],
+                                   title_en=None, description=None)]
+    for r in [*records, *odd]:
+        assert dict(zip(_VERSION_COLUMNS, _version_row(r), strict=True)) == _version_values(r)
