@@ -98,23 +98,27 @@ def load(index: SqlIndex, feed: Iterable[Prepared]) -> list[VersionRecord]:
         bulk.delete_templates(conn, dialect, T_TEMPLATES)
         forks: dict[str, int] = defaultdict(int)
         templates: dict[str, tuple[int, str]] = {}  # lg/slug -> (id, updated_at)
+        counts = search_index.KeyCounts()
         with bulk.sqlite_indexes_after(conn, dialect, T_TEMPLATES, T_TAGS, T_LINEAGE), \
                 bulk.indexes_built_after(conn, dialect, search_index.T_TERMS) as into:
             batch: list[Prepared] = []
             for prepared in feed:
                 batch.append(prepared)
                 if len(batch) >= BATCH:
-                    _write_batch(conn, dialect, into, batch, records, forks, templates)
+                    _write_batch(conn, dialect, into, batch, records, forks, templates, counts)
                     batch = []
-            _write_batch(conn, dialect, into, batch, records, forks, templates)
+            _write_batch(conn, dialect, into, batch, records, forks, templates, counts)
             _count_forks(conn, dialect, into, forks, templates)
         _add_missing_events(conn)
         # Fresh statistics after a bulk load: the planners choose between the text index
         # and the updated_at order by them. Exact ones: sampled (SQLite's analysis_limit
         # = 1000, 1 s less at 100k) they misjudged how many templates a tag holds, and a
         # tag filter scanned the templates instead (30k: 12 → 400 ms; issue 18 note).
-        for table in (T_TEMPLATES, T_TAGS, T_VERSIONS, search_index.T_TERMS):
+        # search_terms' are written on SQLite from what the load counted (the same figures).
+        for table in (T_TEMPLATES, T_TAGS, T_VERSIONS):
             conn.exec_driver_sql(f"ANALYZE {table.name}")
+        if not (dialect == "sqlite" and search_index.write_sqlite_statistics(conn, counts)):
+            conn.exec_driver_sql(f"ANALYZE {search_index.T_TERMS.name}")
         if dialect == "postgresql":  # ids were given, not drawn: the sequence follows them
             conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('templates', 'id'),"
@@ -130,7 +134,8 @@ def load(index: SqlIndex, feed: Iterable[Prepared]) -> list[VersionRecord]:
 
 
 def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[Prepared],
-                 records: list[VersionRecord], forks: dict[str, int], templates: dict[str, tuple[int, str]]) -> None:
+                 records: list[VersionRecord], forks: dict[str, int],
+                 templates: dict[str, tuple[int, str]], counts: search_index.KeyCounts) -> None:
     versions: list[tuple[Any, ...]] = []
     lineage: list[dict[str, Any]] = []
     tags: list[dict[str, Any]] = []
@@ -141,6 +146,7 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
             versions.append(_version_row(r))
             if r.upstream_template and (edge := lineage_values(_version_values(r))):
                 lineage.append(edge)
+        counts.add(p.keys)
         row = p.row
         rows.append(row)
         name = f"{row['lg']}/{row['slug']}"

@@ -178,6 +178,27 @@ def test_an_index_from_revision_0004_is_rebuilt_at_the_next_start(tmp_path: Path
     assert [f"{s.lg}/{s.slug}" for s in service.search("欠席届", limit=5)[0]] == before
 
 
+def test_a_rebuild_writes_the_statistics_analyze_would(tmp_path: Path) -> None:
+    """SQLite: a rebuild writes search_terms' planner statistics from what it loaded, instead
+    of reading the table again; they are exactly ANALYZE's (an index added to the table, which
+    they would not cover, makes the rebuild run ANALYZE instead)."""
+    from sqlalchemy import text
+
+    ix = SqlIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}")
+    ix.migrate()
+    ix.rebuild(catalogue(240))
+    stats = "SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'search_terms' ORDER BY idx"
+    with ix.engine.begin() as conn:
+        written = conn.execute(text(stats)).all()
+        conn.exec_driver_sql("ANALYZE search_terms")
+        assert written == conn.execute(text(stats)).all()
+        assert len(written) == 2
+        conn.exec_driver_sql("CREATE INDEX ix_extra ON search_terms (category)")
+    ix.rebuild(catalogue(240))
+    with ix.engine.connect() as conn:
+        assert "ix_extra" in {idx for idx, _stat in conn.execute(text(stats))}
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_migration_0007_makes_the_keys_again_and_the_answers_stay(tmp_path: Path, backend: str) -> None:
     """0006 → 0007 (shorter rank keys, the prefecture in the rank index): the keys are emptied
