@@ -829,6 +829,9 @@ class GitTemplateStore:
         One ``git log``; git picks out the trailers' values, one field each (a commit with a
         trailer twice: the last counts), so that Python only splits fields — at national scale
         this log is the longest read a reindex starts with (300k commits at 100k templates).
+        Versions written without trailers (e.g. by hand in a clone) are not in it:
+        ``iter_versions`` falls back to one ``git log --diff-filter=A`` over template.json
+        additions for them.
         """
         fmt = "%x1e%H%x00%an%x00%ae%x00%aI" + "".join(
             f"%x00%(trailers:key={key},valueonly,separator=%x01)"

@@ -11,7 +11,7 @@ each with its rank key in the table and in the rank index.
   digits); the order is the same. Keys are computed in Python, so the table is emptied and the
   index's git tip forgotten: the next start (or ``yoshiki admin doctor``) rebuilds the index
   from git, as after 0005 and 0006. A search page cursor from before holds an old suffix: it
-  still decodes, and pages from a place of the new order.
+  is refused with "start again" (``registry.search.cursors``).
 - ``ix_search_terms_rank`` (term, rk, template_id, code, category) gains the template's
   ``prefecture_code``, so a search filtered by prefecture reads a key's list in rank order from
   that index alone, skipping the other prefectures' postings as it skips the other categories'.
