@@ -210,7 +210,20 @@ def test_reindex_reports_and_skips_what_it_cannot_index(service: RegistryService
         under(evil_up, version_files(evil_up, extra_template={
             "upstream": {"template": "./132241/x", "version": "1.0.0"}})),
         author=TAMA, message="by hand\n")
-    assert service.reindex() == 1
+    # Names checked once per template and version number (git_store.iter_versions): every
+    # version of a bad slug is reported, a bad version beside a good one only itself.
+    odd = [VersionKey("132241", "Bad_Slug", "1.0.0"), VersionKey("132241", "Bad_Slug", "1.1.0"),
+           VersionKey("13224", "short-lg", "1.0.0"), VersionKey("132241", "half", "1.0"),
+           VersionKey("132241", "half", "1.0.0")]
+    files: dict[str, bytes | None] = {}
+    for key in odd:
+        files.update(under(key, version_files(key)))
+    service.store.commit_files(files, author=TAMA, message="by hand\n")
+    assert service.reindex() == 2
+    assert service.index.get_template("132241", "half") is not None
+    for path in ("132241/Bad_Slug/1.0.0", "132241/Bad_Slug/1.1.0", "13224/short-lg/1.0.0",
+                 "132241/half/1.0:"):
+        assert sum(s.startswith(path) for s in service.reindex_skipped) == 1, path
     assert any("132241/huge/99999999999999999999.0.0" in s for s in service.reindex_skipped)
     assert any("132241/evilup@1.0.0" in s for s in service.reindex_skipped)
     r = cli("reindex", "--data-dir", str(service.settings.data_dir))
