@@ -231,7 +231,7 @@ def test_migration_0007_makes_the_keys_again_and_the_answers_stay(tmp_path: Path
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0006")
         assert "ix_search_terms_prefecture" in indexes(ix)
-        ix.rebuild(records)  # keys in 0006's form
+        ix.rebuild(records)  # keys in the table before the upgrade
         ix.set_state(STATE_TIP, "0" * 40)
         ix.migrate()
         assert ("ix_search_terms_prefecture" in indexes(ix)) == (ix.dialect == "postgresql")
