@@ -9,9 +9,11 @@ ranking.evaluate, ordered as ranking.py says, then the text-only matches newest 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +87,18 @@ def index(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             ix = build(url)
             yield ix
             ix.close()
+
+
+@contextmanager
+def empty_index(backend: str, tmp_path: Path) -> Iterator[SqlIndex]:
+    """A new index of its own on ``backend`` ("sqlite" in tmp_path, or "postgres": a database
+    made for it and dropped after), closed after."""
+    with contextlib.ExitStack() as stack:
+        url = (f"sqlite:///{tmp_path / 'index.sqlite3'}" if backend == "sqlite"
+               else stack.enter_context(fresh_database()))
+        ix = SqlIndex(url)
+        stack.callback(ix.close)
+        yield ix
 
 
 def brute(index: SqlIndex, q: str, **filters: str) -> list[str]:
@@ -242,13 +256,8 @@ def test_migration_0007_makes_the_keys_again_and_the_answers_stay(tmp_path: Path
         assert [every_page(ix, 7, **a) for a in asked] == before
         assert before[1] == brute(ix, "欠席", prefecture="東京都")
 
-    if backend == "sqlite":
-        check(SqlIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}"))
-    else:
-        with fresh_database() as url:
-            ix = SqlIndex(url)
-            check(ix)
-            ix.close()
+    with empty_index(backend, tmp_path) as ix:
+        check(ix)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -273,10 +282,5 @@ def test_a_new_version_moves_the_postings_to_its_category(tmp_path: Path, backen
             assert name not in every_page(ix, 7, q=word, category="くらし", prefecture="大阪府")
             assert every_page(ix, 7, q=word, category="くらし") == brute(ix, word, category="くらし")
 
-    if backend == "sqlite":
-        check(SqlIndex(f"sqlite:///{tmp_path / 'index.sqlite3'}"))
-    else:
-        with fresh_database() as url:
-            ix = SqlIndex(url)
-            check(ix)
-            ix.close()
+    with empty_index(backend, tmp_path) as ix:
+        check(ix)
