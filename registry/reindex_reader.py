@@ -41,12 +41,12 @@ it, starting the process (~1 s: Python, the dictionary of SudachiPy) costs more 
 
 WORKER_FROM_CORES = 2
 """...and only with a second core for it. On two cores the two processes and git's cat-file and
-log share them: at 100k templates the second process took 0.85–0.97× the wall time of reading
-here (43–50 s against 49–52 s) for ~15 % more CPU (bench/store.py; the issue 18 note); with more
-cores the reading (~26 s alone at 100k) runs fully beside the writing (~15 s)."""
+log share them: at 100k templates the second process took 0.78–0.82× the wall time of reading
+here (32–35 s against 41–45 s) for ~5–8 % more CPU (bench/store.py; the issue 18 notes); with
+more cores each process's work runs fully beside the other's."""
 
 _BATCH = 200  # templates per message from the worker
-_QUEUED = 64  # messages held at most (~0.5 MB each at national scale)
+_QUEUED = 64  # messages held at most (~0.3 MB each at national scale)
 
 
 def loads(data: bytes) -> Any:

@@ -143,9 +143,11 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
     for p in batch:
         records.extend(p.versions)
         for r in p.versions:
-            versions.append(_version_row(r))
-            if r.upstream_template and (edge := lineage_values(_version_values(r))):
-                lineage.append(edge)
+            versions.append(values := _version_row(r))
+            if r.upstream_template:  # a fork: its lineage edge from the same row
+                edge = lineage_values(dict(zip(_VERSION_COLUMNS, values, strict=True)))
+                if edge:
+                    lineage.append(edge)
         counts.add(p.keys)
         row = p.row
         rows.append(row)
