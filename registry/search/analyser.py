@@ -5,7 +5,8 @@ the coarsest (C) and the finest (A) split the index keeps:
 
 * the normalised form (SudachiPy's ``normalized_form``: 申込 → 申し込み, 子供/子ども stay apart
   and meet through the synonym table), and the surface;
-* the reading in hiragana (ケッセキ → けっせき), so a query typed in kana finds kanji text;
+* the reading in hiragana (ケッセキ → けっせき), so a query typed in kana finds kanji text
+  (not for numbers in digits: 2026 is read digit by digit, にれいにろく);
 * the synonyms of the normalised form (``synonyms.SYNONYM_SETS``).
 
 A query term written only in kana is one group, matched against readings and words as typed
@@ -124,7 +125,9 @@ def keys_of(text: str) -> frozenset[str]:
             for m in _split(chunk, mode):
                 keys.add(m.surface)
                 keys.update(synonyms_of(m.norm))
-                if m.reading and _KANA_ONLY.fullmatch(m.reading):
+                # Not the reading of a number in digits (1 → いち, 2026 → にれいにろく): nobody
+                # types it to find the number, and a query 「に」 found every 質問2.
+                if m.reading and not m.surface.isdecimal() and _KANA_ONLY.fullmatch(m.reading):
                     keys.add(m.reading)
         folded = hiragana(chunk)
         if _KANA_ONLY.fullmatch(folded.replace(" ", "")):
