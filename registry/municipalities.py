@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +31,7 @@ class Municipality:
     kind: Kind
     kana: str
 
-    @property
+    @cached_property
     def prefecture_code(self) -> str:
         """The code of the prefecture this municipality belongs to (itself for a prefecture)."""
         first2 = self.code[:2]

@@ -1,9 +1,10 @@
 """Rebuilding the SQL index from the versions git holds, in two halves that can run on two cores.
 
-``prepare`` makes one template ready for the index — its templates row and its search_terms
-rows — without a database: it is pure, so a reindex runs it in the process that reads git
-(``registry.reindex_reader``) while this one loads what the last batch made. ``load`` writes a
-stream of prepared templates in one transaction: readers see the old index or the new one.
+``prepare`` makes one template ready for the index — its search_terms rows, the costly part
+(SudachiPy) — without a database: it is pure, so a reindex runs it in the process that reads
+git (``registry.reindex_reader``) while this one loads what the last batch made. ``load``
+writes a stream of prepared templates in one transaction, making each one's version and
+templates rows on the way: readers see the old index or the new one.
 
 A template's search rows carry a rank key (``registry.search.topk.rank_key``) in which its
 fork count counts; forks can come after their upstream in the stream, so templates are
@@ -13,7 +14,6 @@ before the search indexes are built (a few thousand rows in a table without them
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from sqlalchemy import Connection, delete, exists, insert, literal, null, select
 
+from registry import municipalities
 from registry.readmodels import VersionRecord
+from registry.search.topk import recency_suffix
 from registry.storage import bulk, search_index
 from registry.storage.sql_index import (
     T_EVENTS,
@@ -32,9 +34,9 @@ from registry.storage.sql_index import (
     T_VERSIONS,
     _json_text,
     _template_values,
-    _version_values,
     lineage_values,
     now_text,
+    prefecture_code_of,
     utc_text,
 )
 from registry.versioning import Version
@@ -47,22 +49,31 @@ BATCH = 500
 
 
 class Prepared(msgspec.Struct, array_like=True):
-    """One template ready for the index: its versions as git holds them, its templates row
-    (with the id it will have and no forks yet) and its search_terms rows."""
+    """One template ready for the index: its versions as git holds them, which of them is the
+    latest (its templates row is made from that one where the rows are written, ``load``)
+    and its search_terms rows (for the id it will have, with no forks yet)."""
 
     versions: list[VersionRecord]
-    row: dict[str, Any]
+    latest: int
     keys: search_index.Keys
 
 
 def prepare(template_id: int, versions: Sequence[VersionRecord]) -> Prepared:
-    """Template ``template_id``'s rows from all its versions (one lg/slug, any order)."""
-    latest = max(versions, key=lambda r: Version.parse(r.version))
-    row = _template_values(latest.lg, latest.slug, [_version_values(latest)])
-    row["updated_at"] = max(utc_text(r.published_at) for r in versions)
-    row["id"] = template_id
-    row["fork_count"] = 0
-    return Prepared(list(versions), row, search_index.keys_of_template(template_id, row))
+    """Template ``template_id``'s search rows from all its versions (one lg/slug, any order).
+
+    The keys come from the latest version's own texts, as ``search_index.keys_of_template``
+    reads them from the templates row ``_template_row`` makes of it (a test holds the two
+    equal): the row itself is made by ``load``, which has the versions' rows at hand.
+    """
+    latest = max(range(len(versions)), key=lambda i: Version.parse(versions[i].version))
+    rec = versions[latest]
+    updated_at = max(utc_text(r.published_at) for r in versions)
+    postings = search_index.postings_of_texts(rec.title, rec.title_en, rec.tags,
+                                              rec.field_titles, rec.description,
+                                              municipalities.name_of(rec.lg))
+    suffix = recency_suffix(updated_at, 0, rec.lg, rec.slug)
+    return Prepared(list(versions), latest, search_index.keys_of_postings(
+        template_id, prefecture_code_of(rec.lg), rec.category, suffix, postings))
 
 
 def prepared_of(records: Iterable[VersionRecord]) -> Iterator[Prepared]:
@@ -142,14 +153,15 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
     rows: list[dict[str, Any]] = []
     for p in batch:
         records.extend(p.versions)
-        for r in p.versions:
-            versions.append(values := _version_row(r))
+        made = [_version_row(r) for r in p.versions]
+        versions.extend(made)
+        for r, values in zip(p.versions, made, strict=True):
             if r.upstream_template:  # a fork: its lineage edge from the same row
                 edge = lineage_values(dict(zip(_VERSION_COLUMNS, values, strict=True)))
                 if edge:
                     lineage.append(edge)
         counts.add(p.keys)
-        row = p.row
+        row = _template_row(p.keys.template_id, made, p.latest)
         rows.append(row)
         name = f"{row['lg']}/{row['slug']}"
         if name in templates:
@@ -158,7 +170,7 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
         if row["upstream_template"]:
             forks[row["upstream_template"]] += 1
         tags.extend({"lg": row["lg"], "slug": row["slug"], "tag": tag}
-                    for tag in dict.fromkeys(json.loads(row["tags"])))
+                    for tag in dict.fromkeys(p.versions[p.latest].tags))
     bulk.insert_runs(conn, dialect, T_VERSIONS.name, [(_VERSION_COLUMNS, versions)])
     bulk.insert(conn, dialect, T_TEMPLATES, rows)
     bulk.insert(conn, dialect, T_TAGS, tags)
@@ -184,6 +196,17 @@ def _version_row(r: VersionRecord) -> tuple[Any, ...]:
     v = Version.parse(r.version)
     row += (v.major, v.minor, v.patch)
     return tuple(row)
+
+
+def _template_row(template_id: int, versions: list[tuple[Any, ...]], latest: int) -> dict[str, Any]:
+    """The templates row of a template's version rows (``_version_row``; ``latest``: the
+    highest version's place), with its id and no forks yet."""
+    values = dict(zip(_VERSION_COLUMNS, versions[latest], strict=True))
+    row = _template_values(values["lg"], values["slug"], [values])
+    row["updated_at"] = max(v[_PUBLISHED_AT] for v in versions)
+    row["id"] = template_id
+    row["fork_count"] = 0
+    return row
 
 
 def _count_forks(conn: Connection, dialect: str, terms_table: str, forks: dict[str, int],

@@ -189,3 +189,27 @@ def test_a_rebuilds_version_rows_are_what_a_publish_writes(service: RegistryServ
                                    title_en=None, description=None)]
     for r in [*records, *odd]:
         assert dict(zip(_VERSION_COLUMNS, _version_row(r), strict=True)) == _version_values(r)
+
+
+def raw_rows(service: RegistryService) -> dict[str, Any]:
+    """The templates rows (by lg/slug, without the id) and every search key with its template's
+    name instead of its id: what a rebuild and publishing must both write."""
+    with service.index.engine.connect() as conn:  # type: ignore[attr-defined]
+        templates = {f"{m['lg']}/{m['slug']}": {k: v for k, v in m.items() if k != "id"}
+                     for m in conn.exec_driver_sql("SELECT * FROM templates").mappings()}
+        names = {i: f"{lg}/{slug}" for i, lg, slug in
+                 conn.exec_driver_sql("SELECT id, lg, slug FROM templates").all()}
+        keys = sorted((names[t], *rest) for t, *rest in conn.exec_driver_sql(
+            "SELECT template_id, term, code, pos, rk, prefecture_code, category FROM search_terms"))
+    return {"templates": templates, "keys": keys}
+
+
+def test_a_rebuild_writes_the_templates_rows_and_search_keys_publishing_wrote(
+        service: RegistryService) -> None:
+    """The worker makes the search keys from the latest version's record, the rebuild the
+    templates row from its version row; publishing makes both from the templates row."""
+    published = raw_rows(service)
+    assert any(t["fork_count"] for t in published["templates"].values())
+    assert len(published["keys"]) > 500
+    service.reindex(parallel=True)
+    assert raw_rows(service) == published

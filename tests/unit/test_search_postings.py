@@ -85,3 +85,23 @@ def test_rows_come_in_primary_key_order_with_the_filters_they_carry() -> None:
     title = next(r for r in rows if r[1] == "欠席")
     field = next(r for r in rows if r[1] == "氏名")
     assert title[4] < field[4]  # the title's rank key sorts first
+
+
+def test_a_number_in_digits_is_a_key_but_its_reading_is_not() -> None:
+    """「質問2」 gives 2 and 質問, not に (a query 「に」 found every form with a 質問2), and 2026
+    is not read digit by digit; a numeral in kanji keeps its reading (三歳児 → さん)."""
+    assert {"質問", "しつもん", "2"} <= keys_of("質問2")
+    assert "に" not in keys_of("質問2")
+    assert not {"にれいにろく", "いちれい"} & keys_of("2026年度の１０月")
+    assert {"2026", "10", "ねんど"} <= keys_of("2026年度の１０月")
+    assert {"さん", "三"} <= keys_of("三歳児健診")
+
+
+def test_postings_are_a_fresh_mapping_each_time() -> None:
+    """Each field's postings are cached: what a caller does with the answer never reaches them."""
+    template = {"title": "欠席連絡", "title_en": None, "tags": '["学校"]',
+                "field_titles": '["氏名", "郵便番号"]', "description": "欠席の連絡",
+                "municipality_name": "多摩市"}
+    first = postings_of(template)
+    first.clear()
+    assert postings_of(template) == reference(template) != {}
