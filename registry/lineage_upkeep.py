@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from registry.forktree import Divergence, ForkStatus, classify
 from registry.layout import TemplateKey, VersionKey
 from registry.municipalities import lookup, name_of
-from registry.versioning import Version
+from registry.versioning import Version, version_order
 
 if TYPE_CHECKING:
     from registry.readmodels import VersionRecord
@@ -180,7 +180,7 @@ def rebuild(service: RegistryService, records: list[VersionRecord]) -> None:
     for r in records:
         per[f"{r.lg}/{r.slug}"].append(r)
     for vs in per.values():
-        vs.sort(key=lambda r: Version.parse(r.version))
+        vs.sort(key=lambda r: version_order(r.version))
     detached = _detached_versions(service, None)
     statuses: list[ForkStatus] = []
     divergences: dict[str, list[Divergence]] = {}

@@ -34,6 +34,7 @@ from registry.search.fields import field_titles
 from registry.storage.bulk import gc_paused
 from registry.storage.ports import CommitInfo, TemplateStore, VersionCommits
 from registry.storage.rebuild import Prepared, prepare
+from registry.storage.sql_index import utc_text
 
 WORKER_FROM_OBJECTS = 60_000
 """A reindex reads git in a second process from this many git objects (~7,500 versions): below
@@ -140,7 +141,7 @@ def record_of(key: VersionKey, template: dict[str, Any], info: CommitInfo | None
         lg=key.lg, slug=key.slug, version=key.version,
         title=str(template.get("title") or key.slug),
         category=str(template.get("category") or "その他"),
-        commit=info.commit if info else "", published_at=info.date if info else "",
+        commit=info.commit if info else "", published_at=utc_text(info.date) if info else "",
         author_name=info.author_name if info else "", author_email=info.author_email if info else "",
         title_en=template.get("title_en"), description=template.get("description"),
         tags=[str(t) for t in tags] if isinstance(tags, list) else [],

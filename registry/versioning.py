@@ -116,3 +116,10 @@ def sort_versions(texts: list[str]) -> list[str]:
 @lru_cache(maxsize=4096)
 def _parsed(text: str) -> Version:
     return Version._parse(text)
+
+
+@lru_cache(maxsize=4096)
+def version_order(text: str) -> tuple[int, int, int]:
+    """``Version.parse(text)`` as a tuple that sorts the same (UsageError likewise): a key
+    for sorting or ``max`` that compares in C (a reindex orders 300k versions)."""
+    return _parsed(text)._key()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -100,13 +101,15 @@ class LineageIndex:
                     divergences: Mapping[str, list[Divergence]]) -> None:
         """Replace both tables in one transaction (reindex)."""
         statuses = list(statuses)
-        status_rows = [_status_values(s) for s in statuses]
+        # Rows as the structs' own tuples (100k templates: dicts per row were 0.3 s)
+        status_rows = [msgspec.structs.astuple(s) for s in statuses]
         div_rows = [_divergence_values(s, x) for s in statuses for x in divergences.get(s.name, [])]
         with self.index._write() as conn:
             conn.execute(delete(T_DIVERGENCE))
             conn.execute(delete(T_STATUS))
             with bulk.sqlite_indexes_after(conn, self.index.dialect, T_STATUS, T_DIVERGENCE):
-                self.index._bulk_insert(conn, T_STATUS, status_rows)
+                bulk.insert_runs(conn, self.index.dialect, T_STATUS.name,
+                                 [(ForkStatus.__struct_fields__, status_rows)])
                 self.index._bulk_insert(conn, T_DIVERGENCE, div_rows)
             # Fresh statistics after a bulk load, as SqlIndex.rebuild does: the planners pick
             # the covering indexes by them.

@@ -39,7 +39,7 @@ from registry.storage.sql_index import (
     prefecture_code_of,
     utc_text,
 )
-from registry.versioning import Version
+from registry.versioning import Version, version_order
 
 if TYPE_CHECKING:
     from registry.storage.sql_index import SqlIndex
@@ -65,7 +65,7 @@ def prepare(template_id: int, versions: Sequence[VersionRecord]) -> Prepared:
     reads them from the templates row ``_template_row`` makes of it (a test holds the two
     equal): the row itself is made by ``load``, which has the versions' rows at hand.
     """
-    latest = max(range(len(versions)), key=lambda i: Version.parse(versions[i].version))
+    latest = max(range(len(versions)), key=lambda i: version_order(versions[i].version))
     rec = versions[latest]
     updated_at = max(utc_text(r.published_at) for r in versions)
     postings = search_index.postings_of_texts(rec.title, rec.title_en, rec.tags,

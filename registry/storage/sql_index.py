@@ -122,9 +122,19 @@ def query_terms(q: str | None) -> list[str]:
     return terms
 
 
+_UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
 def utc_text(value: str | datetime) -> str:
     """An ISO 8601 timestamp as UTC text with seconds, ``2026-11-24T19:47:59Z`` (sorts as text)."""
     if isinstance(value, str):
+        if _UTC_TEXT.fullmatch(value):  # already so (a reindex's records): checked, kept
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                raise UsageError(f"{value!r} is not an ISO 8601 timestamp",
+                                 detail_ja=f"{value!r} は ISO 8601 形式の日時ではありません") from None
+            return value
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
