@@ -33,7 +33,7 @@ from registry.readmodels import VersionRecord
 from registry.search.fields import field_titles
 from registry.storage.bulk import gc_paused
 from registry.storage.ports import CommitInfo, TemplateStore, VersionCommits
-from registry.storage.rebuild import Prepared, prepare
+from registry.storage.rebuild import PackedVersion, Prepared, prepare
 from registry.storage.sql_index import utc_text
 
 WORKER_FROM_OBJECTS = 60_000
@@ -67,10 +67,12 @@ class CatalogueReader:
     ``<lg>/<slug>/detached.json`` files met on the way (path -> bytes)."""
 
     def __init__(self, store: TemplateStore, tip: str | None = None,
-                 commits: Callable[[], VersionCommits] | None = None) -> None:
+                 commits: Callable[[], VersionCommits] | None = None,
+                 record: type[VersionRecord] = VersionRecord) -> None:
         self.store = store
         self.tip = tip
         self.commits = commits  # where the version → commit map comes from (default: git log)
+        self.record = record  # the records' class (the worker's: rebuild.PackedVersion)
         self.skipped: list[str] = []
         self.detached: dict[str, bytes] = {}
 
@@ -116,7 +118,7 @@ class CatalogueReader:
                 refused.append(f"{s.key}: {bad[0].message}")
                 continue
             rec = record_of(s.key, template if isinstance(template, dict) else {}, s.commit,
-                            s.bump, s.event, s.deprecated, s.deprecated_reason)
+                            s.bump, s.event, s.deprecated, s.deprecated_reason, self.record)
             try:
                 rec.field_titles = field_titles(loads(s.schema)) if s.schema else []
             except ValueError:
@@ -133,11 +135,12 @@ class CatalogueReader:
 
 def record_of(key: VersionKey, template: dict[str, Any], info: CommitInfo | None,
               bump: str | None, event: str, deprecated: bool = False,
-              deprecated_reason: str | None = None) -> VersionRecord:
+              deprecated_reason: str | None = None,
+              cls: type[VersionRecord] = VersionRecord) -> VersionRecord:
     """A version's index record from its template.json and the commit that published it."""
     upstream = template.get("upstream") if isinstance(template.get("upstream"), dict) else {}
     tags = template.get("tags")
-    return VersionRecord(
+    return cls(
         lg=key.lg, slug=key.slug, version=key.version,
         title=str(template.get("title") or key.slug),
         category=str(template.get("category") or "その他"),
@@ -301,7 +304,7 @@ def _work(out: BinaryIO, repo: str, tip: str | None) -> None:
         return msgspec.msgpack.decode(sys.stdin.buffer.read(), type=VersionCommits)
 
     try:
-        reader = CatalogueReader(GitTemplateStore(repo), tip, commits)
+        reader = CatalogueReader(GitTemplateStore(repo), tip, commits, PackedVersion)
         batch: list[Prepared] = []
         with gc_paused():  # nothing it builds is in a cycle
             for prepared in _prepared(reader):

@@ -213,3 +213,23 @@ def test_a_rebuild_writes_the_templates_rows_and_search_keys_publishing_wrote(
     assert len(published["keys"]) > 500
     service.reindex(parallel=True)
     assert raw_rows(service) == published
+
+
+def test_the_workers_records_travel_without_field_names(service: RegistryService) -> None:
+    """The worker's records are PackedVersions (arrays in msgpack): every field arrives, and
+    they are VersionRecords to everything that reads them."""
+    from registry.readmodels import VersionRecord
+    from registry.storage.rebuild import PackedVersion, prepare
+
+    groups = list(CatalogueReader(service.store, record=PackedVersion))
+    assert all(type(r) is PackedVersion for g in groups for r in g)
+    batch = reindex_reader._Batch([prepare(i, g) for i, g in enumerate(groups, start=1)])
+    data = msgspec.msgpack.encode(batch)
+    assert b"upstream_template" not in data and b"field_titles" not in data
+    got = msgspec.msgpack.Decoder(reindex_reader._Batch).decode(data)
+    assert [[msgspec.structs.astuple(r) for r in p.versions] for p in got.items] == \
+        [[msgspec.structs.astuple(r) for r in g] for g in groups]
+    assert all(isinstance(r, VersionRecord) for p in got.items for r in p.versions)
+    plain = [r for g in CatalogueReader(service.store) for r in g]
+    assert [msgspec.structs.astuple(r) for r in plain] == \
+        [msgspec.structs.astuple(r) for g in groups for r in g]
