@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
@@ -198,12 +199,27 @@ def _version_row(r: VersionRecord) -> tuple[Any, ...]:
     record's own tuple (2–3× faster for the 300k versions of a 100k reindex)."""
     row = list(msgspec.structs.astuple(r))
     row[_PUBLISHED_AT] = utc_text(r.published_at)
-    row[_TAGS] = _json_text(r.tags)
+    row[_TAGS] = _list_text(r.tags)
     row[_DEPRECATED] = bool(r.deprecated)
-    row[_FIELD_TITLES] = _json_text(r.field_titles)
+    row[_FIELD_TITLES] = _list_text(r.field_titles)
     v = Version.parse(r.version)
     row += (v.major, v.minor, v.patch)
     return tuple(row)
+
+
+def _list_text(items: list[str]) -> str:
+    """``_json_text(items)`` of a list of texts, cached: a template's versions, its forks and
+    common fields repeat the same tags and field titles (at 100k templates 600k lists, whose
+    encoding was ~1.2 s)."""
+    try:
+        return _cached_list_text(tuple(items))
+    except TypeError:  # not hashable: not a list of texts
+        return _json_text(items)
+
+
+@lru_cache(maxsize=65_536)
+def _cached_list_text(items: tuple[str, ...]) -> str:
+    return _json_text(items)
 
 
 def _template_row(template_id: int, versions: list[tuple[Any, ...]], latest: int) -> dict[str, Any]:
