@@ -14,6 +14,8 @@ Everything is derivable from git: the tables are caches, like the rest of the in
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from registry.forktree import Divergence, ForkStatus, classify
@@ -177,8 +179,9 @@ def after_detach(service: RegistryService, key: TemplateKey) -> None:
 def rebuild(service: RegistryService, records: list[VersionRecord]) -> None:
     """Both lineage tables from ``records`` (read from git), replacing what was there."""
     per: dict[str, list[VersionRecord]] = defaultdict(list)
-    for r in records:
-        per[f"{r.lg}/{r.slug}"].append(r)
+    # A template's versions come together (git's order): one name and one extend per run.
+    for (lg, slug), run in groupby(records, key=attrgetter("lg", "slug")):
+        per[f"{lg}/{slug}"].extend(run)
     for vs in per.values():
         vs.sort(key=lambda r: version_order(r.version))
     detached = _detached_versions(service, None)
