@@ -42,9 +42,9 @@ it, starting the process (~1 s: Python, the dictionary of SudachiPy) costs more 
 
 WORKER_FROM_CORES = 2
 """...and only with a second core for it. On two cores the two processes and git's cat-file and
-log share them: at 100k templates the second process took 0.78–0.82× the wall time of reading
-here (32–35 s against 41–45 s) for ~5–8 % more CPU (bench/store.py; the issue 18 notes); with
-more cores each process's work runs fully beside the other's."""
+log share them: at 100k templates the second process took 0.80× the wall time of reading
+here (26.4 s against 32.8 s) for ~5 % more CPU (bench/store.py, session 7; the issue 18
+notes); with more cores each process's work runs fully beside the other's."""
 
 _BATCH = 200  # templates per message from the worker
 _QUEUED = 64  # messages held at most (~0.3 MB each at national scale)
