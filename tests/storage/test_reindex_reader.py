@@ -201,18 +201,23 @@ def raw_rows(service: RegistryService) -> dict[str, Any]:
                  conn.exec_driver_sql("SELECT id, lg, slug FROM templates").all()}
         keys = sorted((names[t], *rest) for t, *rest in conn.exec_driver_sql(
             "SELECT template_id, term, code, pos, rk, prefecture_code, category FROM search_terms"))
-    return {"templates": templates, "keys": keys}
+        statuses = sorted(tuple(r) for r in conn.exec_driver_sql("SELECT * FROM fork_status"))
+    return {"templates": templates, "keys": keys, "statuses": statuses}
 
 
-def test_a_rebuild_writes_the_templates_rows_and_search_keys_publishing_wrote(
+def test_a_rebuild_writes_the_templates_rows_search_keys_and_statuses_publishing_wrote(
         service: RegistryService) -> None:
     """The worker makes the search keys from the latest version's record, the rebuild the
-    templates row from its version row; publishing makes both from the templates row."""
+    templates row from its version row; publishing makes both from the templates row. The
+    fork statuses too, whichever way git is read (one fork here has detached)."""
     published = raw_rows(service)
     assert any(t["fork_count"] for t in published["templates"].values())
     assert len(published["keys"]) > 500
-    service.reindex(parallel=True)
-    assert raw_rows(service) == published
+    assert any(s[-1] for s in published["statuses"])  # detached
+    assert sum(1 for s in published["statuses"] if s[6]) >= 3  # forks with an upstream
+    for parallel in (True, False):
+        service.reindex(parallel=parallel)
+        assert raw_rows(service) == published
 
 
 def test_the_workers_records_travel_without_field_names(service: RegistryService) -> None:
