@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,14 +32,15 @@ from registry.storage.sql_index import (
     T_TAGS,
     T_TEMPLATES,
     T_VERSIONS,
-    _json_text,
+    VERSION_COLUMNS,
     _template_values,
     lineage_values,
     now_text,
     prefecture_code_of,
     utc_text,
+    version_row,
 )
-from registry.versioning import Version, version_order
+from registry.versioning import version_order
 
 if TYPE_CHECKING:
     from registry.storage.sql_index import SqlIndex
@@ -162,11 +162,11 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
     rows: list[dict[str, Any]] = []
     for p in batch:
         records.extend(p.versions)
-        made = [_version_row(r) for r in p.versions]
+        made = [version_row(r) for r in p.versions]
         versions.extend(made)
         for r, values in zip(p.versions, made, strict=True):
             if r.upstream_template:  # a fork: its lineage edge from the same row
-                edge = lineage_values(dict(zip(_VERSION_COLUMNS, values, strict=True)))
+                edge = lineage_values(dict(zip(VERSION_COLUMNS, values, strict=True)))
                 if edge:
                     lineage.append(edge)
         counts.add(p.keys)
@@ -180,7 +180,7 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
             forks[row["upstream_template"]] += 1
         tags.extend({"lg": row["lg"], "slug": row["slug"], "tag": tag}
                     for tag in dict.fromkeys(p.versions[p.latest].tags))
-    bulk.insert_runs(conn, dialect, T_VERSIONS.name, [(_VERSION_COLUMNS, versions)])
+    bulk.insert_runs(conn, dialect, T_VERSIONS.name, [(VERSION_COLUMNS, versions)])
     bulk.insert(conn, dialect, T_TEMPLATES, rows)
     bulk.insert(conn, dialect, T_TAGS, tags)
     bulk.insert(conn, dialect, T_LINEAGE, lineage)
@@ -188,46 +188,15 @@ def _write_batch(conn: Connection, dialect: str, terms_table: str, batch: list[P
                      [(search_index.COLUMNS, chain.from_iterable(p.keys.rows() for p in batch))])
 
 
-_FIELDS = VersionRecord.__struct_fields__
-_VERSION_COLUMNS = (*_FIELDS, "major", "minor", "patch")
-_PUBLISHED_AT, _TAGS, _DEPRECATED, _FIELD_TITLES = (
-    _FIELDS.index(name) for name in ("published_at", "tags", "deprecated", "field_titles"))
-
-
-def _version_row(r: VersionRecord) -> tuple[Any, ...]:
-    """``sql_index._version_values(r)`` as a tuple (``_VERSION_COLUMNS``), built from the
-    record's own tuple (2–3× faster for the 300k versions of a 100k reindex)."""
-    row = list(msgspec.structs.astuple(r))
-    row[_PUBLISHED_AT] = utc_text(r.published_at)
-    row[_TAGS] = _list_text(r.tags)
-    row[_DEPRECATED] = bool(r.deprecated)
-    row[_FIELD_TITLES] = _list_text(r.field_titles)
-    v = Version.parse(r.version)
-    row += (v.major, v.minor, v.patch)
-    return tuple(row)
-
-
-def _list_text(items: list[str]) -> str:
-    """``_json_text(items)`` of a list of texts, cached: a template's versions, its forks and
-    common fields repeat the same tags and field titles (at 100k templates 600k lists, whose
-    encoding was ~1.2 s)."""
-    try:
-        return _cached_list_text(tuple(items))
-    except TypeError:  # not hashable: not a list of texts
-        return _json_text(items)
-
-
-@lru_cache(maxsize=65_536)
-def _cached_list_text(items: tuple[str, ...]) -> str:
-    return _json_text(items)
+_PUBLISHED = VERSION_COLUMNS.index("published_at")
 
 
 def _template_row(template_id: int, versions: list[tuple[Any, ...]], latest: int) -> dict[str, Any]:
-    """The templates row of a template's version rows (``_version_row``; ``latest``: the
+    """The templates row of a template's version rows (``version_row``; ``latest``: the
     highest version's place), with its id and no forks yet."""
-    values = dict(zip(_VERSION_COLUMNS, versions[latest], strict=True))
+    values = dict(zip(VERSION_COLUMNS, versions[latest], strict=True))
     row = _template_values(values["lg"], values["slug"], [values])
-    row["updated_at"] = max(v[_PUBLISHED_AT] for v in versions)
+    row["updated_at"] = max(v[_PUBLISHED] for v in versions)
     row["id"] = template_id
     row["fork_count"] = 0
     return row

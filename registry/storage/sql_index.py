@@ -30,6 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -173,18 +174,48 @@ def prefecture_code_of(lg: str) -> str:
     return m.prefecture_code if m else ""
 
 
-def _version_values(rec: VersionRecord) -> dict[str, Any]:
+_RECORD_FIELDS = VersionRecord.__struct_fields__
+VERSION_COLUMNS = (*_RECORD_FIELDS, "major", "minor", "patch")
+"""The columns of ``version_row``'s tuples (the versions table's, in this order)."""
+_PUBLISHED_AT, _TAGS, _DEPRECATED, _FIELD_TITLES = (
+    _RECORD_FIELDS.index(name) for name in ("published_at", "tags", "deprecated", "field_titles"))
+
+
+def version_row(rec: VersionRecord) -> tuple[Any, ...]:
+    """A version's row of the versions table as a tuple (``VERSION_COLUMNS``), built from the
+    record's own tuple: a rebuild writes 300k of them at 100k templates, 2–3× faster than as
+    mappings (``_version_values``, what a publish writes, is this as a mapping)."""
+    row = list(msgspec.structs.astuple(rec))
+    row[_PUBLISHED_AT] = utc_text(rec.published_at)
+    row[_TAGS] = _list_text(rec.tags)
+    row[_DEPRECATED] = bool(rec.deprecated)
+    row[_FIELD_TITLES] = _list_text(rec.field_titles)
     v = Version.parse(rec.version)
-    values = {f: getattr(rec, f) for f in _VERSION_FIELDS}
-    values.update(tags=_json_text(rec.tags), major=v.major, minor=v.minor,
-                  patch=v.patch, published_at=utc_text(rec.published_at), event=rec.event,
-                  deprecated=bool(rec.deprecated),
-                  field_titles=_json_text(rec.field_titles))
-    return values
+    row += (v.major, v.minor, v.patch)
+    return tuple(row)
+
+
+def _version_values(rec: VersionRecord) -> dict[str, Any]:
+    return dict(zip(VERSION_COLUMNS, version_row(rec), strict=True))
 
 
 # json.dumps(value, ensure_ascii=False), without building an encoder per call.
 _json_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _list_text(items: list[str]) -> str:
+    """``_json_text(items)`` of a list of texts, cached: a template's versions, its forks and
+    common fields repeat the same tags and field titles (at 100k templates 600k lists, whose
+    encoding was ~1.2 s)."""
+    try:
+        return _cached_list_text(tuple(items))
+    except TypeError:  # not hashable: not a list of texts
+        return _json_text(items)
+
+
+@lru_cache(maxsize=65_536)
+def _cached_list_text(items: tuple[str, ...]) -> str:
+    return _json_text(items)
 
 
 def lineage_values(v: dict[str, Any]) -> dict[str, Any] | None:

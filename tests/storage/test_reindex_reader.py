@@ -171,29 +171,32 @@ def test_a_fork_naming_a_version_git_does_not_hold_still_gets_the_commits_it_can
                    ("fork-form", "1.1.0"): info.commit}
 
 
-def test_a_rebuilds_version_rows_are_what_a_publish_writes(service: RegistryService) -> None:
-    """The rebuild builds version rows as tuples (rebuild._version_row) where a publish builds
-    them as mappings (sql_index._version_values): the same columns, the same values."""
-    from registry.storage.rebuild import _VERSION_COLUMNS, _version_row
-    from registry.storage.sql_index import T_VERSIONS, _version_values
+def test_a_version_row_holds_the_record_as_the_versions_table_stores_it(
+        service: RegistryService) -> None:
+    """``sql_index.version_row`` (a rebuild's tuples; a publish writes the same as a mapping):
+    every column of the table, UTC text, JSON lists, the version's parts."""
+    from registry.storage.sql_index import T_VERSIONS, VERSION_COLUMNS, version_row
 
-    assert sorted(_VERSION_COLUMNS) == sorted(T_VERSIONS.columns.keys())
-    records = service.records()
-    assert any(r.upstream_template for r in records)
-    assert any(r.field_titles for r in records)
-    odd = [msgspec.structs.replace(records[0], published_at="2026-04-01T09:00:00+09:00",
-                                   deprecated=True, deprecated_reason="新様式へ",
-                                   tags=["学校", "欠席"], field_titles=["氏名", "理由"],
-                                   bump="minor", event="pulled"),
-           msgspec.structs.replace(records[-1], version="12.0.3", tags=[], field_titles=[],
-                                   title_en=None, description=None)]
-    for r in [*records, *odd]:
-        assert dict(zip(_VERSION_COLUMNS, _version_row(r), strict=True)) == _version_values(r)
+    assert sorted(VERSION_COLUMNS) == sorted(T_VERSIONS.columns.keys())
+    record = service.records()[0]
+    odd = msgspec.structs.replace(record, version="12.0.3", published_at="2026-04-01T09:00:00+09:00",
+                                  deprecated=True, deprecated_reason="新様式へ",
+                                  tags=["学校", "欠席"], field_titles=["氏名", "理由"],
+                                  bump="minor", event="pulled", title_en=None)
+    row = dict(zip(VERSION_COLUMNS, version_row(odd), strict=True))
+    assert {k: row[k] for k in ("published_at", "tags", "field_titles", "deprecated", "major",
+                                "minor", "patch", "version", "event", "bump", "title_en")} == {
+        "published_at": "2026-04-01T00:00:00Z", "tags": '["学校", "欠席"]',
+        "field_titles": '["氏名", "理由"]', "deprecated": True, "major": 12, "minor": 0,
+        "patch": 3, "version": "12.0.3", "event": "pulled", "bump": "minor", "title_en": None}
+    assert row["commit"] == record.commit
+    assert row["lg"] == record.lg
 
 
 def raw_rows(service: RegistryService) -> dict[str, Any]:
-    """The templates rows (by lg/slug, without the id) and every search key with its template's
-    name instead of its id: what a rebuild and publishing must both write."""
+    """The templates rows (by lg/slug, without the id), every search key with its template's
+    name instead of its id, the fork statuses and the version rows: what a rebuild and
+    publishing must both write."""
     with service.index.engine.connect() as conn:  # type: ignore[attr-defined]
         templates = {f"{m['lg']}/{m['slug']}": {k: v for k, v in m.items() if k != "id"}
                      for m in conn.exec_driver_sql("SELECT * FROM templates").mappings()}
@@ -202,14 +205,16 @@ def raw_rows(service: RegistryService) -> dict[str, Any]:
         keys = sorted((names[t], *rest) for t, *rest in conn.exec_driver_sql(
             "SELECT template_id, term, code, pos, rk, prefecture_code, category FROM search_terms"))
         statuses = sorted(tuple(r) for r in conn.exec_driver_sql("SELECT * FROM fork_status"))
-    return {"templates": templates, "keys": keys, "statuses": statuses}
+        versions = sorted(tuple(r) for r in conn.exec_driver_sql("SELECT * FROM versions"))
+    return {"templates": templates, "keys": keys, "statuses": statuses, "versions": versions}
 
 
-def test_a_rebuild_writes_the_templates_rows_search_keys_and_statuses_publishing_wrote(
+def test_a_rebuild_writes_the_rows_publishing_wrote(
         service: RegistryService) -> None:
     """The worker makes the search keys from the latest version's record, the rebuild the
     templates row from its version row; publishing makes both from the templates row. The
-    fork statuses too, whichever way git is read (one fork here has detached)."""
+    fork statuses and version rows too, whichever way git is read (one fork here has
+    detached)."""
     published = raw_rows(service)
     assert any(t["fork_count"] for t in published["templates"].values())
     assert len(published["keys"]) > 500
